@@ -1,0 +1,182 @@
+"""Command line: the same figures as the browser.
+
+    python -m dashboard check
+    python -m dashboard indicators [--topic T] [--search TEXT] [--format table|json|csv]
+    python -m dashboard scenario [--set key=value ...] [--scenario file.json] [--page P] [--format table|json]
+    python -m dashboard params
+    python -m dashboard export --scenario scenario.json --format pptx|pdf -o brief.pptx
+    python -m dashboard validate FILE --as DATASET
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from dashboard.db import DataError, load_all
+
+    try:
+        frames = load_all()
+    except DataError as exc:
+        print(f"check: FAILED\n{exc}", file=sys.stderr)
+        return 1
+    width = max(len(n) for n in frames)
+    from dashboard.schemas import DATASETS
+
+    for name, frame in frames.items():
+        kinds = ""
+        if "source_id" in frame.columns:
+            kinds = ", ".join(sorted(set(frame["source_id"].dropna().astype(str))))[:60]
+        print(f"{name:<{width}}  {len(frame):>6} rows  {DATASETS[name].file:<32} sources: {kinds}")
+    print(f"check: OK ({len(frames)} datasets, {sum(len(f) for f in frames.values())} rows)")
+    return 0
+
+
+def _cmd_indicators(args: argparse.Namespace) -> int:
+    from dashboard.db import run_query
+
+    frame = run_query("indicators_search", topic=args.topic or "", text=args.search or "")
+    if frame.empty:
+        print("no indicators match", file=sys.stderr)
+        return 1
+    _print_frame(frame, args.format)
+    return 0
+
+
+def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
+    if fmt == "json":
+        print(frame.to_json(orient="records", force_ascii=False, indent=2))
+    elif fmt == "csv":
+        frame.to_csv(sys.stdout, index=False)
+    else:
+        with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200):
+            print(frame.to_string(index=False))
+
+
+def _load_scenario(args: argparse.Namespace):
+    from dashboard.scenario import Scenario, parse_set_args
+
+    notices: list[str] = []
+    scenario = Scenario.default()
+    if getattr(args, "scenario", None):
+        scenario, _, notices = Scenario.from_json(Path(args.scenario).read_text(encoding="utf-8"))
+    if getattr(args, "set", None):
+        extra, more = parse_set_args(args.set)
+        scenario = scenario.with_values(**extra.changes()) if extra.changes() else scenario
+        notices += more
+    for n in notices:
+        print(f"note: {n}", file=sys.stderr)
+    return scenario
+
+
+def _cmd_scenario(args: argparse.Namespace) -> int:
+    from dashboard.results import scenario_results
+
+    scenario = _load_scenario(args)
+    results = scenario_results(scenario, pages=args.page or None, lang=args.lang)
+    if args.format == "json":
+        print(json.dumps(results, ensure_ascii=False, indent=2, default=_json_default))
+        return 0
+    for page, res in results["pages"].items():
+        print(f"== {page}")
+        for m in res["metrics"]:
+            from dashboard.metrics import format_value
+
+            label = m["label_zh"] if args.lang == "zh" else m["label_en"]
+            print(f"  {label}: {format_value(m['value'], m['unit'], m['decimals'], args.lang)}  [{', '.join(m['source_ids'])}]")
+        print(f"  {res['summary']}")
+    return 0
+
+
+def _json_default(obj: object) -> object:
+    if hasattr(obj, "item"):
+        return obj.item()
+    if isinstance(obj, set | tuple):
+        return list(obj)
+    return str(obj)
+
+
+def _cmd_params(args: argparse.Namespace) -> int:
+    from dashboard.scenario import all_params
+
+    rows = [
+        {"key": p.key, "default": p.default, "min": p.min, "max": p.max, "unit": p.unit,
+         "label": p.label(args.lang), "source_id": p.source_id, "page": p.page}
+        for p in all_params()
+    ]
+    _print_frame(pd.DataFrame(rows), args.format)
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from dashboard import exports
+
+    scenario = _load_scenario(args)
+    out = Path(args.output)
+    exports.write_brief(scenario, args.format, out, lang=args.lang)
+    print(f"wrote {out}")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from dashboard import validate
+
+    return validate.cli(args.file, args.dataset, lang=args.lang)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m dashboard", description="社区治理决策看板 / Community Governance Dashboard")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("check", help="validate every source file and print a summary")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("indicators", help="the report's figures as a catalogue")
+    p.add_argument("--topic")
+    p.add_argument("--search")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.set_defaults(func=_cmd_indicators)
+
+    p = sub.add_parser("scenario", help="every page's headline figures for a scenario")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", default=[])
+    p.add_argument("--scenario", metavar="FILE.json")
+    p.add_argument("--page", action="append", choices=("coverage", "beds", "pay"))
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=_cmd_scenario)
+
+    p = sub.add_parser("params", help="every scenario parameter with its default, bounds and source")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.set_defaults(func=_cmd_params)
+
+    p = sub.add_parser("export", help="the hearing brief (PPTX or PDF) for a scenario")
+    p.add_argument("--scenario", metavar="FILE.json")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", default=[])
+    p.add_argument("--format", choices=("pptx", "pdf"), default="pptx")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("validate", help="check a file you want to load, against a dataset's template")
+    p.add_argument("file")
+    p.add_argument("--as", dest="dataset", required=True)
+    p.set_defaults(func=_cmd_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

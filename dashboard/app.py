@@ -1,0 +1,47 @@
+"""Streamlit entrypoint: page config, navigation, and the shared sidebar (language, presentation, scenario)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import ui
+from dashboard.db import DataError, get_database
+
+st.set_page_config(page_title="社区治理决策看板 · Community Governance Dashboard", page_icon="🏘️", layout="wide")
+
+ui.init_session()
+
+try:
+    get_database()
+except DataError as exc:  # shipped data broken: say exactly where, never a traceback
+    st.error(ui.tr("common.data_error_title"))
+    st.code(str(exc), language=None)
+    st.stop()
+
+PAGES = [
+    ("app_pages/overview.py", "nav.overview", "🏠", True),
+    ("app_pages/coverage.py", "nav.coverage", "🏥", False),
+    ("app_pages/beds.py", "nav.beds", "🛏️", False),
+    ("app_pages/pay.py", "nav.pay", "💼", False),
+    ("app_pages/data.py", "nav.data", "📤", False),
+    ("app_pages/sources.py", "nav.sources", "📚", False),
+]
+
+pages = [
+    st.Page(path, title=ui.tr(key), icon=icon, default=default, url_path=path.split("/")[-1][:-3])
+    for path, key, icon, default in PAGES
+]
+page = st.navigation(pages, position="hidden" if ui.presenting() else "sidebar")
+
+with st.sidebar:
+    st.markdown(f"### {ui.tr('common.app_title')}")
+    ui.param_widget("lang")
+    ui.param_widget("present")
+    if len(ui.overlay()):
+        st.warning(ui.tr("common.overlay_active", tables=", ".join(ui.overlay())))
+
+for notice in ui.pop_notices():
+    st.toast(ui.tr("common.url_notice", notice=notice), icon="⚠️")
+
+ui.sync_url()
+page.run()

@@ -1,0 +1,427 @@
+"""DuckDB data layer: load and check the CSV/GeoJSON sources, build typed tables, run named queries.
+
+The database is built in memory from the files listed in `dashboard.schemas.DATASETS`, each parsed
+and checked first so that a bad cell is reported as file, row, column, value and expectation (never
+a traceback). It is rebuilt when any source file changes (size or mtime), and shared across
+Streamlit sessions; each query runs on its own cursor, which may carry a session overlay of
+user-supplied tables registered under the shipped tables' names (so one session's upload never
+reaches another, and nothing is written to the shipped files).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from dashboard import QUERIES_DIR, data_root
+from dashboard.schemas import DATASETS, Dataset, Field, pandera_schema
+
+# ---------------------------------------------------------------- problems
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in one cell (or row, or file) of a source file."""
+
+    file: str
+    row: int | None  # 1-based line number in a CSV (header is line 1); feature number in GeoJSON
+    column: str | None
+    value: str | None
+    expected: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column {self.column!r}"
+        got = f": got {self.value!r}" if self.value is not None else ""
+        return f"{where}{got}; expected {self.expected}"
+
+
+class DataError(Exception):
+    """Raised when source data fails its checks; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        shown = "\n".join(f"  - {p}" for p in problems[:20])
+        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        super().__init__(f"{len(problems)} problem(s) in the source data:\n{shown}{more}")
+
+
+# ---------------------------------------------------------------- parsing
+
+_TRUE = {"true", "1", "yes", "y", "t", "是", "有"}
+_FALSE = {"false", "0", "no", "n", "f", "否", "无"}
+_INT_RE = re.compile(r"^[+-]?\d+(\.0+)?$")
+
+
+def _parse_cell(f: Field, text: str) -> tuple[object, str | None]:
+    """Parse one cell to the field's type; returns (value, error-expectation or None)."""
+    if f.type == "str":
+        return text, None
+    if f.type == "bool":
+        low = text.lower()
+        if low in _TRUE:
+            return True, None
+        if low in _FALSE:
+            return False, None
+        return None, "true or false"
+    if f.type == "int":
+        if _INT_RE.match(text):
+            return int(float(text)), None
+        return None, "a whole number"
+    try:
+        value = float(text)
+    except ValueError:
+        return None, "a number"
+    if not math.isfinite(value):
+        return None, "a finite number"
+    return value, None
+
+
+def parse_frame(ds: Dataset, raw: pd.DataFrame, file_label: str, row_offset: int = 2) -> tuple[pd.DataFrame, list[Problem]]:
+    """Turn a frame of text cells into typed columns and check them against the dataset's schema.
+
+    `row_offset` maps the frame's positional index to the row number a user sees (2 for a CSV with
+    a header line, 1 for GeoJSON feature numbers).
+    """
+    problems: list[Problem] = []
+    missing = [f.name for f in ds.fields if f.required and f.name not in raw.columns]
+    for name in missing:
+        problems.append(Problem(file_label, None, name, None, f"a column named {name!r} ({ds.field(name).zh})"))
+    if missing:
+        return pd.DataFrame(columns=ds.columns), problems
+
+    raw = raw.reset_index(drop=True)
+    out: dict[str, pd.Series] = {}
+    for f in ds.fields:
+        if f.name not in raw.columns:
+            continue
+        values: list[object] = []
+        for i, cell in enumerate(raw[f.name].tolist()):
+            text = "" if cell is None or (isinstance(cell, float) and math.isnan(cell)) else str(cell).strip()
+            if text == "":
+                if not f.nullable:
+                    problems.append(Problem(file_label, i + row_offset, f.name, "", "a value (the column is required)"))
+                values.append(None)
+                continue
+            value, expected = _parse_cell(f, text)
+            if expected:
+                problems.append(Problem(file_label, i + row_offset, f.name, text, expected))
+            values.append(value)
+        dtype = {"str": "string", "int": "Int64", "float": "Float64", "bool": "boolean"}[f.type]
+        out[f.name] = pd.Series(values, dtype=dtype)
+    frame = pd.DataFrame(out)
+    if problems:
+        return frame, problems
+
+    try:
+        pandera_schema(ds.name).validate(frame, lazy=True)
+    except Exception as exc:  # pandera.errors.SchemaErrors
+        cases = getattr(exc, "failure_cases", None)
+        if cases is None:
+            raise
+        for case in cases.itertuples(index=False):
+            column = getattr(case, "column", None)
+            index = getattr(case, "index", None)
+            row = int(index) + row_offset if index is not None and not pd.isna(index) else None
+            value = getattr(case, "failure_case", None)
+            check = str(getattr(case, "check", ""))
+            f = ds.field(column) if column in ds.columns else None
+            problems.append(Problem(file_label, row, column, None if value is None else str(value), _explain(check, f)))
+    return frame, problems
+
+
+def _explain(check: str, f: Field | None) -> str:
+    """Plain words for a pandera check name."""
+    if f is None:
+        return check
+    if check.startswith("isin"):
+        return "one of " + ", ".join(f.allowed)
+    if check.startswith("greater_than_or_equal_to"):
+        return f"a value ≥ {f.min:g}" + (f" {f.unit}" if f.unit else "")
+    if check.startswith("less_than_or_equal_to"):
+        return f"a value ≤ {f.max:g}" + (f" {f.unit}" if f.unit else "")
+    if check.startswith("str_matches"):
+        return f"text matching {f.pattern} (e.g. {f.example or 'see template'})"
+    if "unique" in check or "duplicate" in check:
+        return "a unique value (this one is repeated)"
+    if "not_nullable" in check:
+        return "a value (the column is required)"
+    return check
+
+
+def read_csv_text(ds: Dataset, path: Path) -> pd.DataFrame:
+    """Read a CSV as text cells (no type guessing), so parsing errors can name the cell."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def read_geojson_properties(path: Path) -> pd.DataFrame:
+    """The properties of every feature of a GeoJSON file, as text cells."""
+    with open(path, encoding="utf-8") as fh:
+        doc = json.load(fh)
+    rows = [feat.get("properties") or {} for feat in doc.get("features", [])]
+    return pd.DataFrame(rows).astype("string") if rows else pd.DataFrame()
+
+
+def load_dataset(name: str, root: Path | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read and type-check one shipped dataset; returns the typed frame and its problems."""
+    ds = DATASETS[name]
+    root = root or data_root()
+    path = root / ds.file
+    if not path.exists():
+        return pd.DataFrame(columns=ds.columns), [Problem(ds.file, None, None, None, "the file to exist")]
+    try:
+        raw = read_geojson_properties(path) if ds.geo else read_csv_text(ds, path)
+    except (UnicodeDecodeError, json.JSONDecodeError, pd.errors.ParserError) as exc:
+        return pd.DataFrame(columns=ds.columns), [Problem(ds.file, None, None, None, f"a readable UTF-8 file ({exc})")]
+    return parse_frame(ds, raw, ds.file, row_offset=1 if ds.geo else 2)
+
+
+def cross_check(frames: Mapping[str, pd.DataFrame]) -> list[Problem]:
+    """Checks across tables: every source id resolves, every division code exists at its level."""
+    problems: list[Problem] = []
+    sources = set(frames["sources"]["source_id"].dropna()) if "sources" in frames else set()
+    divisions = frames.get("divisions")
+    levels: dict[str, set[str]] = {}
+    if divisions is not None:
+        for level, grp in divisions.groupby("level"):
+            levels[str(level)] = set(grp["code"].dropna())
+    for name, frame in frames.items():
+        ds = DATASETS[name]
+        offset = 1 if ds.geo else 2
+        if "source_id" in frame.columns and sources and name != "sources":
+            for i, sid in enumerate(frame["source_id"].tolist()):
+                if sid is not None and not pd.isna(sid) and sid not in sources:
+                    problems.append(Problem(ds.file, i + offset, "source_id", sid, "a source_id listed in data/sources.csv"))
+        for column, level in ds.references.items():
+            known = levels.get(level)
+            if not known or column not in frame.columns or name == "divisions":
+                continue
+            for i, code in enumerate(frame[column].tolist()):
+                if code is not None and not pd.isna(code) and code not in known:
+                    problems.append(Problem(ds.file, i + offset, column, code, f"a {level} code listed in data/divisions.csv"))
+    return problems
+
+
+def load_all(root: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Load and check every shipped dataset; raise DataError listing every problem."""
+    frames: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    for name in DATASETS:
+        frame, found = load_dataset(name, root)
+        frames[name] = frame
+        problems.extend(found)
+    if not problems:
+        problems.extend(cross_check(frames))
+    if problems:
+        raise DataError(problems)
+    return frames
+
+
+# ---------------------------------------------------------------- database
+
+_SQL_TYPES = {"str": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN"}
+
+
+def table_ddl(ds: Dataset) -> str:
+    """CREATE TABLE for a dataset, generated from its fields (types, not null, checks, key)."""
+    cols = []
+    for f in ds.fields:
+        col = f'"{f.name}" {_SQL_TYPES[f.type]}'
+        if not f.nullable:
+            col += " NOT NULL"
+        if f.min is not None and f.type in ("int", "float"):
+            col += f' CHECK ("{f.name}" >= {f.min!r})'
+        cols.append(col)
+    if ds.key:
+        cols.append("PRIMARY KEY (" + ", ".join(f'"{k}"' for k in ds.key) + ")")
+    return f'CREATE TABLE "{ds.name}" (\n  ' + ",\n  ".join(cols) + "\n)"
+
+
+def build_database(frames: Mapping[str, pd.DataFrame]) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB database with one typed table per dataset plus the views of `_schema.sql`."""
+    con = duckdb.connect(":memory:", config={"threads": 2})
+    for name, frame in frames.items():
+        ds = DATASETS[name]
+        con.execute(table_ddl(ds))
+        con.register("_incoming", frame[ds.columns])
+        con.execute(f'INSERT INTO "{ds.name}" SELECT * FROM _incoming')
+        con.unregister("_incoming")
+    con.execute((QUERIES_DIR / "_schema.sql").read_text(encoding="utf-8"))
+    return con
+
+
+def source_fingerprint(root: Path | None = None) -> tuple:
+    """(path, size, mtime) of every source file and query, so a change triggers a rebuild."""
+    root = root or data_root()
+    stats = []
+    for ds in DATASETS.values():
+        p = root / ds.file
+        st = p.stat() if p.exists() else None
+        stats.append((str(p), st.st_size if st else -1, st.st_mtime_ns if st else -1))
+    schema = QUERIES_DIR / "_schema.sql"
+    stats.append((str(schema), schema.stat().st_mtime_ns))
+    return tuple(stats)
+
+
+_lock = threading.Lock()
+_state: dict[str, object] = {}
+
+
+def get_database() -> duckdb.DuckDBPyConnection:
+    """The shared database, rebuilt when a source file has changed since it was built."""
+    fingerprint = source_fingerprint()
+    with _lock:
+        if _state.get("fingerprint") != fingerprint:
+            frames = load_all()
+            _state["con"] = build_database(frames)
+            _state["frames"] = frames
+            _state["fingerprint"] = fingerprint
+        return _state["con"]  # type: ignore[return-value]
+
+
+def shipped_frames() -> dict[str, pd.DataFrame]:
+    """The typed shipped datasets the current database was built from."""
+    get_database()
+    return _state["frames"]  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------- overlay
+
+
+class Overlay(Mapping[str, pd.DataFrame]):
+    """User-supplied tables for one browser session, replacing shipped tables of the same name.
+
+    Immutable and hashable by content (`token`), so results can be cached per overlay.
+    """
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame] | None = None, labels: Mapping[str, str] | None = None):
+        self._tables = dict(tables or {})
+        for name in self._tables:
+            if name not in DATASETS:
+                raise ValueError(f"overlay names unknown table {name!r}")
+        self.labels = dict(labels or {})  # table -> provenance text the user gave
+        digest = hashlib.sha256()
+        for name in sorted(self._tables):
+            digest.update(name.encode())
+            digest.update(pd.util.hash_pandas_object(self._tables[name], index=False).values.tobytes())
+        self.token = digest.hexdigest()[:16] if self._tables else ""
+
+    def __getitem__(self, key: str) -> pd.DataFrame:
+        return self._tables[key]
+
+    def __iter__(self):
+        return iter(self._tables)
+
+    def __len__(self) -> int:
+        return len(self._tables)
+
+    def __hash__(self) -> int:
+        return hash(self.token)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Overlay) and other.token == self.token
+
+    def with_table(self, name: str, frame: pd.DataFrame, label: str = "") -> Overlay:
+        """A new overlay with `name` replaced by `frame`."""
+        return Overlay({**self._tables, name: frame}, {**self.labels, name: label})
+
+    def without(self, name: str) -> Overlay:
+        """A new overlay with `name` back to the shipped table."""
+        tables = {k: v for k, v in self._tables.items() if k != name}
+        return Overlay(tables, {k: v for k, v in self.labels.items() if k != name})
+
+
+EMPTY_OVERLAY = Overlay()
+
+
+def frames(overlay: Overlay | None = None) -> dict[str, pd.DataFrame]:
+    """Every dataset as a typed frame, with the overlay's tables in place of the shipped ones."""
+    merged = dict(shipped_frames())
+    merged.update(dict(overlay or {}))
+    return merged
+
+
+def database_token() -> str:
+    """Changes whenever the shipped database is rebuilt; use it in cache keys."""
+    get_database()
+    return str(hash(_state["fingerprint"]))
+
+
+# ---------------------------------------------------------------- queries
+
+
+@dataclass(frozen=True)
+class QuerySpec:
+    """A query file: its SQL, declared parameters (name -> SQL type) and declared result columns."""
+
+    name: str
+    sql: str
+    description: str
+    params: dict[str, str]
+    returns: str
+
+
+_PARAM_RE = re.compile(r"\$([a-z_][a-z0-9_]*)\s+([A-Z]+(?:\[\])?)")
+
+
+@cache
+def _load_query_cached(name: str, mtime: int) -> QuerySpec:
+    path = QUERIES_DIR / f"{name}.sql"
+    sql = path.read_text(encoding="utf-8")
+    lines = sql.splitlines()
+    header = [ln[2:].strip() for ln in lines if ln.startswith("--")]
+    if not header or not header[0].startswith(f"{name}:"):
+        raise ValueError(f"queries/{name}.sql: first line must be '-- {name}: <description>'")
+    params_line = next((h for h in header if h.startswith("params:")), None)
+    returns_line = next((h for h in header if h.startswith("returns:")), None)
+    if params_line is None or returns_line is None:
+        raise ValueError(f"queries/{name}.sql: header needs '-- params:' and '-- returns:' lines")
+    params = dict(_PARAM_RE.findall(params_line))
+    used = set(re.findall(r"\$([a-z_][a-z0-9_]*)", "\n".join(ln for ln in lines if not ln.startswith("--"))))
+    if used != set(params):
+        raise ValueError(f"queries/{name}.sql: header declares {sorted(params)} but the SQL uses {sorted(used)}")
+    return QuerySpec(name, sql, header[0].split(":", 1)[1].strip(), params, returns_line.split(":", 1)[1].strip())
+
+
+def load_query(name: str) -> QuerySpec:
+    """Parse `queries/<name>.sql` and its header (cached until the file changes)."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+        raise ValueError(f"invalid query name {name!r}")
+    path = QUERIES_DIR / f"{name}.sql"
+    if not path.exists():
+        raise ValueError(f"unknown query {name!r} (no file queries/{name}.sql)")
+    return _load_query_cached(name, path.stat().st_mtime_ns)
+
+
+def query_names() -> list[str]:
+    """Every named query (files in queries/ not starting with an underscore)."""
+    return sorted(p.stem for p in QUERIES_DIR.glob("*.sql") if not p.name.startswith("_"))
+
+
+def run_query(name: str, overlay: Mapping[str, pd.DataFrame] | None = None, **params: object) -> pd.DataFrame:
+    """Run `queries/<name>.sql` with bound parameters; `overlay` replaces tables for this call only."""
+    spec = load_query(name)
+    if set(params) != set(spec.params):
+        raise TypeError(f"query {name!r} takes parameters {sorted(spec.params)}, got {sorted(params)}")
+    cursor = get_database().cursor()
+    try:
+        for table, frame in (overlay or {}).items():
+            if table not in DATASETS:
+                raise ValueError(f"overlay names unknown table {table!r}")
+            cursor.register(table, frame[DATASETS[table].columns])
+        return cursor.execute(spec.sql, params).df() if params else cursor.execute(spec.sql).df()
+    finally:
+        cursor.close()

@@ -1,0 +1,34 @@
+"""Bilingual text (zh default, en): one catalog, split into files per area under dashboard/catalog/."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+from dashboard import PACKAGE_DIR
+
+LANGS = ("zh", "en")
+CATALOG_DIR = PACKAGE_DIR / "catalog"
+
+
+@cache
+def catalog() -> dict[str, dict[str, str]]:
+    """Every key as `<file stem>.<key>` -> {"zh": ..., "en": ...}."""
+    merged: dict[str, dict[str, str]] = {}
+    for path in sorted(CATALOG_DIR.glob("*.json")):
+        with open(path, encoding="utf-8") as fh:
+            for key, texts in json.load(fh).items():
+                merged[f"{path.stem}.{key}"] = texts
+    return merged
+
+
+def t(key: str, lang: str = "zh", **fmt: object) -> str:
+    """The text for `key` in `lang`, formatted with `fmt`; a missing key raises KeyError."""
+    entry = catalog()[key]
+    text = entry.get(lang) or entry["zh"]
+    return text.format(**fmt) if fmt else text
+
+
+def missing_keys() -> list[str]:
+    """Keys that lack a zh or an en text (the catalog-completeness test wants none)."""
+    return sorted(k for k, v in catalog().items() if any(not v.get(lang) for lang in LANGS))

@@ -1,0 +1,179 @@
+"""Shared Streamlit pieces: the session's scenario and overlay, parameter widgets, metric tiles, sources.
+
+Pages call these so that every slider reads and writes the one Scenario (mirrored into the URL)
+and every number is shown with its source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from dashboard import db
+from dashboard.i18n import t
+from dashboard.metrics import Metric
+from dashboard.scenario import Param, Scenario, params_by_key
+
+_SCENARIO = "scenario"
+_OVERLAY = "overlay"
+_NOTICES = "scenario_notices"
+
+
+# ---------------------------------------------------------------- session state
+
+
+def init_session() -> None:
+    """On a session's first run, read the scenario from the URL (clamping or dropping bad values)."""
+    if _SCENARIO not in st.session_state:
+        scenario, notices = Scenario.from_query_params(st.query_params.to_dict())
+        st.session_state[_SCENARIO] = scenario
+        st.session_state[_NOTICES] = notices
+    if _OVERLAY not in st.session_state:
+        st.session_state[_OVERLAY] = db.EMPTY_OVERLAY
+
+
+def scenario() -> Scenario:
+    init_session()
+    return st.session_state[_SCENARIO]
+
+
+def set_scenario(new: Scenario) -> None:
+    """Replace the session's scenario and mirror its non-default values into the URL."""
+    st.session_state[_SCENARIO] = new
+    sync_url()
+
+
+def sync_url() -> None:
+    wanted = scenario().to_query_params()
+    current = st.query_params.to_dict()
+    if current != wanted:
+        st.query_params.clear()
+        st.query_params.update(wanted)
+
+
+def pop_notices() -> list[str]:
+    return st.session_state.pop(_NOTICES, []) or []
+
+
+def overlay() -> db.Overlay:
+    init_session()
+    return st.session_state[_OVERLAY]
+
+
+def set_overlay(new: db.Overlay) -> None:
+    st.session_state[_OVERLAY] = new
+
+
+def lang() -> str:
+    return scenario().get("lang")
+
+
+def tr(key: str, **fmt: object) -> str:
+    """Catalog text in the session's language."""
+    return t(key, lang(), **fmt)
+
+
+def presenting() -> bool:
+    return bool(scenario().get("present"))
+
+
+# ---------------------------------------------------------------- widgets
+
+
+def _widget_key(param: Param) -> str:
+    return f"{param.page}__{param.key}"
+
+
+def _on_change(param: Param) -> None:
+    raw = st.session_state[_widget_key(param)]
+    value, _ = param.coerce(list(raw) if param.kind == "multi" else raw)
+    set_scenario(scenario().with_values(**{param.key: value}))
+
+
+def param_widget(key: str, container=None, **kwargs) -> object:
+    """A widget bound to scenario parameter `key`: slider, select, toggle or multiselect."""
+    param = params_by_key()[key]
+    where = container or st
+    wkey = _widget_key(param)
+    current = scenario().get(key)
+    if st.session_state.get(wkey) != (list(current) if param.kind == "multi" else current):
+        st.session_state[wkey] = list(current) if param.kind == "multi" else current
+    label = param.label(lang()) + (f" ({_unit_label(param.unit)})" if param.unit else "")
+    help_text = param.help(lang()) or None
+    common = {"key": wkey, "on_change": _on_change, "args": (param,), "help": help_text, **kwargs}
+    if param.kind in ("int", "float"):
+        cast = int if param.kind == "int" else float
+        return where.slider(label, min_value=cast(param.min), max_value=cast(param.max), step=cast(param.step or 1), **common)
+    if param.kind == "bool":
+        return where.toggle(label, **common)
+    options = list(param.choices)
+    fmt = _choice_formatter(param)
+    if param.kind == "multi":
+        return where.multiselect(label, options, format_func=fmt, **common)
+    return where.selectbox(label, options, format_func=fmt, **common)
+
+
+def _unit_label(unit: str) -> str:
+    try:
+        return tr(f"units.{unit}")
+    except KeyError:
+        return unit
+
+
+def _choice_formatter(param: Param):
+    def fmt(option: str) -> str:
+        try:
+            return tr(f"choices.{param.key}.{option}")
+        except KeyError:
+            return option
+
+    return fmt
+
+
+# ---------------------------------------------------------------- numbers and sources
+
+
+@st.cache_data(show_spinner=False)
+def _sources_table(token: str) -> dict[str, dict[str, str]]:
+    frame = db.run_query("sources_list")
+    return {row["source_id"]: row for row in frame.to_dict("records")}
+
+
+def source_info(source_id: str) -> dict[str, str]:
+    return _sources_table(db.database_token()).get(source_id, {"source_id": source_id, "kind": "?", "title": source_id})
+
+
+def source_text(source_ids: Sequence[str]) -> str:
+    """'Source: <kind> · <title>' for each id, in the session's language."""
+    parts = []
+    for sid in source_ids:
+        info = source_info(sid)
+        kind = tr(f"common.kind_{info.get('kind')}") if info.get("kind") in _KINDS else str(info.get("kind"))
+        parts.append(f"{kind} · {info.get('title') or sid}")
+    return tr("common.source") + ": " + "; ".join(parts)
+
+
+_KINDS = ("report", "official_statistics", "standard", "assumption", "illustrative")
+
+
+def metric_tiles(metrics: Sequence[Metric], columns: int = 4, baseline: Sequence[Metric] | None = None) -> None:
+    """Big-number tiles; each shows its source below, and the baseline difference when given."""
+    base = {m.key: m for m in baseline or ()}
+    cols = st.columns(min(columns, max(len(metrics), 1)))
+    for i, metric in enumerate(metrics):
+        with cols[i % len(cols)], st.container(border=True):
+            delta = None
+            ref = base.get(metric.key)
+            if ref is not None and isinstance(ref.value, int | float) and isinstance(metric.value, int | float):
+                diff = metric.value - ref.value
+                if abs(diff) > 1e-9:
+                    delta = f"{diff:+,.{metric.decimals}f} " + tr("common.vs_baseline")
+            st.metric(metric.label(lang()), metric.formatted(lang()), delta=delta, delta_color="off")
+            note = metric.note(lang())
+            st.caption((note + " · " if note else "") + source_text(metric.source_ids))
+
+
+def illustrative_banner() -> None:
+    """The standing notice that demonstration data is not fact."""
+    st.info(tr("common.illustrative_banner"), icon="ℹ️")

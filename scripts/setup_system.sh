@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install the Debian packages the dashboard's exports and browser tests need, when missing.
+# Idempotent: does nothing (and needs no network) when everything is already there.
+set -euo pipefail
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+command -v fc-list >/dev/null 2>&1 || need+=(fontconfig)
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "setup: missing ${need[*]}; install them with your package manager (browser tests and chart images need them)." >&2
+  exit 0
+fi
+echo "setup: installing ${need[*]} (Debian packages)"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
