@@ -1,0 +1,112 @@
+"""Figure builders: results -> plotly figures. Pure functions, no Streamlit.
+
+Maps are drawn on plain x/y axes (lon/lat with the aspect fixed at 1/cos(latitude)), so they need no
+tile server, no map style and no glyph server: they draw offline, in the browser and in the brief.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import plotly.graph_objects as go
+from shapely.geometry import MultiPolygon, Polygon
+
+# Okabe-Ito: colour-blind-safe qualitative palette.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+SEQUENTIAL = "Blues"
+DIVERGING = "RdBu"
+FONT = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
+
+
+def base_layout(fig: go.Figure, title: str = "", height: int = 480) -> go.Figure:
+    fig.update_layout(
+        title=title or None, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+        font=dict(family=FONT, size=14), legend=dict(orientation="h", yanchor="bottom", y=-0.15),
+        colorway=PALETTE, plot_bgcolor="white", paper_bgcolor="white",
+    )
+    return fig
+
+
+def _rings(geom) -> list[np.ndarray]:
+    polys = geom.geoms if isinstance(geom, MultiPolygon) else [geom] if isinstance(geom, Polygon) else []
+    rings = []
+    for poly in polys:
+        rings.append(np.asarray(poly.exterior.coords))
+        rings.extend(np.asarray(r.coords) for r in poly.interiors)
+    return rings
+
+
+def polygon_xy(geom) -> tuple[list[float | None], list[float | None]]:
+    """Coordinates of every ring of a (multi)polygon, separated by None, for one Scatter trace."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for ring in _rings(geom):
+        xs.extend(ring[:, 0].tolist() + [None])
+        ys.extend(ring[:, 1].tolist() + [None])
+    return xs, ys
+
+
+def outline_trace(gdf: gpd.GeoDataFrame, name: str, color: str = "#555", width: float = 1.0,
+                  dash: str = "solid", showlegend: bool = True) -> go.Scatter:
+    """All polygons of a layer as one line trace (cheap to draw)."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for geom in gdf.geometry:
+        x, y = polygon_xy(geom)
+        xs += x
+        ys += y
+    return go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=color, width=width, dash=dash), name=name,
+                      hoverinfo="skip", showlegend=showlegend)
+
+
+def filled_traces(gdf: gpd.GeoDataFrame, values: Sequence[float], hover: Sequence[str], vmin: float, vmax: float,
+                  colorscale: str = SEQUENTIAL) -> list[go.Scatter]:
+    """One filled trace per polygon, coloured by value on a plotly colour scale (hover shows `hover`)."""
+    from plotly.colors import sample_colorscale
+
+    traces = []
+    span = (vmax - vmin) or 1.0
+    for geom, value, text in zip(gdf.geometry, values, hover, strict=True):
+        frac = 0.0 if value is None or (isinstance(value, float) and math.isnan(value)) else (value - vmin) / span
+        color = sample_colorscale(colorscale, [min(max(frac, 0.0), 1.0)])[0]
+        x, y = polygon_xy(geom)
+        traces.append(go.Scatter(x=x, y=y, mode="lines", fill="toself", fillcolor=color, line=dict(color="white", width=0.8),
+                                 hoveron="fills", text=text, hoverinfo="text", showlegend=False))
+    return traces
+
+
+def colorbar_trace(vmin: float, vmax: float, title: str, colorscale: str = SEQUENTIAL) -> go.Scatter:
+    """An invisible marker trace that only draws the colour bar for filled polygons."""
+    return go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+                      marker=dict(colorscale=colorscale, cmin=vmin, cmax=vmax, color=[vmin], showscale=True,
+                                  colorbar=dict(title=title, thickness=12, len=0.6)))
+
+
+def label_trace(gdf: gpd.GeoDataFrame, labels: Sequence[str], size: int = 12, color: str = "#222") -> go.Scatter:
+    pts = gdf.geometry.representative_point()
+    return go.Scatter(x=pts.x, y=pts.y, mode="text", text=list(labels), textfont=dict(size=size, color=color),
+                      hoverinfo="skip", showlegend=False)
+
+
+def map_figure(traces: Sequence[go.BaseTraceType], bounds: Sequence[float], height: int = 560, title: str = "") -> go.Figure:
+    """A map on lon/lat axes with true proportions at the centre latitude; no tiles, fully offline."""
+    minx, miny, maxx, maxy = bounds
+    padx, pady = (maxx - minx) * 0.03, (maxy - miny) * 0.03
+    fig = go.Figure(list(traces))
+    mid_lat = (miny + maxy) / 2
+    fig.update_xaxes(range=[minx - padx, maxx + padx], visible=False)
+    fig.update_yaxes(range=[miny - pady, maxy + pady], visible=False, scaleanchor="x",
+                     scaleratio=1 / math.cos(math.radians(mid_lat)))
+    base_layout(fig, title, height)
+    fig.update_layout(dragmode="pan", hovermode="closest")
+    return fig
+
+
+def points_trace(lon, lat, name: str, color: str, symbol: str = "circle", size: float | Sequence[float] = 8,
+                 hover: Sequence[str] | None = None, opacity: float = 0.9, line_color: str = "white") -> go.Scatter:
+    return go.Scatter(x=list(lon), y=list(lat), mode="markers", name=name, text=list(hover) if hover is not None else None,
+                      hoverinfo="text" if hover is not None else "skip",
+                      marker=dict(color=color, symbol=symbol, size=size, opacity=opacity, line=dict(color=line_color, width=0.8)))
