@@ -1,0 +1,36 @@
+"""Shared fixtures: the app under AppTest, the shipped data, the repo paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "dashboard" / "app.py"
+
+
+def run_page(page: str | None = None, query: dict[str, str] | None = None, timeout: float = 60):
+    """Run the app in AppTest on `page` (e.g. 'coverage') with optional URL query params."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(f"app_pages/{page}.py")
+        at.run()
+    return at
+
+
+@pytest.fixture
+def app_page():
+    """Factory fixture: app_page('coverage', {'clinic_service_distance_m': '1200'}) -> AppTest after run."""
+    return run_page
+
+
+def assert_no_exception(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert not errors, errors
