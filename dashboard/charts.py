@@ -110,3 +110,32 @@ def points_trace(lon, lat, name: str, color: str, symbol: str = "circle", size: 
     return go.Scatter(x=list(lon), y=list(lat), mode="markers", name=name, text=list(hover) if hover is not None else None,
                       hoverinfo="text" if hover is not None else "skip",
                       marker=dict(color=color, symbol=symbol, size=size, opacity=opacity, line=dict(color=line_color, width=0.8)))
+
+
+def overview_map(districts: gpd.GeoDataFrame, subdistricts: gpd.GeoDataFrame, new_areas: gpd.GeoDataFrame,
+                 labels: dict[str, str], lang: str = "zh", height: int = 620) -> go.Figure:
+    """Central city: real district outlines, illustrative sub-districts (streets vs towns), new areas outlined."""
+    traces: list[go.BaseTraceType] = []
+    for kind, color in (("town", "#EAF2E3"), ("street", "#CFE3F3")):
+        part = subdistricts[subdistricts["kind"] == kind]
+        if part.empty:
+            continue
+        hover = [f"{n}<br>{labels['legend.' + kind]}" for n in part["name"]]
+        for geom, text in zip(part.geometry, hover, strict=True):
+            x, y = polygon_xy(geom)
+            traces.append(go.Scatter(x=x, y=y, mode="lines", fill="toself", fillcolor=color,
+                                     line=dict(color="#9DB4C8", width=0.6), hoveron="fills", text=text,
+                                     hoverinfo="text", showlegend=False))
+        traces.append(go.Scatter(x=[None], y=[None], mode="markers", marker=dict(size=12, color=color, symbol="square"),
+                                 name=labels["legend." + kind]))
+    traces.append(outline_trace(districts, labels["legend.district"], color="#333", width=2))
+    if not new_areas.empty:
+        traces.append(outline_trace(new_areas, labels["legend.new_area"], color=PALETTE[3], width=2, dash="dash"))
+        name_col = "name" if lang == "zh" or "name_en" not in new_areas else "name_en"
+        traces.append(label_trace(new_areas, list(new_areas[name_col]), size=13, color=PALETTE[3]))
+    street = subdistricts[subdistricts["kind"] == "street"]
+    if not street.empty:
+        traces.append(label_trace(street, [n.replace("街道", "") for n in street["name"]], size=9, color="#37474F"))
+    name_col = "name" if lang == "zh" else "name_en"
+    traces.append(label_trace(districts, list(districts[name_col]), size=16, color="#111"))
+    return map_figure(traces, districts.total_bounds, height=height)

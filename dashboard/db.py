@@ -379,8 +379,11 @@ _PARAM_RE = re.compile(r"\$([a-z_][a-z0-9_]*)\s+([A-Z]+(?:\[\])?)")
 
 @cache
 def _load_query_cached(name: str, mtime: int) -> QuerySpec:
-    path = QUERIES_DIR / f"{name}.sql"
-    sql = path.read_text(encoding="utf-8")
+    return parse_query(name, (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8"))
+
+
+def parse_query(name: str, sql: str) -> QuerySpec:
+    """Check a query file's header (name, params, returns) against its SQL and return its spec."""
     lines = sql.splitlines()
     header = [ln[2:].strip() for ln in lines if ln.startswith("--")]
     if not header or not header[0].startswith(f"{name}:"):

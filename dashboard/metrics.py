@@ -48,6 +48,10 @@ _UNIT_TEXT = {
     "year": ("", ""),
     "per_1000": ("/千人", " per 1,000"),
     "m": ("米", " m"),
+    "km": ("公里", " km"),
+    "hours": ("小时", " hours"),
+    "years": ("年", " years"),
+    "departments": ("个", ""),
 }
 
 

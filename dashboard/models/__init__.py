@@ -1,0 +1,1 @@
+"""Pure models: no Streamlit imports, deterministic, tested."""

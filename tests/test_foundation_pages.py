@@ -1,0 +1,40 @@
+"""AppTest runs of the Overview and Data & sources pages."""
+
+from __future__ import annotations
+
+from tests.conftest import assert_no_exception, run_page
+
+
+def test_overview_renders_kpis_with_sources():
+    at = run_page()
+    assert_no_exception(at)
+    labels = [m.label for m in at.metric]
+    assert "全科医生" in labels
+    values = {m.label: m.value for m in at.metric}
+    assert values["全科医生"] == "213人"
+    assert values["社区卫生服务中心"] == "15"
+    captions = " ".join(c.value for c in at.caption)
+    assert "调研报告" in captions and "全科医生213名" in captions
+
+
+def test_overview_in_english():
+    at = run_page(query={"lang": "en"})
+    assert_no_exception(at)
+    values = {m.label: m.value for m in at.metric}
+    assert values["General practitioners"] == "213 people"
+    assert any("Report" in c.value for c in at.caption)
+
+
+def test_sources_page_search():
+    at = run_page("sources")
+    assert_no_exception(at)
+    at.text_input(key="sources_search").input("全科医生").run()
+    assert_no_exception(at)
+    table = at.dataframe[0].value
+    assert "clinics.gps.central_city" in set(table["indicator_id"])
+    assert len(table) < 10
+
+
+def test_bad_url_values_never_crash():
+    at = run_page(query={"lang": "fr", "present": "maybe", "nonsense": "1"})
+    assert_no_exception(at)
