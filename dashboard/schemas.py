@@ -36,6 +36,32 @@ class Field:
     max: float | None = None
     pattern: str | None = None
     example: str = ""
+    # Other header names accepted in uploads (besides name, zh and en), e.g. "lng", "经度".
+    aliases: tuple[str, ...] = ()
+    # Chinese labels of `allowed`, position by position; uploads may use either.
+    allowed_zh: tuple[str, ...] = ()
+    # "fraction" (0-1) or "percent" (0-100) for shares: sets the range and lets "45%" parse.
+    share: str = ""
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """Every header this column is recognised by in an upload (name, zh, en, aliases)."""
+        return (self.name, self.zh, self.en, *self.aliases)
+
+    def allowed_label(self, value: str, lang: str = "zh") -> str:
+        """The label of an allowed value in `lang` (the value itself when there is no zh label)."""
+        if lang == "zh" and self.allowed_zh and value in self.allowed:
+            return self.allowed_zh[self.allowed.index(value)]
+        return value
+
+    @property
+    def bounds(self) -> tuple[float | None, float | None]:
+        """(min, max), with a share's range implied by its declared scale."""
+        lo, hi = self.min, self.max
+        if self.share:
+            lo = 0 if lo is None else lo
+            hi = (1 if self.share == "fraction" else 100) if hi is None else hi
+        return lo, hi
 
 
 @dataclass(frozen=True)
@@ -69,8 +95,10 @@ def _src() -> Field:
 
 def _lonlat() -> tuple[Field, Field]:
     return (
-        Field("lon", "float", "经度(WGS84)", "longitude (WGS84)", "degree", min=-180, max=180, example="112.24"),
-        Field("lat", "float", "纬度(WGS84)", "latitude (WGS84)", "degree", min=-90, max=90, example="30.32"),
+        Field("lon", "float", "经度(WGS84)", "longitude (WGS84)", "degree", min=-180, max=180, example="112.24",
+              aliases=("经度", "lng", "long", "longitude", "x")),
+        Field("lat", "float", "纬度(WGS84)", "latitude (WGS84)", "degree", min=-90, max=90, example="30.32",
+              aliases=("纬度", "latitude", "y")),
     )
 
 
@@ -155,7 +183,7 @@ _register(Dataset(
         Field("district_code", "str", "区县代码", "district code", pattern=CODE6, example="421002"),
         Field("subdistrict_code", "str", "街道代码", "sub-district code", pattern=CODE9, example="421002001"),
         Field("new_area_id", "str", "新区", "new area", nullable=True),
-        Field("kind", "str", "类别", "kind", allowed=("community", "village"), example="community"),
+        Field("kind", "str", "类别", "kind", allowed=("community", "village"), allowed_zh=("社区", "村"), example="community"),
         _count("households", "户数", "households", "households", "3000"),
         _count("residents", "常住人口", "residents", "persons", "8000"),
         _count("aged_60_plus", "60岁及以上", "aged 60+", "persons", "1900"),
@@ -174,7 +202,7 @@ _register(Dataset(
     (
         Field("compound_id", "str", "小区编号", "compound id", unique=True, example="C0001"),
         Field("name", "str", "名称", "name", example="示例小区"),
-        Field("kind", "str", "类别", "kind", allowed=("compound", "village"), example="compound"),
+        Field("kind", "str", "类别", "kind", allowed=("compound", "village"), allowed_zh=("小区", "村居民点"), example="compound"),
         Field("committee_code", "str", "社区代码", "committee code", pattern=CODE12, example="421002001001"),
         Field("subdistrict_code", "str", "街道代码", "sub-district code", pattern=CODE9, example="421002001"),
         Field("district_code", "str", "区县代码", "district code", pattern=CODE6, example="421002"),
@@ -198,9 +226,9 @@ _register(Dataset(
     (
         Field("clinic_id", "str", "机构编号", "clinic id", unique=True, example="H001"),
         Field("name", "str", "名称", "name", example="示例社区卫生服务中心"),
-        Field("kind", "str", "类别", "kind", allowed=("centre", "station"), example="centre"),
-        Field("ownership", "str", "举办性质", "ownership", allowed=("public", "private"), example="public"),
-        Field("premises", "str", "业务用房", "premises", allowed=("rented", "owned"), example="rented"),
+        Field("kind", "str", "类别", "kind", allowed=("centre", "station"), allowed_zh=("中心", "站"), example="centre"),
+        Field("ownership", "str", "举办性质", "ownership", allowed=("public", "private"), allowed_zh=("公办", "民办"), example="public"),
+        Field("premises", "str", "业务用房", "premises", allowed=("rented", "owned"), allowed_zh=("租用", "自有"), example="rented"),
         Field("meets_standard", "bool", "按标准设置", "built to standard", example="false"),
         Field("district_code", "str", "区县代码", "district code", pattern=CODE6, example="421002"),
         Field("subdistrict_code", "str", "街道代码", "sub-district code", pattern=CODE9, example="421002001"),
@@ -222,7 +250,8 @@ _register(Dataset(
         Field("facility_id", "str", "机构编号", "facility id", unique=True, example="E0001"),
         Field("name", "str", "名称", "name", example="示例养老院"),
         Field("facility_type", "str", "类别", "facility type",
-              allowed=("urban_public", "urban_private", "home_care_centre", "rural"), example="urban_public"),
+              allowed=("urban_public", "urban_private", "home_care_centre", "rural"),
+              allowed_zh=("城市公办", "城市民办", "居家养老服务中心", "农村"), example="urban_public"),
         Field("district_code", "str", "区县代码", "district code", pattern=CODE6, example="421002"),
         Field("subdistrict_code", "str", "街道代码", "sub-district code", nullable=True, example="421002001"),
         Field("committee_code", "str", "社区代码", "committee code", nullable=True),
@@ -243,7 +272,8 @@ _register(Dataset(
         Field("district_code", "str", "区县代码", "district code", pattern=CODE6, example="421003"),
         Field("subdistrict_code", "str", "街道代码", "sub-district code", pattern=CODE9, example="421003001"),
         Field("committee_code", "str", "社区代码", "committee code", pattern=CODE12, example="421003001001"),
-        Field("post", "str", "岗位", "post", allowed=("head", "deputy", "member", "staff"), example="staff"),
+        Field("post", "str", "岗位", "post", allowed=("head", "deputy", "member", "staff"),
+              allowed_zh=("书记/主任", "副书记/副主任", "两委委员", "其他专职社区工作者"), example="staff"),
         Field("tenure_years", "float", "工龄(年)", "tenure (years)", "years", min=0, max=60, example="6"),
         Field("pay_yuan_per_year", "float", "年薪(元)", "pay (yuan per year)", "yuan_per_year", min=0, max=10_000_000, example="28000"),
         _src(),
@@ -272,7 +302,7 @@ _register(Dataset(
         Field("code", "str", "街道代码", "sub-district code", unique=True, pattern=CODE9, example="421002001"),
         Field("name", "str", "名称", "name", example="中山街道"),
         Field("district_code", "str", "区县代码", "district code", pattern=CODE6, example="421002"),
-        Field("kind", "str", "类别", "kind", allowed=("street", "town"), example="street"),
+        Field("kind", "str", "类别", "kind", allowed=("street", "town"), allowed_zh=("街道", "乡镇"), example="street"),
         _src(),
     ),
     key=("code",), geo=True, replaceable=True,
@@ -296,10 +326,11 @@ def _checks(f: Field) -> list[pa.Check]:
     checks: list[pa.Check] = []
     if f.allowed:
         checks.append(pa.Check.isin(list(f.allowed)))
-    if f.min is not None:
-        checks.append(pa.Check.ge(f.min))
-    if f.max is not None:
-        checks.append(pa.Check.le(f.max))
+    lo, hi = f.bounds
+    if lo is not None:
+        checks.append(pa.Check.ge(lo))
+    if hi is not None:
+        checks.append(pa.Check.le(hi))
     if f.pattern:
         checks.append(pa.Check.str_matches(f.pattern))
     return checks
