@@ -38,6 +38,14 @@ class Problem:
     column: str | None
     value: str | None
     expected: str
+    # Message key and arguments, so the same problem can be shown in either language
+    # (dashboard/catalog/data.json "problem_<key>"); empty for problems without a translation.
+    key: str = ""
+    args: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def params(self) -> dict[str, object]:
+        return dict(self.args)
 
     def __str__(self) -> str:
         where = self.file
@@ -66,6 +74,9 @@ _FALSE = {"false", "0", "no", "n", "f", "否", "无"}
 _INT_RE = re.compile(r"^[+-]?\d+(\.0+)?$")
 
 
+_CELL_KEYS = {"true or false": "bool", "a whole number": "int", "a number": "number", "a finite number": "finite"}
+
+
 def _parse_cell(f: Field, text: str) -> tuple[object, str | None]:
     """Parse one cell to the field's type; returns (value, error-expectation or None)."""
     if f.type == "str":
@@ -81,8 +92,12 @@ def _parse_cell(f: Field, text: str) -> tuple[object, str | None]:
         if _INT_RE.match(text):
             return int(float(text)), None
         return None, "a whole number"
+    scale = 1.0
+    if f.share and text.endswith("%"):  # "45%" is 45 on a 0-100 column, 0.45 on a 0-1 column
+        text = text[:-1].strip()
+        scale = 0.01 if f.share == "fraction" else 1.0
     try:
-        value = float(text)
+        value = float(text) * scale
     except ValueError:
         return None, "a number"
     if not math.isfinite(value):
@@ -90,16 +105,47 @@ def _parse_cell(f: Field, text: str) -> tuple[object, str | None]:
     return value, None
 
 
-def parse_frame(ds: Dataset, raw: pd.DataFrame, file_label: str, row_offset: int = 2) -> tuple[pd.DataFrame, list[Problem]]:
+class _Problems(list):
+    """A list of problems that stops growing at `limit` (bounded memory on hostile files)."""
+
+    def __init__(self, limit: int | None):
+        super().__init__()
+        self.limit = limit
+        self.dropped = 0
+
+    def append(self, problem: Problem) -> None:
+        if self.limit is not None and len(self) >= self.limit:
+            self.dropped += 1
+        else:
+            super().append(problem)
+
+    def finish(self, file_label: str) -> list[Problem]:
+        out = list(self)
+        if self.dropped:
+            out.append(Problem(file_label, None, None, None, f"fewer problems ({self.dropped} more not listed)",
+                               "more", (("count", self.dropped),)))
+        return out
+
+
+def parse_frame(ds: Dataset, raw: pd.DataFrame, file_label: str, row_offset: int = 2,
+                max_problems: int | None = None) -> tuple[pd.DataFrame, list[Problem]]:
     """Turn a frame of text cells into typed columns and check them against the dataset's schema.
 
     `row_offset` maps the frame's positional index to the row number a user sees (2 for a CSV with
-    a header line, 1 for GeoJSON feature numbers).
+    a header line, 1 for GeoJSON feature numbers). `max_problems` caps the problems kept (the rest
+    are counted in one closing problem), so a file of bad cells cannot exhaust memory.
     """
-    problems: list[Problem] = []
+    problems = _Problems(max_problems)
+    frame, _ = _parse_frame(ds, raw, file_label, row_offset, problems)
+    return frame, problems.finish(file_label)
+
+
+def _parse_frame(ds: Dataset, raw: pd.DataFrame, file_label: str, row_offset: int,
+                 problems: _Problems) -> tuple[pd.DataFrame, _Problems]:
     missing = [f.name for f in ds.fields if f.required and f.name not in raw.columns]
     for name in missing:
-        problems.append(Problem(file_label, None, name, None, f"a column named {name!r} ({ds.field(name).zh})"))
+        problems.append(Problem(file_label, None, name, None, f"a column named {name!r} ({ds.field(name).zh})",
+                                "missing_column", (("name", name), ("zh", ds.field(name).zh))))
     if missing:
         return pd.DataFrame(columns=ds.columns), problems
 
@@ -113,19 +159,20 @@ def parse_frame(ds: Dataset, raw: pd.DataFrame, file_label: str, row_offset: int
             text = "" if cell is None or (isinstance(cell, float) and math.isnan(cell)) else str(cell).strip()
             if text == "":
                 if not f.nullable:
-                    problems.append(Problem(file_label, i + row_offset, f.name, "", "a value (the column is required)"))
+                    problems.append(Problem(file_label, i + row_offset, f.name, "", "a value (the column is required)",
+                                            "required_value"))
                 values.append(None)
                 continue
             value, expected = _parse_cell(f, text)
             if expected:
-                problems.append(Problem(file_label, i + row_offset, f.name, text, expected))
+                problems.append(Problem(file_label, i + row_offset, f.name, text, expected, _CELL_KEYS[expected]))
             values.append(value)
         dtype = {"str": "string", "int": "Int64", "float": "Float64", "bool": "boolean"}[f.type]
         out[f.name] = pd.Series(values, dtype=dtype)
     frame = pd.DataFrame(out)
-    if problems:
-        return frame, problems
-
+    # Value checks run even when some cells failed to parse, so every problem is reported at once;
+    # a cell already reported (e.g. unreadable, hence empty now) is not reported twice.
+    seen = {(p.row, p.column) for p in problems}
     try:
         pandera_schema(ds.name).validate(frame, lazy=True)
     except Exception as exc:  # pandera.errors.SchemaErrors
@@ -136,30 +183,42 @@ def parse_frame(ds: Dataset, raw: pd.DataFrame, file_label: str, row_offset: int
             column = getattr(case, "column", None)
             index = getattr(case, "index", None)
             row = int(index) + row_offset if index is not None and not pd.isna(index) else None
+            if (row, column) in seen:
+                continue
             value = getattr(case, "failure_case", None)
             check = str(getattr(case, "check", ""))
             f = ds.field(column) if column in ds.columns else None
-            problems.append(Problem(file_label, row, column, None if value is None else str(value), _explain(check, f)))
+            expected, key, args = _explain_keyed(check, f)
+            problems.append(Problem(file_label, row, column, None if value is None else str(value), expected, key, args))
     return frame, problems
 
 
 def _explain(check: str, f: Field | None) -> str:
     """Plain words for a pandera check name."""
+    return _explain_keyed(check, f)[0]
+
+
+def _explain_keyed(check: str, f: Field | None) -> tuple[str, str, tuple[tuple[str, object], ...]]:
+    """(plain words, message key, message arguments) for a pandera check name."""
     if f is None:
-        return check
+        return check, "", ()
+    lo, hi = f.bounds
+    unit = f" {f.unit}" if f.unit else ""
     if check.startswith("isin"):
-        return "one of " + ", ".join(f.allowed)
-    if check.startswith("greater_than_or_equal_to"):
-        return f"a value ≥ {f.min:g}" + (f" {f.unit}" if f.unit else "")
-    if check.startswith("less_than_or_equal_to"):
-        return f"a value ≤ {f.max:g}" + (f" {f.unit}" if f.unit else "")
+        return "one of " + ", ".join(f.allowed), "allowed", (("allowed", ", ".join(f.allowed)),
+                                                             ("allowed_zh", ", ".join(f.allowed_zh or f.allowed)))
+    if check.startswith("greater_than_or_equal_to") and lo is not None:
+        return f"a value ≥ {lo:g}{unit}", "min", (("min", f"{lo:g}"), ("unit", f.unit))
+    if check.startswith("less_than_or_equal_to") and hi is not None:
+        return f"a value ≤ {hi:g}{unit}", "max", (("max", f"{hi:g}"), ("unit", f.unit))
     if check.startswith("str_matches"):
-        return f"text matching {f.pattern} (e.g. {f.example or 'see template'})"
+        return (f"text matching {f.pattern} (e.g. {f.example or 'see template'})", "pattern",
+                (("pattern", f.pattern), ("example", f.example or "")))
     if "unique" in check or "duplicate" in check:
-        return "a unique value (this one is repeated)"
+        return "a unique value (this one is repeated)", "unique", ()
     if "not_nullable" in check:
-        return "a value (the column is required)"
-    return check
+        return "a value (the column is required)", "required_value", ()
+    return check, "", ()
 
 
 def read_csv_text(ds: Dataset, path: Path) -> pd.DataFrame:
@@ -333,6 +392,11 @@ class Overlay(Mapping[str, pd.DataFrame]):
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Overlay) and other.token == self.token
+
+    @property
+    def user_datasets(self) -> list[str]:
+        """The datasets the user replaced (the overlay's `sources` table only carries their provenance)."""
+        return [name for name in self._tables if name != "sources"]
 
     def with_table(self, name: str, frame: pd.DataFrame, label: str = "") -> Overlay:
         """A new overlay with `name` replaced by `frame`."""
