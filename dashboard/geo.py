@@ -6,6 +6,7 @@ covers Jingzhou (111°E–114°E) with under 0.1% scale error.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 
 import geopandas as gpd
@@ -33,9 +34,16 @@ def _read_layer(path: str, mtime_ns: int) -> gpd.GeoDataFrame:
     return gdf
 
 
-def layer(name: str) -> gpd.GeoDataFrame:
-    """A shipped layer by short name ('districts', 'subdistricts', 'new_areas'), WGS84; cached until the file changes."""
-    path = data_root() / DATASETS[_LAYERS[name]].file
+def layer(name: str, overlay: Mapping[str, pd.DataFrame] | None = None) -> gpd.GeoDataFrame:
+    """A layer by short name ('districts', 'subdistricts', 'new_areas'), WGS84; cached until the file changes.
+
+    With a session `overlay` (dashboard.db.Overlay) that replaces the layer's dataset (e.g. an
+    uploaded `subdistrict_shapes` GeoDataFrame), that session's layer is returned instead.
+    """
+    dataset = _LAYERS[name]
+    if overlay is not None and dataset in overlay and isinstance(overlay[dataset], gpd.GeoDataFrame):
+        return overlay[dataset].copy()
+    path = data_root() / DATASETS[dataset].file
     return _read_layer(str(path), path.stat().st_mtime_ns).copy()
 
 
