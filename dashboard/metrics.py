@@ -40,6 +40,7 @@ _UNIT_TEXT = {
     "percent": ("%", "%"),
     "persons": ("人", " people"),
     "beds": ("张", " beds"),
+    "beds_per_year": ("张/年", " beds/yr"),
     "yuan": ("元", " yuan"),
     "yuan_per_year": ("元/年", " yuan/yr"),
     "million_yuan": ("百万元", " million yuan"),
