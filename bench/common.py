@@ -1,0 +1,416 @@
+"""Shared helpers for the benchmarks, the load test and the browser tests.
+
+A Streamlit server on a free loopback port, Debian's Chromium driven by Playwright (no browser
+downloads), the page-state probe that tells when a rerun has finished, the list of pages, machine
+facts, and the Markdown report appended to `bench/RESULTS.md`.
+
+Rerun timing reads Streamlit's own state attribute: the app root `[data-testid="stApp"]` carries
+`data-test-connection-state` (``CONNECTED`` once the websocket is up) and `data-test-script-state`
+(``running`` while the script runs, ``notRunning`` when it has finished). An init script records
+every change of the latter with `performance.now()`, so a rerun that starts and ends between two
+polls is still seen, and the time from an input to the app settling is measured in the page.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import datetime as dt
+import fcntl
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "dashboard" / "app.py"
+RESULTS_MD = REPO / "bench" / "RESULTS.md"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+READY = '[data-testid="stApp"][data-test-connection-state="CONNECTED"][data-test-script-state="notRunning"]'
+
+# Installed before any page script: records each script-state change of the app root with its time.
+STATE_PROBE_JS = """
+(() => {
+  window.__stStates = [];
+  const record = (el) => window.__stStates.push(
+      [el.getAttribute('data-test-script-state'), performance.now()]);
+  new MutationObserver((mutations) => {
+    for (const m of mutations) {
+      if (m.target.getAttribute && m.target.getAttribute('data-testid') === 'stApp') record(m.target);
+    }
+  }).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
+})();
+"""
+
+# True once a run has started after t0 and the app has been idle (notRunning) for `quiet` ms;
+# returns the time the last run ended (a page that reruns itself, e.g. st.rerun, counts in full).
+_SETTLED_JS = """
+([t0, quiet]) => {
+  const s = (window.__stStates || []).filter(([, t]) => t >= t0);
+  const started = s.some(([state]) => state !== 'notRunning');
+  if (!started || s.length === 0) return null;
+  const [state, t] = s[s.length - 1];
+  if (state !== 'notRunning' || performance.now() - t < quiet) return null;
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-connection-state') !== 'CONNECTED') return null;
+  return t;
+}
+"""
+
+
+# ---------------------------------------------------------------- the server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class StreamlitServer:
+    """`streamlit run <app>` on a free loopback port; a context manager that stops it on exit."""
+
+    def __init__(self, app: Path = APP, port: int | None = None, env: dict[str, str] | None = None,
+                 log_path: Path | None = None, extra_args: Sequence[str] = ()):
+        self.app = Path(app)
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, **(env or {})}
+        self.log_path = log_path
+        self.extra_args = list(extra_args)
+        self.proc: subprocess.Popen | None = None
+        self.started_at = 0.0
+        self._log = None
+
+    def start(self) -> StreamlitServer:
+        cmd = [
+            sys.executable, "-m", "streamlit", "run", str(self.app),
+            "--server.port", str(self.port), "--server.address", "127.0.0.1",
+            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none", "--server.runOnSave", "false",
+            *self.extra_args,
+        ]
+        if self.log_path:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        out = self._log or subprocess.DEVNULL
+        self.started_at = time.perf_counter()
+        self.proc = subprocess.Popen(cmd, cwd=REPO, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        return self
+
+    def wait_healthy(self, timeout: float = 60) -> float:
+        """Block until /_stcore/health answers ok; returns seconds since start()."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with code {self.proc.returncode} before it was healthy"
+                                   + self._log_tail())
+            try:
+                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        return time.perf_counter() - self.started_at
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise TimeoutError(f"streamlit on {self.url} not healthy after {timeout:.0f} s" + self._log_tail())
+
+    def _log_tail(self) -> str:
+        if not self.log_path or not self.log_path.exists():
+            return ""
+        return "\n--- server log (tail) ---\n" + self.log_path.read_text(errors="replace")[-3000:]
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        if self._log:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> StreamlitServer:
+        self.start()
+        try:
+            self.wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def process_tree_rss(pid: int) -> int:
+    """Resident memory (bytes) of a process and its children."""
+    import psutil
+
+    proc = psutil.Process(pid)
+    total = proc.memory_info().rss
+    for child in proc.children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += child.memory_info().rss
+    return total
+
+
+# ---------------------------------------------------------------- the browser
+
+
+def chromium_missing_message() -> str:
+    return (f"Chromium not found at {CHROMIUM}. The browser tests need Debian's chromium package: "
+            "run `make test` (it runs scripts/setup_system.sh as root) or `apt-get install chromium`. "
+            "Playwright's own browser download is not used.")
+
+
+def require_chromium() -> None:
+    if not os.access(CHROMIUM, os.X_OK):
+        raise RuntimeError(chromium_missing_message())
+
+
+def launch_kwargs() -> dict:
+    """Keyword arguments for `playwright.chromium.launch` (sync or async API)."""
+    return {"executable_path": CHROMIUM, "headless": True, "args": list(CHROMIUM_ARGS)}
+
+
+def launch_persistent(playwright, **context_kwargs):
+    """A Chromium context on a fresh, throw-away user-data-dir (Debian's chromium; nothing downloaded)."""
+    require_chromium()
+    user_data_dir = tempfile.mkdtemp(prefix="cgd-chromium-")
+    return playwright.chromium.launch_persistent_context(user_data_dir, **launch_kwargs(), **context_kwargs)
+
+
+def launch_browser(playwright):
+    """A Chromium browser; each `new_context()` is a fresh profile (Playwright makes a temp user-data-dir)."""
+    require_chromium()
+    return playwright.chromium.launch(**launch_kwargs())
+
+
+def wait_ready(page, timeout_ms: float = 60_000) -> None:
+    """Wait for Streamlit's connected and not-running state."""
+    page.wait_for_selector(READY, state="attached", timeout=timeout_ms)
+
+
+def now_ms(page) -> float:
+    return page.evaluate("performance.now()")
+
+
+def wait_settled(page, t0_ms: float, timeout_ms: float = 30_000, quiet_ms: float = 120) -> float:
+    """Wait until a run that started after `t0_ms` has finished; returns its duration in seconds."""
+    handle = page.wait_for_function(_SETTLED_JS, arg=[t0_ms, quiet_ms], timeout=timeout_ms, polling=25)
+    return (handle.json_value() - t0_ms) / 1000
+
+
+async def async_wait_settled(page, t0_ms: float, timeout_ms: float = 30_000, quiet_ms: float = 120) -> float:
+    handle = await page.wait_for_function(_SETTLED_JS, arg=[t0_ms, quiet_ms], timeout=timeout_ms, polling=25)
+    return (await handle.json_value() - t0_ms) / 1000
+
+
+def metric_pairs(page) -> list[tuple[str, str]]:
+    """(label, value) of every st.metric tile on the page, as displayed."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stMetric"]')].map(m => [
+            (m.querySelector('[data-testid="stMetricLabel"]')?.innerText || '').trim(),
+            (m.querySelector('[data-testid="stMetricValue"]')?.innerText || '').trim()])"""
+    )
+
+
+def wait_charts_drawn(page, timeout_ms: float = 20_000) -> None:
+    """Wait until every Plotly chart on the page has drawn its SVG."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                 .every(c => c.querySelector('.main-svg'))""",
+        timeout=timeout_ms,
+    )
+
+
+# ---------------------------------------------------------------- pages and parameters
+
+
+def app_pages() -> list[dict]:
+    """The pages registered in dashboard/app.py: [{'page', 'path', 'title_key', 'default', 'url'}].
+
+    Read from the PAGES literal with `ast`, so nothing Streamlit runs on import.
+    """
+    tree = ast.parse(APP.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "PAGES" for t in node.targets):
+            entries = ast.literal_eval(node.value)
+            break
+    else:
+        raise RuntimeError(f"no PAGES list in {APP}")
+    pages = []
+    for path, title_key, _icon, default in entries:
+        name = Path(path).stem
+        pages.append({"page": name, "path": path, "title_key": title_key, "default": bool(default),
+                      "url": "/" if default else f"/{name}"})
+    return pages
+
+
+def slider_params(page: str) -> list:
+    """The scenario parameters shown as sliders on a page (int and float kinds)."""
+    from dashboard.scenario import page_params
+
+    return [p for p in page_params(page) if p.kind in ("int", "float")]
+
+
+# ---------------------------------------------------------------- numbers and facts
+
+
+def median(values: Iterable[float]) -> float:
+    values = list(values)
+    return statistics.median(values) if values else float("nan")
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, min(len(ordered), int(-(-q * len(ordered) // 100))))
+    return ordered[rank - 1]
+
+
+def machine_facts() -> dict[str, str]:
+    """CPU model, cores, RAM, Python, OS, Streamlit and Chromium versions."""
+    import psutil
+
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    os_name = platform.platform()
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                os_name = line.split("=", 1)[1].strip('"') + f" (kernel {platform.release()})"
+    except OSError:
+        pass
+    try:
+        import streamlit
+
+        st_version = streamlit.__version__
+    except ImportError:
+        st_version = "not installed"
+    try:
+        chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, timeout=20).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        chromium = "not installed"
+    return {
+        "CPU": cpu,
+        "Cores": f"{psutil.cpu_count(logical=True)} logical ({psutil.cpu_count(logical=False) or '?'} physical)",
+        "RAM": f"{psutil.virtual_memory().total / 2**30:.1f} GiB",
+        "Python": platform.python_version(),
+        "OS": os_name,
+        "Streamlit": st_version,
+        "Chromium": chromium or "unknown",
+    }
+
+
+def _fmt_value(value: float | None, unit: str) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    if unit == "s":
+        return f"{value * 1000:,.0f} ms" if value < 1 else f"{value:,.2f} s"
+    if unit == "x":
+        return f"{value:.2f}×"
+    if unit == "MB":
+        return f"{value:,.0f} MB"
+    return f"{value:,.3g} {unit}".strip()
+
+
+def _fmt_target(row: dict) -> str:
+    target = row.get("target_s")
+    if target is None:
+        return "—"
+    unit = row.get("unit", "s")
+    op = row.get("target_op", "≤" if unit == "x" else "<")
+    return f"{op} {_fmt_value(target, unit)}"
+
+
+def _fmt_met(met) -> str:
+    return "—" if met is None else ("met" if met else "**not met**")
+
+
+def rows_table(rows: Sequence[dict]) -> str:
+    """Markdown table of benchmark rows {name, median_s, runs, target_s, met, notes[, unit, target_op]}."""
+    lines = ["| Figure | Median | Runs | Target | Met | Notes |", "|---|---:|---:|---|---|---|"]
+    for row in rows:
+        notes = str(row.get("notes", "")).replace("|", "\\|").replace("\n", " ")
+        lines.append(
+            f"| {row.get('name', '?')} | {_fmt_value(row.get('median_s'), row.get('unit', 's'))} "
+            f"| {row.get('runs', '—')} | {_fmt_target(row)} | {_fmt_met(row.get('met'))} | {notes} |"
+        )
+    return "\n".join(lines)
+
+
+def plain_table(rows: Sequence[dict]) -> str:
+    """The same rows for a terminal."""
+    out = []
+    for row in rows:
+        out.append(
+            f"{row.get('name', '?')[:58]:<58} {_fmt_value(row.get('median_s'), row.get('unit', 's')):>12} "
+            f"{row.get('runs', '—')!s:>4}  {_fmt_target(row):<12} {_fmt_met(row.get('met')).strip('*')}"
+        )
+    return "\n".join(out)
+
+
+def report_section(title: str, command: str, body: str, facts: dict[str, str] | None = None) -> str:
+    """A dated Markdown section: title, date, command, machine facts, then `body`."""
+    facts = facts or machine_facts()
+    stamp = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    head = [f"## {title} — {stamp}", "", f"Command: `{command}`", ""]
+    head += [f"- **{k}:** {v}" for k, v in facts.items()]
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                             text=True, timeout=10).stdout.strip()
+        if rev:
+            head.append(f"- **Commit:** {rev}")
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return "\n".join(head) + "\n\n" + body.rstrip() + "\n"
+
+
+def append_results(section: str, path: Path = RESULTS_MD) -> None:
+    """Append a section to RESULTS.md (locked, so concurrent runs do not interleave)."""
+    header = ("# Benchmark and load-test results\n\n"
+              "Appended by `make bench` (bench/run.py) and `make loadtest` (bench/loadtest.py); newest last.\n"
+              "Every figure is a median of several runs unless stated; targets come from issue 8.\n")
+    with open(path, "a+", encoding="utf-8") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            fh.seek(0)
+            empty = not fh.read(1)
+            fh.seek(0, os.SEEK_END)
+            fh.write(header if empty else "")
+            fh.write("\n" + section)
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

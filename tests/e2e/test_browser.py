@@ -1,0 +1,197 @@
+"""The dashboard in real Chromium: every page renders, sliders move the headline to the model's
+value, a scenario link reproduces the view, the language switches, and the console stays clean.
+
+Expected numbers are computed in this process from the same functions the page calls
+(`dashboard.results.scenario_results`), and compared as the text `Metric.formatted(lang)` shows.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import pytest
+
+from bench import common
+from dashboard.i18n import t
+from dashboard.metrics import Metric
+from dashboard.results import scenario_results
+from dashboard.scenario import Param, Scenario, params_by_key
+
+pytestmark = pytest.mark.e2e
+
+PAGES = common.app_pages()
+SLIDER_PAGES = [p for p in PAGES if common.slider_params(p["page"])]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def open_app(page, url: str) -> None:
+    """Navigate and wait for the first script run to finish (connected, not running)."""
+    page.goto(url)
+    common.wait_settled(page, 0, timeout_ms=60_000)
+    assert_no_exception(page)
+
+
+def assert_no_exception(page) -> None:
+    shown = page.locator('[data-testid="stException"]')
+    assert shown.count() == 0, "the app shows an exception:\n" + "\n".join(shown.all_inner_texts())
+
+
+def expected_metrics(page_name: str, values: dict, lang: str) -> dict[str, tuple[str, str]]:
+    """metric key -> (label, formatted value) the model gives for this scenario."""
+    scenario, notices = Scenario.from_values(values)
+    assert not notices, notices
+    results = scenario_results(scenario, pages=[page_name], lang=lang)["pages"][page_name]
+    out = {}
+    for d in results["metrics"]:
+        metric = Metric(**{**d, "source_ids": tuple(d["source_ids"])})
+        out[metric.key] = (metric.label(lang), metric.formatted(lang))
+    return out
+
+
+def slider_label(param: Param, lang: str) -> str:
+    """The label ui.param_widget gives a slider (its input's aria-label)."""
+    if not param.unit:
+        return param.label(lang)
+    try:
+        unit = t(f"units.{param.unit}", lang)
+    except KeyError:
+        unit = param.unit
+    return f"{param.label(lang)} ({unit})"
+
+
+def _moves(param: Param) -> list[tuple[list[str], float]]:
+    """Keystrokes on a focused slider and the value each lands on: End, Home, then a few steps."""
+    step = param.step or 1
+    default = param.default
+    moves = [(["End"], param.max), (["Home"], param.min)]
+    for k in (1, 2, 3, 5):
+        moves.append((["ArrowRight"] * k, default + k * step))
+        moves.append((["ArrowLeft"] * k, default - k * step))
+    cast = int if param.kind == "int" else float
+    return [(keys, cast(round(v, 10))) for keys, v in moves
+            if param.min <= v <= param.max and v != default]
+
+
+def choose_move(page_name: str, lang: str = "zh"):
+    """(param, keys, value, metric key, before, after): a slider move that changes a headline figure."""
+    before = expected_metrics(page_name, {}, lang)
+    for param in common.slider_params(page_name):
+        for keys, value in _moves(param):
+            after = expected_metrics(page_name, {param.key: value}, lang)
+            for key, shown in after.items():
+                if key in before and before[key] != shown:
+                    return param, keys, value, key, before[key], shown
+    raise AssertionError(f"no slider on page {page_name!r} changes a headline figure")
+
+
+def slider_input(page, param: Param, lang: str):
+    locator = page.locator(f'[data-testid="stSlider"] input[type="range"][aria-label="{slider_label(param, lang)}"]')
+    assert locator.count() == 1, f"expected one slider labelled {slider_label(param, lang)!r}, found {locator.count()}"
+    return locator
+
+
+def query_of(page) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def page_url(info: dict, query: dict[str, str] | None = None) -> str:
+    return info["url"] + (("?" + urlencode(query)) if query else "")
+
+
+# ---------------------------------------------------------------- tests
+
+
+@pytest.mark.parametrize("info", PAGES, ids=[p["page"] for p in PAGES])
+def test_page_renders_and_screenshot(page, screenshot, info):
+    """Every page loads with no exception, shows its title in the navigation, and is photographed."""
+    open_app(page, page_url(info))
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    assert t(info["title_key"], "zh") in nav.inner_text()
+    assert page.locator('[data-testid="stMain"] h1').count() >= 1, "page has no title"
+    common.wait_charts_drawn(page)
+    screenshot(page, info["page"])
+
+
+def test_overview_full_hd_screenshot(page_factory, screenshot):
+    page = page_factory(1920, 1080)
+    open_app(page, "/")
+    common.wait_charts_drawn(page)
+    screenshot(page, "overview-1920x1080")
+
+
+@pytest.mark.parametrize("info", SLIDER_PAGES, ids=[p["page"] for p in SLIDER_PAGES])
+def test_slider_moves_headline_to_model_value(page, info):
+    """Moving a slider reruns the page and the headline tile shows the model's figure for it."""
+    name = info["page"]
+    param, keys, value, key, (label, old_text), (_, new_text) = choose_move(name)
+    open_app(page, page_url(info))
+    assert (label, old_text) in common.metric_pairs(page), f"default {label!r} should read {old_text!r}"
+
+    slider = slider_input(page, param, "zh")
+    slider.focus()
+    t0 = common.now_ms(page)
+    for k in keys:
+        page.keyboard.press(k)
+    common.wait_settled(page, t0)
+    assert_no_exception(page)
+
+    assert float(slider.input_value()) == pytest.approx(value), f"slider {param.key} did not land on {value}"
+    shown = common.metric_pairs(page)
+    assert (label, new_text) in shown, f"{param.key}={value}: expected {label!r} = {new_text!r}, page shows {shown}"
+    assert query_of(page).get(param.key) == param.to_text(value), f"URL does not carry {param.key}: {page.url}"
+
+
+@pytest.mark.parametrize("info", SLIDER_PAGES, ids=[p["page"] for p in SLIDER_PAGES])
+def test_scenario_link_reproduces_view_in_english(page, info):
+    """A shared link (URL query params, English) opens the page with that slider value and figure."""
+    name = info["page"]
+    param, _keys, value, key, _before, (label, text) = choose_move(name, lang="en")
+    open_app(page, page_url(info, {param.key: param.to_text(value), "lang": "en"}))
+
+    assert float(slider_input(page, param, "en").input_value()) == pytest.approx(value)
+    shown = common.metric_pairs(page)
+    assert (label, text) in shown, f"link {param.key}={value}: expected {label!r} = {text!r}, page shows {shown}"
+    assert t(info["title_key"], "en") in page.locator('[data-testid="stSidebarNav"]').inner_text()
+
+
+def test_language_switch(page):
+    """The sidebar language select turns the page English and puts lang=en in the link."""
+    open_app(page, "/")
+    assert page.locator('[data-testid="stMain"] h1').first.inner_text().strip() == t("overview.title", "zh")
+
+    label = params_by_key()["lang"].label("zh")
+    combo = page.locator(f'[data-testid="stSidebar"] input[role="combobox"][aria-label="{label}"]')
+    assert combo.count() == 1, f"no language select labelled {label!r} in the sidebar"
+    combo.click()
+    t0 = common.now_ms(page)
+    page.get_by_role("option", name="English").click()
+    common.wait_settled(page, t0)
+    assert_no_exception(page)
+
+    assert page.locator('[data-testid="stMain"] h1').first.inner_text().strip() == t("overview.title", "en")
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert all(t(p["title_key"], "en") in nav for p in PAGES), nav
+    assert query_of(page).get("lang") == "en", page.url
+
+
+def test_navigation_keeps_scenario(page):
+    """Moving between pages through the sidebar keeps the session's scenario (and its link)."""
+    if not SLIDER_PAGES:
+        pytest.fail("no page has a slider yet")
+    info = SLIDER_PAGES[0]
+    param, keys, value, *_ = choose_move(info["page"])
+    open_app(page, page_url(info, {param.key: param.to_text(value)}))
+    for target in (PAGES[0], info):
+        link = page.locator(f'[data-testid="stSidebarNav"] a[href$="{target["url"].rstrip("/") or "/"}"]')
+        if target["default"]:
+            link = page.locator('[data-testid="stSidebarNav"] a').filter(
+                has_text=re.compile(re.escape(t(target["title_key"], "zh"))))
+        t0 = common.now_ms(page)
+        link.first.click()
+        common.wait_settled(page, t0)
+        assert_no_exception(page)
+        assert query_of(page).get(param.key) == param.to_text(value), page.url
+    assert float(slider_input(page, param, "zh").input_value()) == pytest.approx(value)
