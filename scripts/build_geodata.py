@@ -142,7 +142,15 @@ def build_divisions(package_dir: Path) -> list[dict[str, str]]:
 
 def write_divisions(rows: list[dict[str, str]], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    cols = ["code", "name", "level", "parent_code", "district_code", "urban_rural_code", "source_id"]
+    cols = [
+        "code",
+        "name",
+        "level",
+        "parent_code",
+        "district_code",
+        "urban_rural_code",
+        "source_id",
+    ]
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.DictWriter(f, fieldnames=cols, lineterminator="\n")
         w.writeheader()
@@ -193,7 +201,7 @@ def write_geojson(gdf: gpd.GeoDataFrame, path: Path, name: str) -> None:
     props = [c for c in gdf.columns if c != "geometry"]
     lines = []
     for row in gdf.itertuples(index=False):
-        geometry = shapely.geometry.mapping(getattr(row, "geometry"))
+        geometry = shapely.geometry.mapping(row.geometry)
         feature = {
             "type": "Feature",
             "properties": {c: getattr(row, c) for c in props},
