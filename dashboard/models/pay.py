@@ -201,11 +201,11 @@ def relative_ladder(grade_step: float, entry_grades: tuple[int, ...]) -> np.ndar
 
 def post_index(posts: pd.Series | np.ndarray | list) -> np.ndarray:
     """Position of each post in POSTS (0 = head); an unknown post raises, naming it."""
-    codes = pd.Categorical(np.asarray(posts, dtype=object), categories=POSTS).codes
+    values = np.asarray(posts, dtype=object)
+    codes = pd.Index(POSTS).get_indexer(values)
     if (codes < 0).any():
         first = int(np.flatnonzero(codes < 0)[0])
-        raise ValueError(f"unknown post {np.asarray(posts, dtype=object)[first]!r} in row {first}; "
-                         f"expected one of {', '.join(POSTS)}")
+        raise ValueError(f"unknown post {values[first]!r} in row {first}; expected one of {', '.join(POSTS)}")
     return codes.astype(np.int64)
 
 
