@@ -37,6 +37,7 @@ class Param:
     choices: tuple[str, ...] = ()
     help_zh: str = ""
     help_en: str = ""
+    selects: bool = False  # only chooses what to look at (e.g. which district): the baseline keeps it
 
     def label(self, lang: str) -> str:
         return self.label_zh if lang == "zh" else self.label_en
@@ -63,8 +64,9 @@ class Param:
                     return text, None
                 raise ValueError
             if self.kind == "multi":
-                items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
-                items = [str(x).strip() for x in items if str(x).strip()]
+                # JSON gives a list, a URL "a,b" (or repeated keys: ["a,b", "c"]).
+                parts = raw if isinstance(raw, list | tuple) else [raw]
+                items = [p.strip() for x in parts for p in str(x).split(",") if p.strip()]
                 bad = [x for x in items if x not in self.choices]
                 kept = tuple(x for x in self.choices if x in items)
                 if bad:
@@ -91,15 +93,19 @@ class Param:
         if self.kind == "multi":
             return ",".join(value)
         if self.kind == "float":
-            return f"{value:g}"
+            short = f"{value:g}"  # readable; repr only where %g would lose digits (exact round-trip)
+            return short if float(short) == value else repr(float(value))
         return str(value)
 
 
 # View settings that are not model inputs but belong in a shared link.
 VIEW_PARAMS: tuple[Param, ...] = (
-    Param("lang", "zh", "choice", "语言", "Language", "", "app", choices=("zh", "en")),
-    Param("present", False, "bool", "演示模式", "Presentation mode", "", "app"),
+    Param("lang", "zh", "choice", "语言", "Language", "", "app", choices=("zh", "en"), selects=True),
+    Param("present", False, "bool", "演示模式", "Presentation mode", "", "app", selects=True),
 )
+
+# Model parameters that only choose what to look at, for models that do not mark them `selects=True`.
+SELECTION_KEYS = frozenset({"beds_district"})
 
 
 @cache
@@ -175,6 +181,20 @@ class Scenario:
         """Only the values that differ from the defaults."""
         return dict(self.values)
 
+    def baseline(self) -> Scenario:
+        """The report defaults, keeping what this scenario looks at (language, the district shown, ...).
+
+        "Baseline vs scenario" compares like with like: changing the district shown is not a change
+        of assumptions, so the baseline follows it.
+        """
+        known = params_by_key()
+        kept = {k: v for k, v in self.values if k in known and (known[k].selects or k in SELECTION_KEYS)}
+        return Scenario(tuple(sorted(kept.items())))
+
+    def is_baseline(self) -> bool:
+        """True when no assumption differs from the report defaults (view selections aside)."""
+        return self.baseline() == self
+
     def with_values(self, **changes: Any) -> Scenario:
         merged = {**self.changes(), **changes}
         scenario, notices = Scenario.from_values(merged)
@@ -210,6 +230,42 @@ class Scenario:
             raise ValueError('not a scenario file: expected {"name": ..., "values": {...}}')
         scenario, notices = cls.from_values(doc.get("values", {}))
         return scenario, str(doc.get("name", ""))[:80], notices
+
+
+def scenarios_to_json(named: Iterable[tuple[str, Scenario]]) -> str:
+    """Several named scenarios in one small file: {"scenarios": [{"name": ..., "values": {...}}, ...]}."""
+    doc = {"scenarios": [{"name": name, "values": sc.changes()} for name, sc in named]}
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def scenarios_from_json(text: str | bytes, max_scenarios: int = 50) -> tuple[list[tuple[str, Scenario]], list[str]]:
+    """Read a scenario file: one scenario ({"name", "values"}) or several ({"scenarios": [...]}).
+
+    Returns ([(name, scenario), ...], notices); raises ValueError naming what is wrong with the file.
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValueError("not a scenario file: not UTF-8 text") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not a scenario file: invalid JSON at line {exc.lineno} column {exc.colno}") from None
+    items = doc.get("scenarios") if isinstance(doc, dict) and "scenarios" in doc else [doc]
+    if not isinstance(items, list):
+        raise ValueError('not a scenario file: "scenarios" must be a list')
+    out: list[tuple[str, Scenario]] = []
+    notices: list[str] = []
+    for i, item in enumerate(items[:max_scenarios]):
+        if not isinstance(item, dict) or not isinstance(item.get("values", {}), dict):
+            raise ValueError(f'not a scenario file: item {i + 1} should be {{"name": ..., "values": {{...}}}}')
+        scenario, more = Scenario.from_values(item.get("values", {}))
+        out.append((str(item.get("name") or "")[:80], scenario))
+        notices += more
+    if len(items) > max_scenarios:
+        notices.append(f"only the first {max_scenarios} of {len(items)} scenarios were read")
+    return out, notices
 
 
 def page_params(page: str) -> list[Param]:
