@@ -94,7 +94,7 @@ def _copy_data(tmp_path: Path) -> Path:
         ("compounds", "lon", "east", "a number"),
         ("compounds", "has_property_management", "maybe", "true or false"),
         ("community_workers", "district_code", "4210", "matching"),
-        ("census", "residents", "1e400", "a finite number"),
+        ("compounds", "lat", "inf", "a finite number"),
     ],
 )
 def test_bad_cell_names_file_row_column(tmp_path, monkeypatch, dataset, column, value, expected):
