@@ -28,4 +28,4 @@ for item in overview.findings(ui.overlay()):
         for metric in item["metrics"]:
             st.markdown(f"- **{metric.label(lang)}**: {metric.formatted(lang)} — {metric.note(lang)}")
         if item["page"]:
-            st.page_link(f"app_pages/{item['page']}.py", label=ui.tr("overview.open_page"), icon="➡️")
+            st.page_link(f"app_pages/{item['page']}.py", label=ui.tr("overview.open_page"), icon=":material/arrow_forward:")
