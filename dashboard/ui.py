@@ -135,13 +135,16 @@ def _choice_formatter(param: Param):
 
 
 @st.cache_data(show_spinner=False)
-def _sources_table(token: str) -> dict[str, dict[str, str]]:
-    frame = db.run_query("sources_list")
+def _sources_table(token: str, overlay_token: str = "", _overlay: db.Overlay | None = None) -> dict[str, dict[str, str]]:
+    # keyed by overlay_token: an upload registers its own source in the session overlay's `sources`
+    frame = db.run_query("sources_list", overlay=_overlay)
     return {row["source_id"]: row for row in frame.to_dict("records")}
 
 
 def source_info(source_id: str) -> dict[str, str]:
-    return _sources_table(db.database_token()).get(source_id, {"source_id": source_id, "kind": "?", "title": source_id})
+    ov = overlay()
+    table = _sources_table(db.database_token(), ov.token, ov)
+    return table.get(source_id, {"source_id": source_id, "kind": "?", "title": source_id})
 
 
 def source_text(source_ids: Sequence[str]) -> str:
@@ -172,6 +175,23 @@ def metric_tiles(metrics: Sequence[Metric], columns: int = 4, baseline: Sequence
             st.metric(metric.label(lang()), metric.formatted(lang()), delta=delta, delta_color="off")
             note = metric.note(lang())
             st.caption((note + " · " if note else "") + source_text(metric.source_ids))
+
+
+def dataset_label(name: str) -> str:
+    """A dataset's name for people (e.g. 社区卫生服务机构), in the session's language."""
+    try:
+        return tr(f"data.ds_{name}")
+    except KeyError:
+        return name
+
+
+def overlay_banner(where=None) -> None:
+    """Which datasets this session has replaced with uploads, and that everything else is shipped."""
+    names = overlay().user_datasets
+    target = where or st
+    if names:
+        sep = "、" if lang() == "zh" else ", "
+        target.warning(tr("data.banner_user", datasets=sep.join(dataset_label(n) for n in names)), icon="📤")
 
 
 def illustrative_banner() -> None:
