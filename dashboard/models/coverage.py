@@ -190,26 +190,49 @@ def greedy_cover(matrix: sparse.csc_matrix, weights: np.ndarray, k: int,
     Stops early when no column adds anything. With `column_group`, at most one column per group.
     Greedy is within (1 - 1/e) of the optimum (Nemhauser, Wolsey & Fisher 1978).
     """
+    chosen, gains, _ = _greedy(matrix, weights, k, allowed, column_group)
+    return chosen, gains
+
+
+def _greedy(matrix: sparse.csc_matrix, weights: np.ndarray, k: int, allowed: np.ndarray | None = None,
+            column_group: np.ndarray | None = None) -> tuple[list[int], list[float], float]:
+    """Greedy cover plus an upper bound on the optimum of any k columns.
+
+    The bound is the "online bound" of submodular maximisation (Leskovec et al. 2007): for every
+    greedy prefix S, OPT ≤ f(S) + the sum of the k largest marginal gains given S. When greedy
+    reaches the smallest such bound it is optimal and no solver is needed.
+    """
     weights = np.asarray(weights, dtype=float).copy()
     matrix_t = matrix.T.tocsr()
     ok = np.ones(matrix.shape[1], dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool).copy()
+    k = max(int(k), 0)
     chosen: list[int] = []
     gains: list[float] = []
-    for _ in range(max(int(k), 0)):
-        if not ok.any():
-            break
+    total, bound = 0.0, math.inf
+    for step in range(k + 1):
         gain = matrix_t @ weights
         gain[~ok] = -1.0
+        positive = gain[gain > 0]
+        if k == 0:
+            top = 0.0
+        elif len(positive) > k:
+            top = np.partition(positive, len(positive) - k)[-k:].sum()
+        else:
+            top = positive.sum()
+        bound = min(bound, total + float(top))
+        if step == k or not ok.any():
+            break
         best = int(np.argmax(gain))
         if gain[best] <= 0:
             break
         chosen.append(best)
         gains.append(float(gain[best]))
+        total += float(gain[best])
         weights[matrix.indices[matrix.indptr[best]:matrix.indptr[best + 1]]] = 0.0
         ok[best] = False
         if column_group is not None:
             ok[column_group == column_group[best]] = False
-    return chosen, gains
+    return chosen, gains, bound
 
 
 def _cbc_solver(time_limit_s: float):
@@ -316,10 +339,14 @@ def max_cover(matrix: sparse.csc_matrix, weights: Any, k: int, exact: bool = Tru
               time_limit_s: float = SOLVER_TIME_LIMIT_S) -> CoverSolution:
     """Choose up to k columns covering most weight; exact (CBC) when possible, never worse than greedy."""
     weights = np.asarray(weights, dtype=float)
-    greedy, _ = greedy_cover(matrix, weights, k)
+    greedy, _, bound = _greedy(matrix, weights, k)
     greedy_total = _covered_total(matrix, weights, greedy)
     chosen, method, optimal, status = greedy, "greedy", False, "greedy only"
-    if exact and k > 0 and greedy:
+    if k <= 0:
+        optimal, status = True, "no new sites asked for"
+    elif greedy and greedy_total >= bound - 1e-9 * max(1.0, bound):
+        optimal, status = True, "greedy reaches the upper bound: optimal"
+    elif exact and k > 0 and greedy:
         found, optimal, status = _exact_cover(matrix, weights, k, greedy, time_limit_s)
         if found is not None and _covered_total(matrix, weights, found) > greedy_total + 1e-9:
             chosen, method = found, "exact"
@@ -397,6 +424,7 @@ class Inputs:
     area_group: np.ndarray  # -1 outside every new area
     _tree: cKDTree | None = None
     _nearest: dict = field(default_factory=dict)
+    _facility_stats: dict = field(default_factory=dict)
 
     @property
     def tree(self) -> cKDTree:
@@ -751,7 +779,10 @@ def _by_group(inputs: Inputs, counted: np.ndarray, before: np.ndarray, after: np
     table = keys[key_cols].copy().reset_index(drop=True)
     for col, values in _sums(inputs, groups, len(table), before, after).items():
         table[col] = values
-    fac = _facility_counts(inputs.facilities, counted, facility_key)
+    memo_key = (facility_key, counted.tobytes())
+    fac = inputs._facility_stats.get(memo_key)
+    if fac is None:  # depends on the facility filter only, not on the distance: computed once per filter
+        fac = inputs._facility_stats[memo_key] = _facility_counts(inputs.facilities, counted, facility_key)
     joined = table[[key_cols[0]]].merge(fac, left_on=key_cols[0], right_index=True, how="left")
     for col in _FACILITY_COLS:
         table[col] = joined[col].fillna(0).astype(int).to_numpy()
