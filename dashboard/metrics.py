@@ -62,6 +62,6 @@ def format_value(value: Any, unit: str, decimals: int = 0, lang: str = "zh") -> 
         return "—"
     if isinstance(value, str):
         return value
-    text = f"{value:,.{decimals}f}"
+    text = f"{value:.0f}" if unit == "year" else f"{value:,.{decimals}f}"  # 2031, not 2,031
     zh, en = _UNIT_TEXT.get(unit, (f" {unit}", f" {unit}"))
     return text + (zh if lang == "zh" else en)
