@@ -193,6 +193,13 @@ def _parse_frame(ds: Dataset, raw: pd.DataFrame, file_label: str, row_offset: in
     return frame, problems
 
 
+def _num(x: float) -> str:
+    """A bound as people write it: 0, 60, 10,000,000, 0.5."""
+    if float(x).is_integer():
+        return f"{int(x):,}" if abs(x) >= 10_000 else str(int(x))
+    return f"{x:g}"
+
+
 def _explain(check: str, f: Field | None) -> str:
     """Plain words for a pandera check name."""
     return _explain_keyed(check, f)[0]
@@ -208,9 +215,9 @@ def _explain_keyed(check: str, f: Field | None) -> tuple[str, str, tuple[tuple[s
         return "one of " + ", ".join(f.allowed), "allowed", (("allowed", ", ".join(f.allowed)),
                                                              ("allowed_zh", ", ".join(f.allowed_zh or f.allowed)))
     if check.startswith("greater_than_or_equal_to") and lo is not None:
-        return f"a value ≥ {lo:g}{unit}", "min", (("min", f"{lo:g}"), ("unit", f.unit))
+        return f"a value ≥ {_num(lo)}{unit}", "min", (("min", _num(lo)), ("unit", f.unit))
     if check.startswith("less_than_or_equal_to") and hi is not None:
-        return f"a value ≤ {hi:g}{unit}", "max", (("max", f"{hi:g}"), ("unit", f.unit))
+        return f"a value ≤ {_num(hi)}{unit}", "max", (("max", _num(hi)), ("unit", f.unit))
     if check.startswith("str_matches"):
         return (f"text matching {f.pattern} (e.g. {f.example or 'see template'})", "pattern",
                 (("pattern", f.pattern), ("example", f.example or "")))
