@@ -334,3 +334,16 @@ def test_overlay_staff_list_goes_through_the_query():
     assert res["today"]["pay_bill_yuan"] == pytest.approx(50_000)
     assert [d["district_code"] for d in res["districts"]] == ["421003"]
     assert res["districts"][0]["posts_budgeted"] == 419
+
+
+def test_group_quantiles_match_pandas():
+    rng = np.random.default_rng(3)
+    values = rng.uniform(20_000, 35_000, 2_000).round(0)
+    groups = rng.integers(0, 7, 2_000)
+    groups[groups == 5] = 6  # an empty group
+    got = pay.group_quantiles(values, groups, 8)
+    g = pd.Series(values).groupby(groups)
+    for name, expected in (("min", g.min()), ("q1", g.quantile(0.25)), ("median", g.median()),
+                           ("q3", g.quantile(0.75)), ("max", g.max()), ("mean", g.mean()), ("workers", g.size())):
+        assert got[name][expected.index] == pytest.approx(expected.to_numpy(), abs=1e-6), name
+    assert got["workers"][5] == 0 and np.isnan(got["median"][5])

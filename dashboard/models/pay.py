@@ -200,13 +200,15 @@ def relative_ladder(grade_step: float, entry_grades: tuple[int, ...]) -> np.ndar
 
 
 def post_index(posts: pd.Series | np.ndarray | list) -> np.ndarray:
-    """Position of each post in POSTS (0 = head); an unknown post raises, naming it."""
+    """Position of each post in POSTS (0 = head); an unknown or missing post raises, naming it."""
     values = np.asarray(posts, dtype=object)
-    codes = pd.Index(POSTS).get_indexer(values)
-    if (codes < 0).any():
-        first = int(np.flatnonzero(codes < 0)[0])
+    codes, uniques = pd.factorize(values)
+    lookup = pd.Index(POSTS).get_indexer(uniques)
+    bad = (codes < 0) | (lookup[codes] < 0) if len(codes) else np.zeros(0, dtype=bool)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
         raise ValueError(f"unknown post {values[first]!r} in row {first}; expected one of {', '.join(POSTS)}")
-    return codes.astype(np.int64)
+    return lookup[codes].astype(np.int64)
 
 
 def assign_grades(post_idx: np.ndarray, tenure_years: np.ndarray, entry_grades: tuple[int, ...],
@@ -231,25 +233,49 @@ def ladder_scale(anchor: str, coefficient: float, rel_table: np.ndarray, worker_
 # ---------------------------------------------------------------- the pure core
 
 
-def _district_names(staff: pd.DataFrame) -> tuple[list[str], dict[str, dict[str, str]]]:
-    codes = sorted(staff["district_code"].astype(str).unique())
+def _districts(staff: pd.DataFrame) -> tuple[list[str], np.ndarray, dict[str, dict[str, str]]]:
+    """Sorted district codes, each worker's position in them, and each code's zh/en name."""
+    codes_arr, uniques = pd.factorize(staff["district_code"], sort=True)
+    if (codes_arr < 0).any():
+        raise ValueError(f"missing district_code in row {int(np.flatnonzero(codes_arr < 0)[0])}")
+    codes = [str(c) for c in uniques]
+    first = pd.Series(codes_arr).drop_duplicates()
+    heads = staff.iloc[first.index.to_numpy()]
     names: dict[str, dict[str, str]] = {}
-    for code in codes:
-        row = staff.loc[staff["district_code"] == code].iloc[0]
-        zh = row.get("district_name")
-        en = row.get("district_name_en")
-        zh = str(zh) if isinstance(zh, str) and zh else code
-        names[code] = {"zh": zh, "en": str(en) if isinstance(en, str) and en else zh}
-    return codes, names
+    for i, d in enumerate(first.to_numpy()):
+        zh = heads["district_name"].iat[i] if "district_name" in heads else None
+        en = heads["district_name_en"].iat[i] if "district_name_en" in heads else None
+        zh = str(zh) if isinstance(zh, str) and zh else codes[d]
+        names[codes[d]] = {"zh": zh, "en": str(en) if isinstance(en, str) and en else zh}
+    return codes, codes_arr.astype(np.int64), names
 
 
-def _quantiles(values: pd.Series, groups: list[pd.Series]) -> pd.DataFrame:
-    g = values.groupby(groups, observed=True, sort=True)
-    out = pd.DataFrame({
-        "workers": g.size(), "min": g.min(), "q1": g.quantile(0.25), "median": g.median(),
-        "q3": g.quantile(0.75), "max": g.max(), "mean": g.mean(),
-    })
-    return out.reset_index()
+def group_quantiles(values: np.ndarray, group_idx: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+    """Count, min, quartiles (linear interpolation, as pandas), max and mean of `values` per group; one sort."""
+    values = np.asarray(values, dtype=float)
+    counts = np.bincount(group_idx, minlength=n_groups)
+    # Sort one composite key (group, then value) and read the values back: several times faster than a
+    # lexsort or argsort; the round trip costs ~1e-7 yuan at national scale.
+    low = float(values.min()) if len(values) else 0.0
+    span = float(values.max()) - low + 1.0 if len(values) else 1.0
+    keys = np.sort(group_idx * span + (values - low))
+    v = keys - np.repeat(np.arange(n_groups) * span, counts) + low
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    has = counts > 0
+    out: dict[str, np.ndarray] = {"workers": counts}
+
+    def q(frac: float) -> np.ndarray:
+        pos = starts + frac * np.maximum(counts - 1, 0)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, starts + np.maximum(counts - 1, 0))
+        lo, hi = np.where(has, lo, 0), np.where(has, hi, 0)
+        w = pos - np.floor(pos)
+        return np.where(has, v[lo] * (1 - w) + v[hi] * w, np.nan) if len(v) else np.full(n_groups, np.nan)
+
+    out["min"], out["q1"], out["median"], out["q3"], out["max"] = q(0), q(0.25), q(0.5), q(0.75), q(1)
+    sums = np.bincount(group_idx, weights=values, minlength=n_groups)
+    out["mean"] = np.divide(sums, counts, out=np.full(n_groups, np.nan), where=has)
+    return out
 
 
 def budget_arrays(assumptions: PayAssumptions, post_idx: np.ndarray, tenure_years: np.ndarray,
@@ -307,28 +333,26 @@ def compute(assumptions: PayAssumptions, staff: pd.DataFrame, report: dict[str, 
     """
     a = assumptions
     staff = staff.reset_index(drop=True)
-    codes, names = _district_names(staff) if len(staff) else ([], {})
-    district_idx = pd.Categorical(staff["district_code"].astype(str), categories=codes).codes.astype(np.int64)
+    codes, district_idx, names = _districts(staff) if len(staff) else ([], np.zeros(0, np.int64), {})
     post_idx = post_index(staff["post"])
     pay = staff["pay_yuan_per_year"].to_numpy(dtype=float)
     arrays = budget_arrays(a, post_idx, staff["tenure_years"].to_numpy(dtype=float), pay, district_idx, len(codes))
     n = len(staff)
     scale = arrays["scale"]
+    workers_by_district = np.bincount(district_idx, minlength=len(codes))
+    workers_by_cell = np.bincount(post_idx * GRADES + arrays["grades"] - 1, minlength=len(POSTS) * GRADES)
     on = 1 + a.oncost
 
     # today's pay and year-1 ladder pay by district and post
-    frame = pd.DataFrame({
-        "district_code": pd.Categorical(staff["district_code"].astype(str), categories=codes),
-        "post": pd.Categorical(staff["post"].astype(str), categories=POSTS),
-        "today": pay, "ladder": arrays["year1_new"], "grade": arrays["grades"],
-    })
-    dist_today = _quantiles(frame["today"], [frame["district_code"], frame["post"]])
-    dist_ladder = _quantiles(frame["ladder"], [frame["district_code"], frame["post"]])
+    group = district_idx * len(POSTS) + post_idx
+    n_groups = len(codes) * len(POSTS)
     distribution = []
-    for kind, table in (("today", dist_today), ("ladder", dist_ladder)):
-        for row in table.to_dict("records"):
-            row = {k: (str(v) if k in ("district_code", "post") else float(v)) for k, v in row.items()}
-            row["workers"] = int(row["workers"])
+    for kind, values in (("today", pay), ("ladder", arrays["year1_new"])):
+        stats = group_quantiles(values, group, n_groups)
+        for gi in np.flatnonzero(stats["workers"]):
+            row = {"district_code": codes[gi // len(POSTS)], "post": POSTS[gi % len(POSTS)],
+                   "workers": int(stats["workers"][gi])}
+            row.update({k: float(stats[k][gi]) for k in ("min", "q1", "median", "q3", "max", "mean")})
             row["pay"] = kind
             row["mean_share_of_social_wage_pct"] = 100 * row["mean"] / a.social_wage_yuan
             distribution.append(row)
@@ -346,7 +370,7 @@ def compute(assumptions: PayAssumptions, staff: pd.DataFrame, report: dict[str, 
                 "post": post, "grade": g, "in_band": in_band,
                 "coefficient": round(float(c), 4) if in_band else None,
                 "pay_yuan_year1": round(float(c) * a.social_wage_yuan, 0) if in_band else None,
-                "workers": int(((post_idx == p) & (arrays["grades"] == g)).sum()),
+                "workers": int(workers_by_cell[p * GRADES + g - 1]),
             })
 
     # budget by district and year
@@ -357,7 +381,7 @@ def compute(assumptions: PayAssumptions, staff: pd.DataFrame, report: dict[str, 
             ladder_yuan = float(arrays["ladder"][i, d])
             budget.append({
                 "year": int(t), "calendar_year": BASE_YEAR + int(t), "district_code": code,
-                "workers": int((district_idx == d).sum()), "posts_budgeted": posts_budgeted.get(code),
+                "workers": int(workers_by_district[d]), "posts_budgeted": posts_budgeted.get(code),
                 "reference_wage_yuan": a.social_wage_yuan * (1 + a.wage_growth) ** (int(t) - 1),
                 "today_yuan": today_yuan, "ladder_yuan": ladder_yuan, "increment_yuan": ladder_yuan - today_yuan,
             })
@@ -402,7 +426,7 @@ def compute(assumptions: PayAssumptions, staff: pd.DataFrame, report: dict[str, 
         households_n = float(households_n) if households_n is not None and pd.notna(households_n) else None
         staffing.append({
             "district_code": code, "posts_budgeted": posts,
-            "workers": int((district_idx == d).sum()),
+            "workers": int(workers_by_district[d]),
             "reform_communities": int(row["reform_communities"]) if row.get("reform_communities") is not None else None,
             "reform_households": households_n,
             "posts_per_1000_households": 1000 * posts / households_n if posts and households_n else None,
@@ -437,7 +461,7 @@ def compute(assumptions: PayAssumptions, staff: pd.DataFrame, report: dict[str, 
             "pay_bill_yuan": float(pay.sum()) * on,
         },
         "districts": [{"district_code": c, "name_zh": names[c]["zh"], "name_en": names[c]["en"],
-                       "workers": int((district_idx == d).sum()), "posts_budgeted": posts_budgeted.get(c)}
+                       "workers": int(workers_by_district[d]), "posts_budgeted": posts_budgeted.get(c)}
                       for d, c in enumerate(codes)],
         "distribution": distribution,
         "ladder": {
