@@ -1,0 +1,366 @@
+"""Hearing and sharing pieces every page shares: link, baseline vs scenario, saved scenarios, presentation, downloads.
+
+`dashboard/app.py` calls `page_header(page)` before a page and `page_footer(page)` after it (unless the
+page placed the footer itself with `hearing.page_footer("<page>")`), and `sidebar()` for the scenario
+manager. Numbers come from `dashboard.exports.page_results`, i.e. the same Metrics as the page tiles,
+the CLI and the brief.
+"""
+
+from __future__ import annotations
+
+import html
+from urllib.parse import urlsplit, urlunsplit
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import exports, ui
+from dashboard.scenario import Scenario, scenarios_from_json, scenarios_to_json
+from dashboard.tables import csv_bytes, xlsx_bytes
+
+_SAVED = "hearing_saved"  # [(name, Scenario), ...]
+_UPLOADS_SEEN = "hearing_uploads_seen"
+_FOOTER_DONE = "_hearing_footer_done"
+_PAGE = "_hearing_page"
+
+# Pages that print their own summary sentence (the footer does not repeat it).
+OWN_SUMMARY = frozenset({"beds", "pay"})
+# Page order for the presentation's previous/next links.
+PRESENT_ORDER = ("overview", "coverage", "beds", "pay")
+
+
+# ---------------------------------------------------------------- run bookkeeping (called by app.py)
+
+
+def begin_page(page: str) -> None:
+    """Note which page this run shows (app.py, before `page.run()`)."""
+    st.session_state[_PAGE] = page
+    st.session_state[_FOOTER_DONE] = None
+
+
+def end_page(page: str) -> None:
+    """Add the footer unless the page placed it itself (app.py, after `page.run()`)."""
+    if st.session_state.get(_FOOTER_DONE) != page and page in exports.BRIEF_PAGES:
+        page_footer(page)
+
+
+def _overlay():
+    return ui.overlay() or None
+
+
+# ---------------------------------------------------------------- links
+
+
+def app_base_url() -> str:
+    """The app's root URL as the browser sees it (falls back to DASHBOARD_BASE_URL / localhost:8501)."""
+    try:
+        url = st.context.url
+    except Exception:  # no browser context (AppTest, bare mode)
+        url = None
+    if not url:
+        return exports.base_url()
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    current = exports.PAGE_URL_PATHS.get(st.session_state.get(_PAGE, ""), "")
+    if current and path.endswith("/" + current):
+        path = path[: -len(current) - 1]
+    return urlunsplit((parts.scheme, parts.netloc, path, "", "")).rstrip("/")
+
+
+def link(page: str, present: bool | None = False) -> str:
+    """The URL that reopens `page` with the session's scenario (language kept, presentation optional)."""
+    return exports.view_link(ui.scenario(), page, lang=ui.lang(), base=app_base_url(), present=present)
+
+
+def share_link(page: str) -> None:
+    """The copy-link control: the link in a code box (copy icon at its top right) and a presentation link."""
+    st.markdown(f"**🔗 {ui.tr('hearing.copy_link')}**")
+    st.code(link(page), language=None, wrap_lines=True)
+    st.caption(ui.tr("hearing.copy_link_help"))
+    with st.expander(ui.tr("hearing.present_link")):
+        st.code(link(page, present=True), language=None, wrap_lines=True)
+
+
+# ---------------------------------------------------------------- baseline vs scenario
+
+
+def comparison_frame(page: str) -> pd.DataFrame:
+    """Headline figures of `page`: baseline, scenario and difference, as shown on screen."""
+    lang = ui.lang()
+    scenario = ui.scenario()
+    res = exports.page_results(page, scenario, lang, _overlay())
+    base = exports.page_results(page, scenario.baseline(), lang, _overlay())
+    frame = exports.metrics_frame(res["metrics"], lang, base["metrics"])
+    keep = [ui.tr(f"hearing.col_{c}") for c in ("indicator", "baseline", "scenario", "difference")]
+    return frame[keep]
+
+
+def comparison(page: str) -> None:
+    """Baseline (report defaults) next to the current scenario, with the difference, for every headline number."""
+    if ui.scenario().is_baseline():
+        st.caption(ui.tr("hearing.compare_same"))
+    st.dataframe(comparison_frame(page), hide_index=True, width="stretch")
+
+
+# ---------------------------------------------------------------- saved scenarios
+
+
+def saved() -> list[tuple[str, Scenario]]:
+    return st.session_state.setdefault(_SAVED, [])
+
+
+def _with_view(scenario: Scenario) -> Scenario:
+    """`scenario`'s assumptions with the session's language and presentation setting."""
+    current = ui.scenario()
+    merged = {**scenario.changes(), "lang": current.get("lang"), "present": current.get("present")}
+    return Scenario.from_values(merged)[0]
+
+
+def _save(name_key: str) -> None:
+    name = (st.session_state.get(name_key) or "").strip()[:80]
+    name = name or ui.tr("hearing.scenario_name_default", n=len(saved()) + 1)
+    items = [(n, s) for n, s in saved() if n != name]
+    view = {"lang", "present"}
+    model_only = Scenario.from_values({k: v for k, v in ui.scenario().changes().items() if k not in view})[0]
+    st.session_state[_SAVED] = [*items, (name, model_only)]
+    st.session_state[name_key] = ""
+    st.toast(ui.tr("hearing.saved", name=name), icon="💾")
+
+
+def _apply(select_key: str) -> None:
+    names = dict(saved())
+    choice = st.session_state.get(select_key)
+    if choice in names:
+        ui.set_scenario(_with_view(names[choice]))
+
+
+def _reset() -> None:
+    ui.set_scenario(_with_view(Scenario.default()))
+
+
+def _delete(select_key: str) -> None:
+    choice = st.session_state.get(select_key)
+    st.session_state[_SAVED] = [(n, s) for n, s in saved() if n != choice]
+
+
+def _read_upload(upload_key: str) -> None:
+    upload = st.session_state.get(upload_key)
+    if upload is None:
+        return
+    seen = st.session_state.setdefault(_UPLOADS_SEEN, set())
+    if upload.file_id in seen:
+        return
+    seen.add(upload.file_id)
+    try:
+        named, notices = scenarios_from_json(upload.getvalue()[:1_000_000])
+    except ValueError as exc:
+        st.session_state["_hearing_upload_error"] = str(exc)
+        return
+    items = list(saved())
+    for i, (name, scenario) in enumerate(named):
+        name = name or f"{upload.name.rsplit('.', 1)[0][:60]} {i + 1}"
+        items = [(n, s) for n, s in items if n != name] + [(name, scenario)]
+    st.session_state[_SAVED] = items
+    st.session_state["_hearing_upload_notices"] = notices
+    st.session_state["_hearing_uploaded"] = len(named)
+
+
+def scenario_manager() -> None:
+    """Save the current scenario under a name, apply or delete a saved one, download/upload them as JSON."""
+    name_key, select_key, upload_key = "hearing_name", "hearing_choose", "hearing_upload"
+    st.text_input(ui.tr("hearing.scenario_name"), key=name_key, max_chars=80,
+                  placeholder=ui.tr("hearing.scenario_name_default", n=len(saved()) + 1))
+    st.button(ui.tr("hearing.save_scenario"), on_click=_save, args=(name_key,), key="hearing_save", width="stretch")
+    if saved():
+        st.selectbox(ui.tr("hearing.choose_scenario"), [n for n, _ in saved()], key=select_key)
+        left, right = st.columns(2)
+        left.button(ui.tr("hearing.apply"), on_click=_apply, args=(select_key,), key="hearing_apply",
+                    help=ui.tr("hearing.apply_help"), width="stretch")
+        right.button(ui.tr("hearing.delete"), on_click=_delete, args=(select_key,), key="hearing_delete",
+                     width="stretch")
+        st.download_button(ui.tr("hearing.download_json"), scenarios_to_json(saved()), "scenarios.json",
+                           "application/json", key="hearing_dl_saved", on_click="ignore", width="stretch")
+    else:
+        st.caption(ui.tr("hearing.no_saved"))
+    current = [(ui.tr("hearing.current_name"), Scenario.from_values(
+        {k: v for k, v in ui.scenario().changes().items() if k not in ("lang", "present")})[0])]
+    st.download_button(ui.tr("hearing.download_current_json"), scenarios_to_json(current), "scenario.json",
+                       "application/json", key="hearing_dl_current", on_click="ignore", width="stretch")
+    st.file_uploader(ui.tr("hearing.upload_json"), type=["json"], key=upload_key, on_change=_read_upload,
+                     args=(upload_key,))
+    if error := st.session_state.pop("_hearing_upload_error", None):
+        st.error(ui.tr("hearing.upload_error", error=error))
+    if n := st.session_state.pop("_hearing_uploaded", None):
+        st.success(ui.tr("hearing.uploaded", n=n))
+    for notice in st.session_state.pop("_hearing_upload_notices", []) or []:
+        st.warning(ui.tr("hearing.upload_notice", notice=notice))
+
+
+def saved_comparison(page: str) -> None:
+    """Scenario × headline figures for the baseline, the current scenario and every saved one."""
+    named = [(ui.tr("hearing.baseline_name"), ui.scenario().baseline()),
+             (ui.tr("hearing.current_name"), ui.scenario()), *saved()]
+    pages = [page] if page != "overview" and page in exports.available_pages() else None
+    frame = exports.scenario_headline_table(named, ui.lang(), _overlay(), pages=pages)
+    st.dataframe(frame, hide_index=True, width="stretch")
+    st.caption(ui.tr("hearing.compare_table_caption"))
+
+
+# ---------------------------------------------------------------- sidebar
+
+
+def sidebar() -> None:
+    """Scenario status, reset, and the saved-scenario manager (inside `with st.sidebar:`)."""
+    changed = len(ui.scenario().model_values())
+    st.markdown(f"**{ui.tr('hearing.sidebar_scenario')}** · " + (
+        ui.tr("hearing.sidebar_changed", n=changed) if changed else ui.tr("hearing.sidebar_default")))
+    if changed:
+        st.button(ui.tr("hearing.reset"), on_click=_reset, key="hearing_reset", width="stretch")
+    with st.expander(ui.tr("hearing.scenarios_title")):
+        scenario_manager()
+
+
+# ---------------------------------------------------------------- presentation mode
+
+_PRESENT_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stToolbar"],
+[data-testid="stDecoration"], header[data-testid="stHeader"], [data-testid="stExpandSidebarButton"] {display: none !important;}
+html {font-size: 20px;}
+@media (min-width: 1600px) {html {font-size: 24px;}}
+.block-container, [data-testid="stMainBlockContainer"] {padding-top: 1.2rem !important; max-width: 100% !important;
+  padding-left: 2.5rem !important; padding-right: 2.5rem !important;}
+h1 {font-size: 2.2rem !important; padding-top: 0 !important;}
+[data-testid="stMetricValue"] {font-size: 2.6rem !important; font-weight: 700;}
+[data-testid="stMetricLabel"] p {font-size: 1.05rem !important;}
+[data-testid="stMetricDelta"] {font-size: 1rem !important;}
+.hearing-summary {font-size: 1.35rem; line-height: 1.5; padding: 0.6rem 1rem; border-left: 0.4rem solid #0072B2;
+  background: #F3F7FB; margin: 0.3rem 0 0.8rem 0; color: #1F2A37;}
+</style>
+"""
+
+
+def presentation_css() -> None:
+    """Hide the sidebar and toolbar; large type and big-number tiles, legible at 1280×720 and 1920×1080."""
+    st.html(_PRESENT_CSS)
+
+
+def _set_present(value: bool) -> None:
+    ui.set_scenario(ui.scenario().with_values(present=value))
+
+
+def presentation_bar(page: str) -> None:
+    """Exit, previous and next, at the top of the screen while presenting."""
+    order = [p for p in PRESENT_ORDER if p == "overview" or p in exports.available_pages()]
+    i = order.index(page) if page in order else -1
+    cols = st.columns([1.2, 1.2, 1.2, 6])
+    cols[0].button("✕ " + ui.tr("hearing.present_exit"), on_click=_set_present, args=(False,), key="hearing_exit")
+    if i > 0:
+        cols[1].page_link(f"app_pages/{order[i - 1]}.py", label="◀ " + ui.tr(f"nav.{order[i - 1]}"))
+    if 0 <= i < len(order) - 1:
+        cols[2].page_link(f"app_pages/{order[i + 1]}.py", label=ui.tr(f"nav.{order[i + 1]}") + " ▶")
+
+
+def summary_banner(text: str) -> None:
+    st.markdown(f"<div class='hearing-summary'>{html.escape(text)}</div>", unsafe_allow_html=True)
+
+
+def page_header(page: str) -> None:
+    """Before a page: in presentation mode, the bar and the page's summary sentence up top."""
+    if not ui.presenting():
+        return
+    presentation_css()
+    presentation_bar(page)
+    if page in exports.BRIEF_PAGES and page not in OWN_SUMMARY:
+        summary_banner(exports.page_results(page, ui.scenario(), ui.lang(), _overlay())["summary"])
+
+
+# ---------------------------------------------------------------- downloads
+
+
+def downloads(page: str) -> None:
+    """The brief (PPTX/PDF), CSV/XLSX of every table and PNG/SVG of every chart, each made on click."""
+    lang, scenario, overlay, base = ui.lang(), ui.scenario(), _overlay(), app_base_url()
+    problem = exports.renderer_problem(lang)
+    st.caption(ui.tr("hearing.brief_help"))
+    if problem:
+        st.warning(ui.tr("hearing.renderer_missing"))
+    left, right = st.columns(2)
+    for col, fmt, mime in ((left, "pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+                           (right, "pdf", "application/pdf")):
+        col.download_button(
+            ui.tr(f"hearing.brief_{fmt}"), data=_brief_maker(scenario, fmt, lang, overlay, base),
+            file_name=f"hearing-brief-{lang}.{fmt}", mime=mime, key=f"hearing_{page}_brief_{fmt}",
+            on_click="ignore", type="primary", icon="📑", width="stretch")
+
+    tables = exports.page_tables(page, scenario, lang, overlay)
+    st.markdown(f"**{ui.tr('hearing.tables')}**")
+    cols = st.columns(min(len(tables) + 1, 4))
+    for i, (name, frame) in enumerate(tables.items()):
+        cols[i % len(cols)].download_button(f"{name}.csv", data=_csv_maker(frame), file_name=f"{name}.csv",
+                                            mime="text/csv", key=f"hearing_{page}_csv_{name}", on_click="ignore",
+                                            width="stretch")
+    cols[len(tables) % len(cols)].download_button(
+        ui.tr("hearing.xlsx_all"), data=_xlsx_maker(tables), file_name=f"{page}-tables.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"hearing_{page}_xlsx",
+        on_click="ignore", width="stretch")
+
+    names = exports.figure_names(page)
+    if names:
+        st.markdown(f"**{ui.tr('hearing.charts')}**")
+        for name in names:
+            c1, c2, c3 = st.columns([2, 1, 1])
+            c1.markdown(f"`{name}`")
+            for col, fmt, mime in ((c2, "png", "image/png"), (c3, "svg", "image/svg+xml")):
+                col.download_button(fmt.upper(), data=_image_maker(page, name, fmt, scenario, lang, overlay),
+                                    file_name=f"{name}.{fmt}", mime=mime, key=f"hearing_{page}_{name}_{fmt}",
+                                    on_click="ignore", disabled=bool(problem), width="stretch")
+
+
+# Deferred download data: these run when the user clicks, outside the script run, so they capture
+# plain values (no session state).
+def _brief_maker(scenario, fmt, lang, overlay, base):
+    return lambda: exports.brief_bytes(scenario, fmt, lang, overlay, base=base)
+
+
+def _csv_maker(frame):
+    return lambda: csv_bytes(frame)
+
+
+def _xlsx_maker(tables):
+    return lambda: xlsx_bytes(tables)
+
+
+def _image_maker(page, name, fmt, scenario, lang, overlay):
+    return lambda: exports.figure_image(exports.page_figure(page, name, scenario, lang, overlay), fmt)
+
+
+# ---------------------------------------------------------------- the footer
+
+
+def page_footer(page: str, summary: bool | None = None) -> None:
+    """Everything a hearing needs under a page, in one call: `hearing.page_footer("coverage")`.
+
+    Summary sentence (unless the page prints its own), baseline vs scenario, the share link, saved
+    scenarios compared in a table, and the downloads. In presentation mode only the comparison shows.
+    """
+    st.session_state[_FOOTER_DONE] = page
+    show_summary = page not in OWN_SUMMARY if summary is None else summary
+    if ui.presenting():
+        if not ui.scenario().is_baseline() and page != "overview":
+            st.subheader(ui.tr("hearing.compare_title"))
+            comparison(page)
+        return
+    st.divider()
+    if show_summary and page in exports.BRIEF_PAGES:
+        text = exports.page_results(page, ui.scenario(), ui.lang(), _overlay())["summary"]
+        st.markdown(f"**{ui.tr('hearing.summary_label')}** · {text}")
+    if page != "overview":
+        with st.expander(ui.tr("hearing.compare_title"), expanded=not ui.scenario().is_baseline()):
+            comparison(page)
+    share_link(page)
+    if page != "overview":
+        with st.expander(ui.tr("hearing.compare_saved_title")):
+            saved_comparison(page)
+    with st.expander(ui.tr("hearing.downloads_title")):
+        downloads(page)
