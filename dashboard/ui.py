@@ -92,11 +92,16 @@ def _on_change(param: Param) -> None:
 
 
 def param_widget(key: str, container=None, **kwargs) -> object:
-    """A widget bound to scenario parameter `key`: slider, select, toggle or multiselect."""
+    """A widget bound to scenario parameter `key`: slider, select, toggle or multiselect.
+
+    In presentation mode the page's controls are hidden: nothing is drawn and the current value returned.
+    """
     param = params_by_key()[key]
     where = container or st
     wkey = _widget_key(param)
     current = scenario().get(key)
+    if presenting() and param.page != "app":
+        return list(current) if param.kind == "multi" else current
     if st.session_state.get(wkey) != (list(current) if param.kind == "multi" else current):
         st.session_state[wkey] = list(current) if param.kind == "multi" else current
     label = param.label(lang()) + (f" ({_unit_label(param.unit)})" if param.unit else "")
@@ -122,9 +127,11 @@ def _unit_label(unit: str) -> str:
 
 
 def _choice_formatter(param: Param):
+    language = lang()  # captured now: the formatter may run outside the script run (AppTest, reruns)
+
     def fmt(option: str) -> str:
         try:
-            return tr(f"choices.{param.key}.{option}")
+            return t(f"choices.{param.key}.{option}", language)
         except KeyError:
             return option
 
@@ -147,34 +154,62 @@ def source_info(source_id: str) -> dict[str, str]:
     return table.get(source_id, {"source_id": source_id, "kind": "?", "title": source_id})
 
 
-def source_text(source_ids: Sequence[str]) -> str:
-    """'Source: <kind> · <title>' for each id, in the session's language."""
+def source_text(source_ids: Sequence[str], short: bool = False) -> str:
+    """'Source: <kind> · <title>' for each id in the session's language.
+
+    With `short`, the report and official statistics show their kind only (the quote and paragraph
+    beside the number already say where); standards and assumptions always show their title.
+    """
     parts = []
     for sid in source_ids:
         info = source_info(sid)
-        kind = tr(f"common.kind_{info.get('kind')}") if info.get("kind") in _KINDS else str(info.get("kind"))
-        parts.append(f"{kind} · {info.get('title') or sid}")
+        kind = info.get("kind")
+        label = tr(f"common.kind_{kind}") if kind in _KINDS else str(kind)
+        if short and kind in ("report", "official_statistics", "illustrative"):
+            parts.append(label)
+        else:
+            parts.append(f"{label} · {info.get('title') or sid}")
     return tr("common.source") + ": " + "; ".join(parts)
+
+
+def source_help(source_ids: Sequence[str]) -> str:
+    """Full source descriptions (title, publisher, date, note) for a tooltip."""
+    lines = []
+    for sid in source_ids:
+        info = source_info(sid)
+        bits = [str(info.get(k)) for k in ("title", "publisher", "date") if info.get(k)]
+        lines.append(" · ".join(bits) + (f"  \n{info['note']}" if info.get("note") else ""))
+    return "  \n\n".join(lines)
 
 
 _KINDS = ("report", "official_statistics", "standard", "assumption", "illustrative")
 
 
+def baseline_delta(metric: Metric, ref: Metric | None, language: str) -> tuple[str | None, str | None]:
+    """(delta, description) for a tile: the difference with its unit, and the baseline figure itself."""
+    if ref is None or ref.formatted(language) == metric.formatted(language):
+        return None, None
+    from dashboard.exports import difference_text
+
+    described = t("common.vs_baseline", language) + " " + ref.formatted(language)
+    diff = difference_text(metric, ref, language)
+    return (described, None) if diff == "—" else (diff, described)
+
+
 def metric_tiles(metrics: Sequence[Metric], columns: int = 4, baseline: Sequence[Metric] | None = None) -> None:
-    """Big-number tiles; each shows its source below, and the baseline difference when given."""
+    """Big-number tiles; each shows its source below, and the difference from the baseline when given."""
     base = {m.key: m for m in baseline or ()}
     cols = st.columns(min(columns, max(len(metrics), 1)))
     for i, metric in enumerate(metrics):
         with cols[i % len(cols)], st.container(border=True):
-            delta = None
-            ref = base.get(metric.key)
-            if ref is not None and isinstance(ref.value, int | float) and isinstance(metric.value, int | float):
-                diff = metric.value - ref.value
-                if abs(diff) > 1e-9:
-                    delta = f"{diff:+,.{metric.decimals}f} " + tr("common.vs_baseline")
-            st.metric(metric.label(lang()), metric.formatted(lang()), delta=delta, delta_color="off")
+            delta, described = baseline_delta(metric, base.get(metric.key), lang())
+            st.metric(metric.label(lang()), metric.formatted(lang()), delta=delta, delta_color="off",
+                      delta_arrow="auto" if described else "off", delta_description=described)
             note = metric.note(lang())
-            st.caption((note + " · " if note else "") + source_text(metric.source_ids))
+            if not presenting():  # on a projector the tile is the number; the source line stays short
+                st.caption((note + " · " if note else "") + source_text(metric.source_ids))
+            else:
+                st.caption(source_text(metric.source_ids))
 
 
 def dataset_label(name: str) -> str:
@@ -196,4 +231,4 @@ def overlay_banner(where=None) -> None:
 
 def illustrative_banner() -> None:
     """The standing notice that demonstration data is not fact."""
-    st.info(tr("common.illustrative_banner"), icon="ℹ️")
+    st.info(tr("common.illustrative_banner"), icon=":material/info:")
