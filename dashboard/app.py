@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import hearing, ui
 from dashboard.db import DataError, get_database
 
-st.set_page_config(page_title="社区治理决策看板 · Community Governance Dashboard", page_icon="🏘️", layout="wide")
+st.set_page_config(page_title="社区治理决策看板 · Community Governance Dashboard", page_icon=":material/location_city:", layout="wide")
 
 ui.init_session()
 
@@ -19,12 +19,12 @@ except DataError as exc:  # shipped data broken: say exactly where, never a trac
     st.stop()
 
 PAGES = [
-    ("app_pages/overview.py", "nav.overview", "🏠", True),
-    ("app_pages/coverage.py", "nav.coverage", "🏥", False),
-    ("app_pages/beds.py", "nav.beds", "🛏️", False),
-    ("app_pages/pay.py", "nav.pay", "💼", False),
-    ("app_pages/data.py", "nav.data", "📤", False),
-    ("app_pages/sources.py", "nav.sources", "📚", False),
+    ("app_pages/overview.py", "nav.overview", ":material/home:", True),
+    ("app_pages/coverage.py", "nav.coverage", ":material/local_hospital:", False),
+    ("app_pages/beds.py", "nav.beds", ":material/bed:", False),
+    ("app_pages/pay.py", "nav.pay", ":material/payments:", False),
+    ("app_pages/data.py", "nav.data", ":material/upload_file:", False),
+    ("app_pages/sources.py", "nav.sources", ":material/menu_book:", False),
 ]
 
 pages = [
@@ -32,6 +32,7 @@ pages = [
     for path, key, icon, default in PAGES
 ]
 page = st.navigation(pages, position="hidden" if ui.presenting() else "sidebar")
+page_key = page.url_path or "overview"
 
 with st.sidebar:
     st.markdown(f"### {ui.tr('common.app_title')}")
@@ -39,9 +40,14 @@ with st.sidebar:
     ui.param_widget("present")
     if len(ui.overlay()):
         st.warning(ui.tr("common.overlay_active", tables=", ".join(ui.overlay())))
+    if not ui.presenting():
+        hearing.sidebar()
 
 for notice in ui.pop_notices():
-    st.toast(ui.tr("common.url_notice", notice=notice), icon="⚠️")
+    st.toast(ui.tr("common.url_notice", notice=notice), icon=":material/warning:")
 
 ui.sync_url()
+hearing.begin_page(page_key)
+hearing.page_header(page_key)  # presentation mode: large type, no controls, summary sentence first
 page.run()
+hearing.end_page(page_key)  # link, baseline vs scenario, saved scenarios, brief and downloads
