@@ -59,7 +59,7 @@ def supply_demand_figure(details: dict[str, Any], lang: str = "zh", levels: tupl
                     hovertemplate="%{x}<br>" + t("beds.chart_demand", lang) + ": %{y:,.0f}<extra></extra>")
     fig.update_layout(barmode="stack")
     top = max([*demand, *supply, 1.0])
-    fig.update_yaxes(title=t("beds.chart_beds_axis", lang), range=[0, top * 1.18], gridcolor="#EEE",
+    fig.update_yaxes(title=t("beds.chart_beds_axis", lang), range=[0, top * 1.3], gridcolor="#EEE",
                      tickformat=",")
     return base_layout(fig, t("beds.chart_supply_title", lang), height)
 

@@ -41,8 +41,18 @@ baseline_scenario = Scenario.default().with_values(beds_district=res.area)
 baseline = beds.metrics_for(beds.compute(baseline_scenario, ui.overlay()))
 
 colon = "：" if lang == "zh" else ": "
-st.success(f"**{ui.tr('beds.sentence_label')}{colon}**" + beds.sentence_for(res, lang))
-ui.metric_tiles(beds.metrics_for(res), columns=4, baseline=baseline)
+st.success(f"**{ui.tr('beds.sentence_label')}**{colon}" + beds.sentence_for(res, lang))
+metrics = {m.key: m for m in beds.metrics_for(res)}
+TOP = ("beds_per_1000_city", "supply", "demand", "met_share", "gap", "closing_year", "required_per_year", "budget")
+
+
+def tiles(keys: tuple[str, ...], columns: int) -> None:
+    """Metric tiles for `keys`, each against the default scenario for the same area."""
+    ui.metric_tiles([metrics[k] for k in keys], columns=columns,
+                    baseline=[m for m in baseline if m.key in keys])
+
+
+tiles(TOP, 4 if lang == "zh" else 3)
 
 # ---- calibration, stated on screen
 cal = res.calibration
@@ -83,6 +93,7 @@ tabs = st.tabs([ui.tr(f"beds.tab_{k}") for k in ("supply", "projection", "map", 
 with tabs[0]:
     st.plotly_chart(charts_beds.supply_demand_figure(details, lang), width="stretch", config=CHART_CONFIG,
                     key="beds_supply_chart")
+    tiles(("nursing_share",), 3)
     nursing = res.nursing
     name = beds.area_name(res, lang)
     if nursing["share"] is None:
@@ -106,6 +117,7 @@ with tabs[1]:
     with chart_col:
         st.plotly_chart(charts_beds.projection_figure(details, lang), width="stretch", config=CHART_CONFIG,
                         key="beds_projection_chart")
+        tiles(("required_per_year", "budget", "running_subsidy"), 3)
         st.download_button(ui.tr("beds.download_projection"), csv_bytes(res.projection.round(1)),
                            file_name=f"beds_projection_{res.area}.csv", mime="text/csv", key="beds_dl_projection")
 
@@ -116,6 +128,7 @@ with tabs[2]:
     st.caption(ui.tr("beds.map_caption"))
 
 with tabs[3]:
+    tiles(("without_centre",), 3)
     st.plotly_chart(charts_beds.coverage_figure(details, lang), width="stretch", config=CHART_CONFIG,
                     key="beds_coverage_chart")
     row = beds.selected_row(res)

@@ -31,7 +31,7 @@ Facilities whose district has no committees in `communities` count towards the r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -281,7 +281,6 @@ class Inputs:
     report: dict[str, float]
     home_care_mean_beds: float
     city_age_shares: tuple[float, float]
-    area_source_ids: tuple[str, ...] = field(default=())
 
 
 def _area_name_en(code: str) -> str:
@@ -524,12 +523,13 @@ def compute_from_inputs(inputs: Inputs, scenario: Scenario) -> BedsResults:
     calibration["shashi_met_share_ok"] = (calibration["shashi_met_share_pct"] is not None and abs(
         calibration["shashi_met_share_pct"] - 100.0 / 3.0) <= MET_SHARE_TOLERANCE_PT)
 
+    inst_beds, inst_nursing = float(sel["institutional_beds"]), float(sel["institutional_nursing_beds"])
     nursing = {
-        "institutional_beds": float(sel["institutional_beds"]),
-        "nursing_beds": float(sel["institutional_nursing_beds"]),
-        "share": None if pd.isna(sel["nursing_share"]) else float(sel["nursing_share"]),
+        "institutional_beds": inst_beds,
+        "nursing_beds": inst_nursing,
+        "share": nursing_share(inst_beds, inst_nursing),
         "target_share": target_share,
-        "short": float(sel["nursing_short"]),
+        "short": nursing_beds_short(inst_beds, inst_nursing, target_share),
     }
     coverage = table[["area_code", "name_zh", "name_en", "level", "communities", "with_centre", "without_centre",
                       "reform", "reform_with_centre"]].copy()
@@ -547,9 +547,10 @@ def compute_from_inputs(inputs: Inputs, scenario: Scenario) -> BedsResults:
 
 # ---------------------------------------------------------------- headline, details, sentence
 
-_NEED_SOURCES = ("demo_layer", "asm_age_mix_city", "asm_beds_ltc_need", "asm_beds_bed_use", "asm_beds_occupancy")
-_NORM_SOURCES = ("demo_layer", "asm_age_mix_city", "std_beds_per_1000")
-_GROWTH_SOURCES = ("asm_beds_growth", "asm_beds_new_per_year", "asm_beds_closures")
+# The main sources of each figure (every parameter's source is listed on the page's assumptions tab).
+_NEED_SOURCES = ("demo_layer", "asm_beds_ltc_need", "asm_beds_bed_use")
+_NORM_SOURCES = ("demo_layer", "std_beds_per_1000")
+_GROWTH_SOURCES = ("asm_beds_growth", "asm_beds_new_per_year")
 
 
 def demand_sources(rule: DemandRule) -> tuple[str, ...]:
@@ -606,14 +607,14 @@ def metrics_for(res: BedsResults) -> list[Metric]:
         _m("closing_year", closing, "year", (*dsrc, *_GROWTH_SOURCES), 0,
            f"每年新增{res.plan.new_per_year:,.0f}张{reopen_zh}", f"at {res.plan.new_per_year:,.0f} new beds a year{reopen_en}",
            **name),
-        _m("required_per_year", round(res.required_per_year), "beds_per_year", (*dsrc, "asm_beds_growth", "asm_beds_closures"), 0,
+        _m("required_per_year", round(res.required_per_year), "beds_per_year", (*dsrc, "asm_beds_growth"), 0,
            f"{res.target_year}年补齐缺口", f"to close the gap by {res.target_year}", year=res.target_year),
         _m("budget", round(res.build_subsidy_per_year / 1e6, 1), "million_yuan",
-           (*dsrc, "asm_beds_build_subsidy"), 1,
+           ("asm_beds_build_subsidy", *dsrc), 1,
            f"每年{res.required_per_year:,.0f}张 × {res.build_subsidy_per_bed:,.0f}元",
            f"{res.required_per_year:,.0f} beds/yr × {res.build_subsidy_per_bed:,.0f} yuan", year=res.target_year),
         _m("running_subsidy", round(res.running_subsidy_target_year / 1e6, 1), "million_yuan",
-           (*dsrc, "asm_beds_running_subsidy", "asm_beds_occupancy"), 1,
+           ("asm_beds_running_subsidy", "asm_beds_occupancy"), 1,
            f"{res.target_year}年入住床位 × {res.running_subsidy_per_bed_year:,.0f}元",
            f"occupied beds in {res.target_year} × {res.running_subsidy_per_bed_year:,.0f} yuan", year=res.target_year),
         _m("nursing_share", round(share * 100, 1) if share is not None else None, "percent",
@@ -621,7 +622,9 @@ def metrics_for(res: BedsResults) -> list[Metric]:
            f"机构床位 · 目标{res.nursing['target_share'] * 100:g}%（2025）",
            f"institutional beds · target {res.nursing['target_share'] * 100:g}% (2025)", **name),
         _m("without_centre", int(row["without_centre"]), "count", ("demo_layer", "report2020"), 0,
-           f"共{int(row['communities'])}个城市社区", f"of {int(row['communities'])} urban communities", **name),
+           f"共{int(row['communities'])}个城市社区" + ("（仅中心城区有社区数据）" if res.area == CITY else ""),
+           f"of {int(row['communities'])} urban communities" + (" (central city only)" if res.area == CITY else ""),
+           **name),
     ]
 
 
@@ -677,6 +680,11 @@ def _money(yuan: float, lang: str) -> str:
     return f"¥{yuan / 1e6:,.1f} million"
 
 
+def _method_text(method: str, lang: str) -> str:
+    text = t(f"choices.beds_demand_method.{method}", lang)
+    return text if lang == "zh" else text[:1].lower() + text[1:]
+
+
 def sentence_for(res: BedsResults, lang: str) -> str:
     """The plain-language result: closing year at the chosen rate, and what closing by the target takes."""
     row = selected_row(res)
@@ -686,7 +694,7 @@ def sentence_for(res: BedsResults, lang: str) -> str:
     fmt = {"name": name, "rate": f"{b:,.0f}", "gap": f"{abs(gap0):,.0f}", "year": res.closing_year,
            "end": END_YEAR, "target": res.target_year, "required": f"{res.required_per_year:,.0f}",
            "cost": _money(res.build_subsidy_per_year, lang), "running": _money(res.running_subsidy_target_year, lang),
-           "method": t(f"choices.beds_demand_method.{res.rule.method}", lang)}
+           "method": _method_text(res.rule.method, lang)}
     if gap0 <= 0 and res.closing_year == BASE_YEAR and not res.reopens:
         first = t("beds.s_met_stays", lang, **fmt)
     elif gap0 <= 0 and res.closing_year == BASE_YEAR:

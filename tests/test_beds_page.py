@@ -1,0 +1,100 @@
+"""Care-beds page in AppTest (runs, sliders move the numbers, the URL reproduces a view) and CLI parity."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from dashboard.metrics import format_value
+from dashboard.models import beds
+from dashboard.scenario import Scenario
+from tests.conftest import REPO, assert_no_exception, run_page
+
+pytestmark = pytest.mark.slow
+
+
+def _tiles(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _label(key: str, scenario: Scenario, lang: str = "zh") -> str:
+    return next(m for m in beds.headline(scenario) if m.key == key).label(lang)
+
+
+def test_page_runs_with_defaults():
+    at = run_page("beds")
+    assert_no_exception(at)
+    tiles = _tiles(at)
+    default = Scenario.default()
+    metrics = {m.key: m for m in beds.headline(default)}
+    assert metrics["supply"].value == 4515 and metrics["beds_per_1000_city"].value == 34.0
+    for key in ("supply", "beds_per_1000_city", "met_share", "closing_year"):
+        assert tiles[metrics[key].label("zh")] == metrics[key].formatted("zh")
+    assert tiles[_label("closing_year", default)] == ">2035"
+    assert beds.summary_sentence(default, "zh") in at.success[0].value
+    assert len(at.get("plotly_chart")) >= 4  # supply bars, projection, map, coverage
+
+
+def test_build_slider_moves_the_closing_year_and_the_url():
+    at = run_page("beds")
+    at.slider(key="beds__beds_new_per_year").set_value(3000).run()
+    assert_no_exception(at)
+    scenario = Scenario.default().with_values(beds_new_per_year=3000)
+    expected = beds.compute(scenario).closing_year
+    assert expected != beds.NOT_CLOSED
+    assert _tiles(at)[_label("closing_year", scenario)] == str(expected)
+    assert at.query_params["beds_new_per_year"] in ("3000", ["3000"])
+
+
+def test_other_sliders_and_method_switch():
+    at = run_page("beds")
+    at.slider(key="beds__beds_growth_60_plus_pct_per_year").set_value(4.0).run()
+    at.slider(key="beds__beds_target_year").set_value(2030).run()
+    at.selectbox(key="beds__beds_demand_method").set_value("norm").run()
+    at.slider(key="beds__beds_norm_per_1000").set_value(40.0).run()
+    assert_no_exception(at)
+    scenario = Scenario.default().with_values(beds_growth_60_plus_pct_per_year=4.0, beds_target_year=2030,
+                                              beds_demand_method="norm", beds_norm_per_1000=40.0)
+    metric = next(m for m in beds.headline(scenario) if m.key == "required_per_year")
+    assert _tiles(at)[metric.label("zh")] == metric.formatted("zh")
+
+
+def test_url_reproduces_the_view_in_english():
+    query = {"lang": "en", "beds_district": "421003", "beds_new_per_year": "1500", "beds_target_year": "2030"}
+    at = run_page("beds", query)
+    assert_no_exception(at)
+    scenario, notices = Scenario.from_query_params(query)
+    assert not notices
+    for metric in beds.headline(scenario):
+        if metric.key in ("supply", "demand", "closing_year", "required_per_year"):
+            assert _tiles(at)[metric.label("en")] == metric.formatted("en")
+    assert beds.summary_sentence(scenario, "en") in at.success[0].value
+
+
+def test_bad_url_value_is_clamped_not_a_crash():
+    at = run_page("beds", {"beds_new_per_year": "999999", "beds_district": "nowhere"})
+    assert_no_exception(at)
+
+
+def test_cli_and_page_agree():
+    settings = {"beds_district": "421002", "beds_new_per_year": "2500", "beds_growth_80_plus_pct_per_year": "4.5",
+                "beds_closure_pct_per_year": "1"}
+    cmd = [sys.executable, "-m", "dashboard", "scenario", "--page", "beds", "--format", "json"]
+    for k, v in settings.items():
+        cmd += ["--set", f"{k}={v}"]
+    out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=180, check=True)
+    cli = json.loads(out.stdout)["pages"]["beds"]
+    at = run_page("beds", settings)
+    assert_no_exception(at)
+    tiles = _tiles(at)
+    shown = 0
+    for m in cli["metrics"]:
+        if m["label_zh"] in tiles:
+            assert tiles[m["label_zh"]] == format_value(m["value"], m["unit"], m["decimals"], "zh"), m["key"]
+            shown += 1
+    assert shown == len(cli["metrics"])
+    assert cli["summary"] in at.success[0].value
+    assert cli["details"]["closing_year"] == beds.compute(Scenario.from_values(settings)[0]).closing_year
