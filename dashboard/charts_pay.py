@@ -57,7 +57,7 @@ def pay_distribution_figure(res: dict[str, Any], lang: str = "zh", height: int =
     fig.add_hline(y=ref["rule_pay_yuan"], line=dict(color=PALETTE[3], dash="dot", width=2),
                   annotation_text=t("pay.chart_rule_line", lang, k=f"{ref['coefficient']:g}",
                                     value=f"{ref['rule_pay_yuan']:,.0f}"),
-                  annotation_position="bottom right", annotation_font_color=PALETTE[3])
+                  annotation_position="bottom left", annotation_font_color=PALETTE[3])
     base_layout(fig, height=height)
     fig.update_layout(boxmode="group", yaxis_title=t("pay.axis_pay", lang), xaxis_title=None,
                       legend=dict(orientation="h", yanchor="bottom", y=-0.25))
@@ -121,7 +121,8 @@ def budget_figure(res: dict[str, Any], lang: str = "zh", height: int = 400) -> g
         showlegend=False, hoverinfo="skip",
     ))
     base_layout(fig, height=height)
-    fig.update_layout(barmode="stack", yaxis_title=t("pay.axis_increment", lang), xaxis_title=None)
+    fig.update_layout(barmode="stack", yaxis_title=t("pay.axis_increment", lang), xaxis_title=None,
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     fig.update_yaxes(rangemode="tozero", gridcolor="#eee")
     return fig
 
@@ -136,7 +137,8 @@ def retention_figure(res: dict[str, Any], lang: str = "zh", height: int = 300) -
         fig.add_trace(go.Bar(y=names, x=values, orientation="h", name=t("pay.series_quits_" + kind, lang),
                              marker_color=color, text=[f"{v:.0f}" for v in values], textposition="auto"))
     base_layout(fig, height=height)
-    fig.update_layout(barmode="group", xaxis_title=t("pay.axis_quits", lang))
+    fig.update_layout(barmode="group", xaxis_title=t("pay.axis_quits", lang),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, traceorder="reversed"))
     fig.update_xaxes(rangemode="tozero", gridcolor="#eee")
     return fig
 
@@ -167,8 +169,9 @@ def workload_figure(res: dict[str, Any], lang: str = "zh", height: int = 380) ->
         fig.add_hline(y=norm, line=dict(color="#000", dash="dash"), row=1, col=2,
                       annotation_text=t("pay.workload_norm", lang, hh=f"{wl['households_per_worker']:,.0f}",
                                         value=f"{norm:.1f}"),
-                      annotation_position="top left")
+                      annotation_position="top right", annotation_bgcolor="rgba(255,255,255,0.85)")
     base_layout(fig, height=height)
-    fig.update_layout(barmode="stack", legend=dict(orientation="h", yanchor="bottom", y=-0.3))
+    fig.update_layout(barmode="stack", legend=dict(orientation="h", yanchor="bottom", y=-0.3),
+                      margin=dict(l=10, r=10, t=50, b=10))
     fig.update_yaxes(gridcolor="#eee", rangemode="tozero")
     return fig

@@ -44,7 +44,7 @@ metrics = {m.key: m for m in pay.headline(scenario, overlay)}
 baseline = pay.headline(Scenario.default(), overlay)
 
 ui.metric_tiles([metrics[k] for k in ("pay_increment_year1", "pay_today_share", "pay_rule_yuan",
-                                      "pay_ladder_mean_yuan")], baseline=baseline)
+                                      "pay_ladder_mean_yuan")], columns=4 if lang == "zh" else 2, baseline=baseline)
 st.markdown(f"**{ui.tr('pay.summary_title')}** · {pay.summary_sentence(scenario, lang, overlay)}")
 
 # ---------------------------------------------------------------- today
@@ -53,7 +53,7 @@ ref, today = res["reference"], res["today"]
 st.markdown(ui.tr("pay.rule_text", k=f"{ref['coefficient']:g}", wage=f"{ref['social_wage_yuan']:,.0f}",
                   rule=f"{ref['rule_pay_yuan']:,.0f}", mean=f"{today['pay_mean_yuan']:,.0f}",
                   share=f"{today['mean_share_of_rule_pct']:.0f}", below=f"{today['workers_below_rule']:,}",
-                  gap=f"{today['gap_to_rule_yuan'] / 1e4:,.0f}"))
+                  gap=f"{today['gap_to_rule_yuan'] / 1e4:,.0f}", gap_m=f"{today['gap_to_rule_yuan'] / 1e6:,.1f}"))
 st.plotly_chart(charts_pay.pay_distribution_figure(res, lang, height=height), width="stretch",
                 config=PLOT_CONFIG, key="pay_distribution")
 st.caption(ui.tr("pay.today_caption"))
@@ -96,7 +96,7 @@ st.download_button(ui.tr("pay.download_ladder"), csv_bytes(ladder_csv), file_nam
 # ---------------------------------------------------------------- budget
 st.subheader(ui.tr("pay.budget_title"))
 ui.metric_tiles([metrics["pay_increment_year1"], metrics["pay_increment_cumulative"],
-                 metrics["pay_posts_budgeted"]], columns=3, baseline=baseline)
+                 metrics["pay_posts_budgeted"]], columns=3 if lang == "zh" else 2, baseline=baseline)
 st.plotly_chart(charts_pay.budget_figure(res, lang), width="stretch", config=PLOT_CONFIG, key="pay_budget")
 oncost = (ui.tr("pay.oncost_text", pct=f"{ref['oncost_pct']:g}") if ref["oncost_pct"] else ui.tr("pay.oncost_none"))
 st.caption(ui.tr("pay.budget_caption", wage=f"{ref['social_wage_yuan']:,.0f}", growth=f"{ref['wage_growth_pct']:g}",
@@ -111,7 +111,10 @@ budget_table = pd.DataFrame({
     ui.tr("pay.col_ladder"): (budget["ladder_yuan"] / 1e4).round(1),
     ui.tr("pay.col_increment"): (budget["increment_yuan"] / 1e4).round(1),
 })
-st.dataframe(budget_table, hide_index=True, width="stretch")
+money = st.column_config.NumberColumn(format="%.1f")
+st.dataframe(budget_table, hide_index=True, width="stretch",
+             column_config={ui.tr(k): money for k in ("pay.col_today", "pay.col_ladder", "pay.col_increment")}
+             | {ui.tr("pay.col_wage"): st.column_config.NumberColumn(format="%d")})
 st.download_button(ui.tr("pay.download_budget"), csv_bytes(budget), file_name="pay_budget.csv", mime="text/csv",
                    key="pay_download_budget")
 

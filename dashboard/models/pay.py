@@ -534,7 +534,7 @@ def headline(scenario: Scenario, overlay: db.Overlay | None = None) -> list[Metr
     a = PayAssumptions.from_scenario(scenario)
     h, today, ladder, ret = res["headline"], res["today"], res["ladder"], res["retention"]
     staff = _staff_src(res)
-    ladder_src = ("report2020", "asm_pay_ladder", "std_nanjing_ladder")
+    ladder_src = ("report2020", "asm_pay_ladder")
     posts_total = sum(d["posts_budgeted"] or 0 for d in res["districts"])
     years = len(res["budget_totals"])
     return [
@@ -560,8 +560,8 @@ def headline(scenario: Scenario, overlay: db.Overlay | None = None) -> list[Metr
                ("report2020",), 0),
         Metric("pay_quits_ladder", ret["quits_ladder"], "persons", "阶梯下年离职人数(估)",
                "Quits per year under the ladder (est.)", ("report2020", "asm_pay_quit_elasticity") + staff, 0,
-               note_zh=f"现状 {ret['quits_today']:.0f} 人；弹性 {a.quit_elasticity:g}(假设)",
-               note_en=f"today {ret['quits_today']:.0f}; elasticity {a.quit_elasticity:g} (assumption)"),
+               note_zh=f"现状 {ret['quits_today']:.0f} 人；弹性 {a.quit_elasticity:.1f}(假设)",
+               note_en=f"today {ret['quits_today']:.0f}; elasticity {a.quit_elasticity:.1f} (assumption)"),
         Metric("pay_turnover_cost_avoided", ret["cost_avoided_yuan"] / 1e6, "million_yuan",
                "年节约招聘培训成本(估)", "Recruitment and training cost avoided per year (est.)",
                ("asm_pay_turnover_cost", "asm_pay_quit_elasticity", "report2020"), 2),
