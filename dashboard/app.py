@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import hearing, ui
 from dashboard.db import DataError, get_database
 
-st.set_page_config(page_title="社区治理决策看板 · Community Governance Dashboard", page_icon=":material/location_city:", layout="wide")
+st.set_page_config(page_title="社区治理决策看板 · Community Governance Dashboard", page_icon="🏘️", layout="wide")
 
 ui.init_session()
 
