@@ -346,16 +346,19 @@ def compute(assumptions: PayAssumptions, staff: pd.DataFrame, report: dict[str, 
     # today's pay and year-1 ladder pay by district and post
     group = district_idx * len(POSTS) + post_idx
     n_groups = len(codes) * len(POSTS)
-    distribution = []
+    distribution: list[dict[str, Any]] = []
     for kind, values in (("today", pay), ("ladder", arrays["year1_new"])):
         stats = group_quantiles(values, group, n_groups)
-        for gi in np.flatnonzero(stats["workers"]):
-            row = {"district_code": codes[gi // len(POSTS)], "post": POSTS[gi % len(POSTS)],
-                   "workers": int(stats["workers"][gi])}
-            row.update({k: float(stats[k][gi]) for k in ("min", "q1", "median", "q3", "max", "mean")})
-            row["pay"] = kind
-            row["mean_share_of_social_wage_pct"] = 100 * row["mean"] / a.social_wage_yuan
-            distribution.append(row)
+        present = np.flatnonzero(stats["workers"])
+        columns = {
+            "district_code": np.asarray(codes, dtype=object)[present // len(POSTS)] if len(codes) else [],
+            "post": np.asarray(POSTS, dtype=object)[present % len(POSTS)],
+            "workers": stats["workers"][present].tolist(),
+            **{k: stats[k][present].tolist() for k in ("min", "q1", "median", "q3", "max", "mean")},
+        }
+        columns["pay"] = [kind] * len(present)
+        columns["mean_share_of_social_wage_pct"] = (100 * stats["mean"][present] / a.social_wage_yuan).tolist()
+        distribution += [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
     # ladder table (coefficient and year-1 yuan per cell)
     rel_table = arrays["rel_table"]
