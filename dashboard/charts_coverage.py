@@ -26,6 +26,7 @@ CENTRE = "#0072B2"
 STATION = "#CC79A7"
 NOT_COUNTED = "#9E9E9E"
 SITE = "#F0E442"
+NO_DATA = "#EEEEEE"
 
 
 def _tr(key: str, lang: str, **fmt: object) -> str:
@@ -42,7 +43,17 @@ def _subdistrict_fills(result: CoverageResult, shapes: gpd.GeoDataFrame, lang: s
     if shapes.empty:
         return []
     rows = table.loc[shapes["code"]]
-    values = [np.nan if v is None else float(v) for v in rows["covered_share_pct"]]
+    has_people = (rows["residents"] > 0).to_numpy()
+    traces: list[go.BaseTraceType] = []
+    if (~has_people).any():  # nobody counted lives there: grey, not "0 % within reach"
+        empty = shapes[~has_people]
+        for geom, name in zip(empty.geometry, rows.loc[~has_people, "subdistrict_name"], strict=True):
+            x, y = charts.polygon_xy(geom)
+            traces.append(go.Scatter(x=x, y=y, mode="lines", fill="toself", fillcolor=NO_DATA,
+                                     line=dict(color="white", width=0.8), hoveron="fills", hoverinfo="text",
+                                     text=_tr("map.hover_no_residents", lang, name=name), showlegend=False))
+    shapes, rows = shapes[has_people], rows[has_people]
+    values = [float(v) for v in rows["covered_share_pct"]]
     hover = [
         _tr("map.hover_subdistrict", lang, name=name, share=_fmt_pct(share), after=_fmt_pct(after),
             residents=f"{res:,}", uncovered=f"{unc:,}", centres=int(pc))
@@ -50,7 +61,7 @@ def _subdistrict_fills(result: CoverageResult, shapes: gpd.GeoDataFrame, lang: s
             rows["subdistrict_name"], rows["covered_share_pct"], rows["covered_share_after_pct"],
             rows["residents"], rows["uncovered_residents"], rows["public_centres"], strict=True)
     ]
-    return charts.filled_traces(shapes, values, hover, 0.0, 100.0, colorscale=charts.SEQUENTIAL)
+    return traces + charts.filled_traces(shapes, values, hover, 0.0, 100.0, colorscale=charts.SEQUENTIAL)
 
 
 def _facility_traces(result: CoverageResult, lang: str) -> list[go.Scatter]:
@@ -140,11 +151,27 @@ def coverage_map(result: CoverageResult, districts: gpd.GeoDataFrame, subdistric
     site = _site_trace(result.sites, lang)
     if site is not None:
         traces.append(site)
-    frames = [g for g in (subdistricts, districts) if not g.empty]
-    bounds = frames[0].total_bounds if frames else _points_bounds(result)
+    bounds = _focus_bounds(result, subdistricts, new_areas, districts)
     fig = charts.map_figure(traces, bounds, height=height)
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.02, font=dict(size=12)))
     return fig
+
+
+def _focus_bounds(result: CoverageResult, subdistricts: gpd.GeoDataFrame, new_areas: gpd.GeoDataFrame,
+                  districts: gpd.GeoDataFrame) -> np.ndarray:
+    """The urban part first: streets (街道) and new areas; the whole layer when there are none (zoom out to see towns)."""
+    parts = []
+    if not subdistricts.empty and "kind" in subdistricts:
+        parts.append(subdistricts[subdistricts["kind"] == "street"])
+    parts.append(new_areas)
+    parts = [g for g in parts if not g.empty]
+    if parts:
+        b = np.array([g.total_bounds for g in parts])
+        return np.array([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()])
+    for g in (subdistricts, districts):
+        if not g.empty:
+            return g.total_bounds
+    return _points_bounds(result)
 
 
 def _points_bounds(result: CoverageResult) -> np.ndarray:
@@ -168,6 +195,7 @@ def returns_chart(result: CoverageResult, lang: str = "zh", height: int = 360) -
                              textposition="outside",
                              hovertext=[f"{n} · {s}" for n, s in zip(sites["name"], sites["subdistrict_name"], strict=True)]))
     charts.base_layout(fig, "", height)
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), margin=dict(t=40))
     fig.update_xaxes(title=_tr("returns.x", lang), dtick=1)
     fig.update_yaxes(title=_tr("returns.y", lang), rangemode="tozero")
     return fig
