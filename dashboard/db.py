@@ -155,6 +155,7 @@ def _parse_frame(ds: Dataset, raw: pd.DataFrame, file_label: str, row_offset: in
         if f.name not in raw.columns:
             continue
         values: list[object] = []
+        parsed: dict[str, tuple[object, str | None]] = {}  # columns repeat values: parse each text once
         for i, cell in enumerate(raw[f.name].tolist()):
             text = "" if cell is None or (isinstance(cell, float) and math.isnan(cell)) else str(cell).strip()
             if text == "":
@@ -163,7 +164,9 @@ def _parse_frame(ds: Dataset, raw: pd.DataFrame, file_label: str, row_offset: in
                                             "required_value"))
                 values.append(None)
                 continue
-            value, expected = _parse_cell(f, text)
+            if text not in parsed:
+                parsed[text] = _parse_cell(f, text)
+            value, expected = parsed[text]
             if expected:
                 problems.append(Problem(file_label, i + row_offset, f.name, text, expected, _CELL_KEYS[expected]))
             values.append(value)
@@ -183,10 +186,11 @@ def _parse_frame(ds: Dataset, raw: pd.DataFrame, file_label: str, row_offset: in
             column = getattr(case, "column", None)
             index = getattr(case, "index", None)
             row = int(index) + row_offset if index is not None and not pd.isna(index) else None
-            if (row, column) in seen:
+            check = str(getattr(case, "check", ""))
+            # an empty cell in a required column is always one already reported (empty or unreadable)
+            if (row, column) in seen or "not_nullable" in check:
                 continue
             value = getattr(case, "failure_case", None)
-            check = str(getattr(case, "check", ""))
             f = ds.field(column) if column in ds.columns else None
             expected, key, args = _explain_keyed(check, f)
             problems.append(Problem(file_label, row, column, None if value is None else str(value), expected, key, args))
