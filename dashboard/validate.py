@@ -53,7 +53,7 @@ from dashboard.schemas import DATASETS, Dataset, Field
 MAX_BYTES = 20 * 1024 * 1024  # any upload
 MAX_GEOJSON_BYTES = 10 * 1024 * 1024  # parsed JSON takes ~8x its size in memory
 MAX_COLUMNS = 200
-MAX_ROWS = 100_000
+MAX_ROWS = 50_000  # a city's compound list is a few thousand rows
 MAX_PROBLEMS = 2_000  # kept and shown; the rest are counted
 MAX_ZIP_ENTRIES = 200
 MAX_ZIP_ENTRY_BYTES = 40 * 1024 * 1024  # uncompressed size of one part of an XLSX
@@ -478,9 +478,18 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 def _csv_records(data: bytes, result: Result) -> Iterator[tuple[int, list[str]]]:
     text, result.encoding = _decode(data)
-    first = next((ln for ln in text.splitlines()[:HEADER_SEARCH_ROWS] if ln.strip()), "")
+    first = next((ln for ln in text[:65536].splitlines()[:HEADER_SEARCH_ROWS] if ln.strip()), "")
     delimiter = max((",", "\t", ";", "|"), key=lambda d: (first.count(d), d == ","))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    if result.encoding == "UTF-16":
+        lines: Iterable[str] = text.splitlines(keepends=True)
+    else:
+        # Decode line by line rather than holding the whole text (and a StringIO copy at 4 bytes a
+        # character): a newline byte never occurs inside a UTF-8 or GB18030 multi-byte character.
+        encoding = "gb18030" if result.encoding.startswith("GBK") else "utf-8"
+        skip = 3 if data.startswith(codecs.BOM_UTF8) else 0
+        lines = (line.decode(encoding) for line in io.BytesIO(data[skip:] if skip else data))
+    del text
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
         yield from enumerate(reader, start=1)
     except csv.Error as exc:
@@ -648,9 +657,11 @@ def _normalise_cells(ds: Dataset, raw: pd.DataFrame) -> pd.DataFrame:
     """Forgive what spreadsheets do to values: full-width digits, thousands separators, zh labels, '.0' codes."""
     out = raw.copy()
     for f in ds.fields:
-        if f.name not in out.columns:
+        if f.name not in out.columns or (f.type == "str" and not f.allowed and not f.pattern):
             continue
-        out[f.name] = [_normalise_cell(f, v) for v in out[f.name].tolist()]
+        values = out[f.name].tolist()
+        memo = {v: _normalise_cell(f, v) for v in set(values)}  # columns repeat values: normalise each once
+        out[f.name] = [memo[v] for v in values]
     return out
 
 
@@ -685,7 +696,7 @@ def _reference_checks(ds: Dataset, frame: pd.DataFrame, numbers: Sequence[int], 
         if column not in frame.columns:
             continue
         for i, code in enumerate(frame[column].tolist()):
-            if code is None or pd.isna(code) or code in known or len(problems) >= MAX_PROBLEMS:
+            if not isinstance(code, str) or code in known or len(problems) >= MAX_PROBLEMS:
                 continue
             if (numbers[i], column) in flagged:
                 continue
@@ -699,7 +710,7 @@ def _reference_checks(ds: Dataset, frame: pd.DataFrame, numbers: Sequence[int], 
         if child not in frame.columns or parent_col not in frame.columns:
             continue
         for i, (c, p) in enumerate(zip(frame[child].tolist(), frame[parent_col].tolist(), strict=True)):
-            if c is None or p is None or pd.isna(c) or pd.isna(p) or c not in lookup or len(problems) >= MAX_PROBLEMS:
+            if not isinstance(c, str) or not isinstance(p, str) or c not in lookup or len(problems) >= MAX_PROBLEMS:
                 continue
             if (numbers[i], parent_col) in flagged or (numbers[i], child) in flagged:
                 continue
@@ -707,7 +718,7 @@ def _reference_checks(ds: Dataset, frame: pd.DataFrame, numbers: Sequence[int], 
                 problems.append(_problem(fname, numbers[i], parent_col, p, "hierarchy", child=c, parent=lookup[c]))
     if "new_area_id" in frame.columns and ref.area_ids:
         for i, a in enumerate(frame["new_area_id"].tolist()):
-            if a is not None and not pd.isna(a) and a not in ref.area_ids and len(problems) < MAX_PROBLEMS:
+            if isinstance(a, str) and a not in ref.area_ids and len(problems) < MAX_PROBLEMS:
                 problems.append(_problem(fname, numbers[i], "new_area_id", a, "unknown_area",
                                          allowed=", ".join(sorted(ref.area_ids))))
 
@@ -835,7 +846,7 @@ def _validate(data: bytes, ds: Dataset, result: Result, fixes: tuple[str, ...], 
     limit = MAX_GEOJSON_BYTES if ds.geo else MAX_BYTES
     if len(data) > limit:
         raise _Refuse("too_large", size_mb=f"{len(data) / 1048576:,.1f}", limit_mb=limit // 1048576)
-    if not data.strip():
+    if not data or data.isspace():
         raise _Refuse("empty")
     result.sha256 = hashlib.sha256(data).hexdigest()
     kind = _sniff(data)
