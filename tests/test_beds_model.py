@@ -224,6 +224,10 @@ def test_results_on_hand_made_inputs():
     # running subsidy: occupied = min(supply, demand) × 80% × 1,000 yuan
     assert res.projection["running_subsidy_yuan"].iloc[0] == pytest.approx(320 * 0.8 * 1_000)
     assert res.plan_build_subsidy_per_year == pytest.approx(100 * 10_000)
+    # chosen plan in 2030: supply 320 + 10 × 100 beds, but only demand (320) is occupied
+    assert res.plan_running_subsidy_target_year == pytest.approx(320 * 0.8 * 1_000)
+    plan_budget = next(m for m in beds.metrics_for(res) if m.key == "plan_budget")
+    assert plan_budget.value == pytest.approx(round((1_000_000 + 256_000) / 1e6, 1))
 
 
 def test_nursing_helpers():

@@ -74,6 +74,14 @@ def test_url_reproduces_the_view_in_english():
     assert beds.summary_sentence(scenario, "en") in at.success[0].value
 
 
+def test_presentation_mode_hides_controls():
+    at = run_page("beds", {"present": "1", "beds_new_per_year": "2500"})
+    assert_no_exception(at)
+    assert not at.slider
+    scenario = Scenario.from_values({"beds_new_per_year": 2500})[0]
+    assert beds.summary_sentence(scenario, "zh") in at.success[0].value
+
+
 def test_bad_url_value_is_clamped_not_a_crash():
     at = run_page("beds", {"beds_new_per_year": "999999", "beds_district": "nowhere"})
     assert_no_exception(at)

@@ -75,18 +75,20 @@ with st.expander(ui.tr("beds.calibration_title"), expanded=not ui.presenting()):
     if any(k in scenario.changes() for k in demand_keys):
         st.warning(ui.tr("beds.cal_changed"))
 
-# ---- demand assumptions
-with st.expander(ui.tr("beds.demand_params"), expanded=False):
-    left, right = st.columns(2)
-    with left:
-        ui.param_widget("beds_norm_per_1000")
-        if res.rule.method == "need":
-            st.caption(ui.tr("beds.norm_inactive"))
-    with right:
-        if res.rule.method == "norm":
-            st.caption(ui.tr("beds.need_inactive"))
-        for key in ("beds_ltc_need_60_79_pct", "beds_ltc_need_80_plus_pct", "beds_bed_use_pct", "beds_occupancy_pct"):
-            ui.param_widget(key)
+# ---- demand assumptions (controls are hidden on a projector)
+if not ui.presenting():
+    with st.expander(ui.tr("beds.demand_params"), expanded=False):
+        left, right = st.columns(2)
+        with left:
+            ui.param_widget("beds_norm_per_1000")
+            if res.rule.method == "need":
+                st.caption(ui.tr("beds.norm_inactive"))
+        with right:
+            if res.rule.method == "norm":
+                st.caption(ui.tr("beds.need_inactive"))
+            for key in ("beds_ltc_need_60_79_pct", "beds_ltc_need_80_plus_pct", "beds_bed_use_pct",
+                        "beds_occupancy_pct"):
+                ui.param_widget(key)
 
 tabs = st.tabs([ui.tr(f"beds.tab_{k}") for k in ("supply", "projection", "map", "home_care", "assumptions", "table")])
 
@@ -105,19 +107,20 @@ with tabs[0]:
     ui.param_widget("beds_nursing_target_pct")
 
 with tabs[1]:
-    chart_col, control_col = st.columns([3, 1])
-    with control_col:
-        st.markdown(f"**{ui.tr('beds.growth_params')}**")
-        for key in ("beds_growth_60_plus_pct_per_year", "beds_growth_80_plus_pct_per_year",
-                    "beds_closure_pct_per_year"):
-            ui.param_widget(key)
-        st.markdown(f"**{ui.tr('beds.cost_params')}**")
-        for key in ("beds_build_subsidy_yuan_per_bed", "beds_running_subsidy_yuan_per_bed_year"):
-            ui.param_widget(key)
+    chart_col, control_col = st.columns([3, 1]) if not ui.presenting() else (st.container(), None)
+    if control_col is not None:
+        with control_col:
+            st.markdown(f"**{ui.tr('beds.growth_params')}**")
+            for key in ("beds_growth_60_plus_pct_per_year", "beds_growth_80_plus_pct_per_year",
+                        "beds_closure_pct_per_year"):
+                ui.param_widget(key)
+            st.markdown(f"**{ui.tr('beds.cost_params')}**")
+            for key in ("beds_build_subsidy_yuan_per_bed", "beds_running_subsidy_yuan_per_bed_year"):
+                ui.param_widget(key)
     with chart_col:
         st.plotly_chart(charts_beds.projection_figure(details, lang), width="stretch", config=CHART_CONFIG,
                         key="beds_projection_chart")
-        tiles(("required_per_year", "budget", "running_subsidy"), 3)
+        tiles(("plan_budget", "running_subsidy"), 2)
         st.download_button(ui.tr("beds.download_projection"), csv_bytes(res.projection.round(1)),
                            file_name=f"beds_projection_{res.area}.csv", mime="text/csv", key="beds_dl_projection")
 

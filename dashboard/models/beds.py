@@ -394,6 +394,7 @@ class BedsResults:
     build_subsidy_per_year: float  # at the required rate
     running_subsidy_target_year: float  # occupied beds in the target year at the required rate
     plan_build_subsidy_per_year: float  # at the chosen rate
+    plan_running_subsidy_target_year: float  # occupied beds in the target year at the chosen rate
     calibration: dict[str, Any]
     coverage: pd.DataFrame
     nursing: dict[str, Any]
@@ -539,7 +540,8 @@ def compute_from_inputs(inputs: Inputs, scenario: Scenario) -> BedsResults:
         projection=projection, closing_year=int(proj.closing_year[0]), reopens=bool(proj.reopens[0]),
         required_per_year=required, build_subsidy_per_year=required * build,
         running_subsidy_target_year=float(occupied_req[k_target] * running),
-        plan_build_subsidy_per_year=plan.new_per_year * build, calibration=calibration, coverage=coverage,
+        plan_build_subsidy_per_year=plan.new_per_year * build,
+        plan_running_subsidy_target_year=float(occupied[k_target] * running), calibration=calibration, coverage=coverage,
         nursing=nursing, home_care_mean_beds=inputs.home_care_mean_beds, build_subsidy_per_bed=build,
         running_subsidy_per_bed_year=running,
     )
@@ -613,6 +615,13 @@ def metrics_for(res: BedsResults) -> list[Metric]:
            ("asm_beds_build_subsidy", *dsrc), 1,
            f"每年{res.required_per_year:,.0f}张 × {res.build_subsidy_per_bed:,.0f}元",
            f"{res.required_per_year:,.0f} beds/yr × {res.build_subsidy_per_bed:,.0f} yuan", year=res.target_year),
+        _m("plan_budget", round((res.plan_build_subsidy_per_year + res.plan_running_subsidy_target_year) / 1e6, 1),
+           "million_yuan", ("asm_beds_new_per_year", "asm_beds_build_subsidy", "asm_beds_running_subsidy"), 1,
+           f"每年新增{res.plan.new_per_year:,.0f}张：建设补贴{res.plan_build_subsidy_per_year / 1e6:,.1f}"
+           f" + {res.target_year}年运营补贴{res.plan_running_subsidy_target_year / 1e6:,.1f}百万元",
+           f"{res.plan.new_per_year:,.0f} new beds a year: construction {res.plan_build_subsidy_per_year / 1e6:,.1f}"
+           f" + running {res.plan_running_subsidy_target_year / 1e6:,.1f} million yuan in {res.target_year}",
+           year=res.target_year),
         _m("running_subsidy", round(res.running_subsidy_target_year / 1e6, 1), "million_yuan",
            ("asm_beds_running_subsidy", "asm_beds_occupancy"), 1,
            f"{res.target_year}年入住床位 × {res.running_subsidy_per_bed_year:,.0f}元",
@@ -657,6 +666,7 @@ def details_for(res: BedsResults) -> dict:
         "build_subsidy_yuan_per_year_at_required_rate": round(res.build_subsidy_per_year),
         "running_subsidy_yuan_in_target_year_at_required_rate": round(res.running_subsidy_target_year),
         "build_subsidy_yuan_per_year_at_chosen_rate": round(res.plan_build_subsidy_per_year),
+        "running_subsidy_yuan_in_target_year_at_chosen_rate": round(res.plan_running_subsidy_target_year),
         "areas": _records(table),
         "supply_by_type": _records(res.supply_by_type),
         "projection": _records(res.projection),
