@@ -347,3 +347,16 @@ def test_group_quantiles_match_pandas():
                            ("q3", g.quantile(0.75)), ("max", g.max()), ("mean", g.mean()), ("workers", g.size())):
         assert got[name][expected.index] == pytest.approx(expected.to_numpy(), abs=1e-6), name
     assert got["workers"][5] == 0 and np.isnan(got["median"][5])
+
+
+def test_every_param_documented():
+    text = (REPO / "docs" / "pay.md").read_text(encoding="utf-8")
+    for p in pay.PARAMS:
+        short = p.key.removeprefix("pay_entry_grade_")
+        assert f"`{p.key}`" in text or (p.key.startswith("pay_entry_grade_") and f"`_{short}`" in text), p.key
+
+
+def test_floor_sentence_says_at_least():
+    scenario = Scenario.default().with_values(pay_ladder_anchor="floor")
+    assert pay.summary_sentence(scenario, "en").startswith("Paying every community worker at least 0.94")
+    assert "不低于上年社平工资的0.94倍" in pay.summary_sentence(scenario, "zh")
