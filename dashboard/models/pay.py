@@ -201,13 +201,13 @@ def relative_ladder(grade_step: float, entry_grades: tuple[int, ...]) -> np.ndar
 
 def post_index(posts: pd.Series | np.ndarray | list) -> np.ndarray:
     """Position of each post in POSTS (0 = head); an unknown or missing post raises, naming it."""
-    values = np.asarray(posts, dtype=object)
-    codes, uniques = pd.factorize(values)
-    lookup = pd.Index(POSTS).get_indexer(uniques)
+    series = posts if isinstance(posts, pd.Series) else pd.Series(np.asarray(posts, dtype=object))
+    codes, uniques = pd.factorize(series)  # native (Arrow) hashing; a handful of distinct values
+    lookup = pd.Index(POSTS).get_indexer(pd.Index(np.asarray(uniques, dtype=object)))
     bad = (codes < 0) | (lookup[codes] < 0) if len(codes) else np.zeros(0, dtype=bool)
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"unknown post {values[first]!r} in row {first}; expected one of {', '.join(POSTS)}")
+        raise ValueError(f"unknown post {series.iloc[first]!r} in row {first}; expected one of {', '.join(POSTS)}")
     return lookup[codes].astype(np.int64)
 
 
@@ -282,8 +282,9 @@ def budget_arrays(assumptions: PayAssumptions, post_idx: np.ndarray, tenure_year
                   pay_yuan: np.ndarray, district_idx: np.ndarray, n_districts: int) -> dict[str, Any]:
     """Vectorised budget over a staff list given as arrays; the hot path of `compute` (and the bench).
 
-    Returns the relative ladder, the scale, each worker's grade and year-1 pay, and per-year,
-    per-district sums of today's bill, the ladder bill (both with on-cost) and quits under the ladder.
+    Returns the relative ladder, the scale, each worker's grade and year-1 pay, per-year and
+    per-district sums of today's bill and the ladder bill (both with on-cost), and year-1 quits by
+    district today and under the ladder.
     """
     a = assumptions
     rel_table = relative_ladder(a.grade_step, a.entry_grades)
@@ -296,25 +297,22 @@ def budget_arrays(assumptions: PayAssumptions, post_idx: np.ndarray, tenure_year
     q0 = a.quits_per_year / n if n else 0.0
 
     years = np.arange(1, a.years + 1)
-    today = np.zeros((len(years), n_districts))
+    # today's bill grows uniformly, so it is summed once; the ladder (with "no cut") is summed per year
+    today_base = np.bincount(district_idx, weights=pay, minlength=n_districts)
+    today = np.outer((1 + a.current_growth) ** (years - 1), today_base)
     ladder = np.zeros_like(today)
-    quits_today = np.zeros_like(today)
-    quits_ladder = np.zeros_like(today)
     year1_new = pay
     for i, t in enumerate(years):
-        wage = a.social_wage_yuan * (1 + a.wage_growth) ** (t - 1)
-        old = pay * (1 + a.current_growth) ** (t - 1)
-        new = worker_coef * wage
+        new = worker_coef * (a.social_wage_yuan * (1 + a.wage_growth) ** (t - 1))
         if a.no_cut:
-            new = np.maximum(new, old)
+            new = np.maximum(new, pay * (1 + a.current_growth) ** (t - 1))
         if i == 0:
             year1_new = new
-        today[i] = np.bincount(district_idx, weights=old, minlength=n_districts)
         ladder[i] = np.bincount(district_idx, weights=new, minlength=n_districts)
-        ratio = new / np.maximum(old, 1.0)  # a zero pay would make the ratio infinite
-        quits_ladder[i] = np.bincount(district_idx, weights=q0 * ratio ** (-a.quit_elasticity),
-                                      minlength=n_districts)
-        quits_today[i] = np.bincount(district_idx, minlength=n_districts) * q0
+    # retention in year 1: each worker's quit rate scales with (new pay / today's pay)^(-elasticity)
+    ratio = year1_new / np.maximum(pay, 1.0)  # a zero pay would make the ratio infinite
+    quits_ladder = np.bincount(district_idx, weights=q0 * ratio ** (-a.quit_elasticity), minlength=n_districts)
+    quits_today = np.bincount(district_idx, minlength=n_districts) * q0
     on = 1 + a.oncost
     return {
         "rel_table": rel_table, "scale": scale, "grades": grades, "worker_coef": worker_coef,
@@ -397,8 +395,8 @@ def compute(assumptions: PayAssumptions, staff: pd.DataFrame, report: dict[str, 
                        "increment_pct": 100 * (ladder_yuan - today_yuan) / today_yuan if today_yuan else None})
 
     # retention (year 1)
-    quits_today = arrays["quits_today"][0]
-    quits_ladder = arrays["quits_ladder"][0]
+    quits_today = arrays["quits_today"]
+    quits_ladder = arrays["quits_ladder"]
     retention_by_district = [
         {"district_code": code, "quits_today": float(quits_today[d]), "quits_ladder": float(quits_ladder[d]),
          "quits_avoided": float(quits_today[d] - quits_ladder[d]),
