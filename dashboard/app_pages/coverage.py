@@ -87,6 +87,9 @@ if plan["streets_without_public_centre"]:
 if plan["streets_public_centre_below_standard"]:
     names = "、".join(s["subdistrict_name"] for s in plan["streets_public_centre_below_standard"])
     st.markdown(ui.tr("coverage.plan_below_standard", names=names))
+if not result.plan_sites.empty:
+    with st.expander(ui.tr("coverage.plan_sites")):
+        st.dataframe(charts_coverage.sites_table(result.plan_sites, lang), width="stretch", hide_index=True)
 
 st.subheader(ui.tr("coverage.table_title"))
 table = charts_coverage.subdistrict_table(result, lang)
