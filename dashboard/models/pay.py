@@ -242,9 +242,10 @@ def _districts(staff: pd.DataFrame) -> tuple[list[str], np.ndarray, dict[str, di
     first = pd.Series(codes_arr).drop_duplicates()
     heads = staff.iloc[first.index.to_numpy()]
     names: dict[str, dict[str, str]] = {}
+    zh_col = heads["district_name"].tolist() if "district_name" in heads else [None] * len(heads)
+    en_col = heads["district_name_en"].tolist() if "district_name_en" in heads else [None] * len(heads)
     for i, d in enumerate(first.to_numpy()):
-        zh = heads["district_name"].iat[i] if "district_name" in heads else None
-        en = heads["district_name_en"].iat[i] if "district_name_en" in heads else None
+        zh, en = zh_col[i], en_col[i]
         zh = str(zh) if isinstance(zh, str) and zh else codes[d]
         names[codes[d]] = {"zh": zh, "en": str(en) if isinstance(en, str) and en else zh}
     return codes, codes_arr.astype(np.int64), names
