@@ -51,7 +51,7 @@ PAGE_URL_PATHS = {"overview": "", "coverage": "coverage", "beds": "beds", "pay":
                   "sources": "sources"}
 
 # Chart image sizes, in CSS pixels (× scale for the bitmap): the slide's chart box is 16:9.2.
-SLIDE_CHART_PX = (1150, 660)
+SLIDE_CHART_PX = (1100, 660)
 SLIDE_CHART_SCALE = 2
 DOWNLOAD_CHART_PX = (1600, 900)
 DOWNLOAD_CHART_SCALE = 3
@@ -304,6 +304,22 @@ def _overview_figures(scenario: Scenario, lang: str, overlay: db.Overlay | None)
     return {"overview_map": overview_map}
 
 
+def _coverage_figures(scenario: Scenario, lang: str, overlay: db.Overlay | None
+                      ) -> dict[str, Callable[[], go.Figure]]:
+    from dashboard import charts_coverage, geo
+    from dashboard.models import coverage
+
+    def result():
+        return coverage.scenario_result(scenario, overlay)
+
+    return {
+        "coverage_map": lambda: charts_coverage.coverage_map(
+            result(), geo.central_city_districts(), geo.layer("subdistricts", overlay),
+            geo.layer("new_areas", overlay), lang),
+        "coverage_returns": lambda: charts_coverage.returns_chart(result(), lang),
+    }
+
+
 def _beds_figures(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> dict[str, Callable[[], go.Figure]]:
     from dashboard import charts_beds, geo
     from dashboard.models import beds
@@ -340,8 +356,8 @@ def _pay_figures(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> d
 # page -> {chart name: builder} for every chart on that page, built from the model's outputs
 # (the models cache their results, so building several charts computes once). The first chart
 # is the one on the brief's slide.
-FIGURE_BUILDERS: dict[str, FigureBuilder] = {"overview": _overview_figures, "beds": _beds_figures,
-                                             "pay": _pay_figures}
+FIGURE_BUILDERS: dict[str, FigureBuilder] = {"overview": _overview_figures, "coverage": _coverage_figures,
+                                             "beds": _beds_figures, "pay": _pay_figures}
 
 
 def figure_names(page: str) -> list[str]:
@@ -402,7 +418,10 @@ def difference_text(metric: Metric, ref: Metric | None, lang: str) -> str:
     diff = float(metric.value) - float(ref.value)
     if abs(diff) < 0.5 * 10 ** -metric.decimals:
         return "—"
-    text = format_value(abs(diff), metric.unit, metric.decimals, lang)
+    if metric.unit == "percent":  # a difference of two shares is in percentage points
+        text = f"{abs(diff):,.{metric.decimals}f}" + t("hearing.pct_points", lang)
+    else:
+        text = format_value(abs(diff), metric.unit, metric.decimals, lang)
     return ("+" if diff > 0 else "-") + text
 
 
@@ -646,7 +665,7 @@ def _slide_text_blocks(slide: Slide, lang: str) -> dict[str, Any]:
 _KIND_ORDER = ("report", "official_statistics", "standard", "illustrative", "assumption")
 
 
-def sources_text(sources: Sequence[tuple[str, str, str]], lang: str, title_chars: int = 60) -> str:
+def sources_text(sources: Sequence[tuple[str, str, str]], lang: str, title_chars: int = 44) -> str:
     """Sources grouped by kind (report first); assumptions are counted, not listed, to fit a slide."""
     labels = {t(f"common.kind_{k}", lang): k for k in _KIND_ORDER}
     groups: dict[str, list[str]] = {}
@@ -682,6 +701,18 @@ def _metric_rows(slide: Slide, lang: str, show_baseline: bool) -> list[list[str]
 
 
 # ---- PPTX
+
+# Slide geometry in inches (13.333 × 7.5): chart box (x, y, w, h) and figures table (x, y, w).
+CHART_BOX_IN = (0.45, 1.8, 7.0, 4.2)
+TABLE_BOX_IN = (7.7, 1.8, 5.2)
+_TABLE_WIDTHS = {2: (2.2, 1.3), 4: (1.6, 1.15, 1.15, 1.1)}
+
+
+def _table_font_size(rows: list[list[str]]) -> int:
+    n, cols = len(rows), len(rows[0])
+    size = 14 if n <= 7 else 12 if n <= 10 else 10
+    return min(size, 12) if cols == 4 else size
+
 
 _INK = (0x1F, 0x2A, 0x37)
 _MUTED = (0x55, 0x60, 0x6E)
@@ -724,7 +755,7 @@ def _pptx_slide(prs, slide: Slide, brief: Brief) -> None:
     _pptx_text(s, Inches(0.45), Inches(0.9), Inches(12.4), Inches(0.8), slide.summary, 15, color=_INK)
 
     # chart (left)
-    chart_box = (Inches(0.45), Inches(1.8), Inches(7.3), Inches(4.2))
+    chart_box = (Inches(CHART_BOX_IN[0]), Inches(CHART_BOX_IN[1]), Inches(CHART_BOX_IN[2]), Inches(CHART_BOX_IN[3]))
     if slide.image:
         s.shapes.add_picture(io.BytesIO(slide.image), chart_box[0], chart_box[1], width=chart_box[2])
     else:
@@ -737,16 +768,16 @@ def _pptx_slide(prs, slide: Slide, brief: Brief) -> None:
     # headline figures (right)
     rows = _metric_rows(slide, lang, blocks["show_baseline"])
     n = len(rows)
-    size = 14 if n <= 7 else 12 if n <= 10 else 10
+    size = _table_font_size(rows)
     row_h = Inches(0.36 if n <= 7 else 0.3 if n <= 10 else 0.24)
-    left, top, width = Inches(8.0), Inches(1.8), Inches(4.9)
+    left, top, width = (Inches(v) for v in TABLE_BOX_IN)
     _pptx_text(s, left, top - Inches(0.05), width, Inches(0.35), t("hearing.headline", lang), 13, bold=True,
                color=_ACCENT)
     cols = len(rows[0])
     shape = s.shapes.add_table(n, cols, left, top + Inches(0.32), width, row_h * n)
     table = shape.table
-    widths = [2.2, 1.3] if cols == 2 else [1.75, 1.1, 1.1, 0.95]
-    scale = 4.9 / sum(widths)
+    widths = _TABLE_WIDTHS[cols]
+    scale = TABLE_BOX_IN[2] / sum(widths)
     for i, w in enumerate(widths):
         table.columns[i].width = Inches(w * scale)
     for r, row in enumerate(rows):
@@ -831,12 +862,12 @@ def _pptx_run(para, text: str, size: float, bold: bool = False, color: tuple[int
 # ---- PDF
 
 @cache
-def cjk_font() -> tuple[str, int, str, int]:
-    """(regular path, face index, bold path, face index) of a font with Simplified Chinese glyphs."""
+def cjk_font() -> tuple[str, int]:
+    """(path, face index) of a font with Simplified Chinese glyphs for the PDF (Noto Sans CJK SC by default)."""
     override = os.environ.get("DASHBOARD_CJK_FONT")
     candidates: list[str] = [override] if override else []
     try:
-        for pattern in ("Noto Sans CJK SC:style=Regular", "Noto Sans CJK SC", "Source Han Sans SC", "sans-serif:lang=zh-cn"):
+        for pattern in ("Noto Sans CJK SC:style=Regular", "Source Han Sans SC", "sans-serif:lang=zh-cn"):
             out = subprocess.run(["fc-match", "-f", "%{file}", pattern], capture_output=True, text=True, timeout=10)
             if out.returncode == 0 and out.stdout.strip():
                 candidates.append(out.stdout.strip())
@@ -848,11 +879,8 @@ def cjk_font() -> tuple[str, int, str, int]:
     for path in candidates:
         if path and Path(path).is_file():
             index = _face_index(path)
-            if index is None:
-                continue
-            bold = path.replace("Regular", "Bold")
-            bold_index = _face_index(bold) if bold != path and Path(bold).is_file() else None
-            return (path, index, bold, bold_index) if bold_index is not None else (path, index, path, index)
+            if index is not None:
+                return path, index
     raise BriefError("no font with Chinese glyphs found for the PDF brief: install fonts-noto-cjk "
                      "(make setup does) or set DASHBOARD_CJK_FONT to a .ttf/.otf/.ttc file")
 
@@ -887,14 +915,15 @@ def pdf_bytes(brief: Brief) -> bytes:
     """A 16:9 PDF with the same layout as the PPTX; text embedded with a CJK font (pdftotext reads it)."""
     from fpdf import FPDF
 
-    regular, ri, bold, bi = cjk_font()
+    # One face only: embedding a second CJK face (bold) triples the time fpdf2 spends subsetting;
+    # emphasis comes from size and colour.
+    regular, ri = cjk_font()
     pdf = FPDF(orientation="L", unit="mm", format=(_MM_H, _MM_W))
     pdf.set_auto_page_break(False)
     pdf.set_title(f"{t('common.app_title', brief.lang)} · {t('hearing.brief_title', brief.lang)}")
     pdf.set_author(t("common.app_title", brief.lang))
     pdf.set_creator("dashboard.exports")
     pdf.add_font("cjk", "", regular, collection_font_number=ri)
-    pdf.add_font("cjk", "B", bold, collection_font_number=bi)
     for slide in brief.slides:
         _pdf_slide(pdf, slide, brief)
     return bytes(pdf.output())
@@ -912,7 +941,7 @@ def _pdf_slide(pdf, slide: Slide, brief: Brief) -> None:
     pdf.rect(0, 0, _MM_W, 0.12 * inch, style="F")
 
     pdf.set_text_color(*_INK)
-    pdf.set_font("cjk", "B", 28)
+    pdf.set_font("cjk", "", 28)
     pdf.set_xy(0.45 * inch, 0.3 * inch)
     pdf.cell(9.2 * inch, 0.5 * inch, slide.title)
     pdf.set_font("cjk", "", 12)
@@ -925,7 +954,7 @@ def _pdf_slide(pdf, slide: Slide, brief: Brief) -> None:
     pdf.set_xy(0.45 * inch, 0.95 * inch)
     pdf.multi_cell(12.4 * inch, 7.2, slide.summary, wrapmode=wrap)
 
-    x, y, w, h = 0.45 * inch, 1.8 * inch, 7.3 * inch, 4.2 * inch
+    x, y, w, h = (v * inch for v in CHART_BOX_IN)
     if slide.image:
         pdf.image(io.BytesIO(slide.image), x=x, y=y, w=w, h=w * SLIDE_CHART_PX[1] / SLIDE_CHART_PX[0])
     else:
@@ -938,14 +967,13 @@ def _pdf_slide(pdf, slide: Slide, brief: Brief) -> None:
         pdf.multi_cell(w - 16, 7, slide.chart_note or t("hearing.no_chart", lang, reason="—"), align="C", wrapmode=wrap)
 
     rows = _metric_rows(slide, lang, blocks["show_baseline"])
-    n = len(rows)
-    size = 14 if n <= 7 else 12 if n <= 10 else 10
-    left, top, width = 8.0 * inch, 1.8 * inch, 4.9 * inch
+    size = _table_font_size(rows)
+    left, top, width = (v * inch for v in TABLE_BOX_IN)
     pdf.set_text_color(*_ACCENT)
-    pdf.set_font("cjk", "B", 13)
+    pdf.set_font("cjk", "", 13)
     pdf.set_xy(left, top - 1)
     pdf.cell(width, 7, t("hearing.headline", lang))
-    widths = (2.2, 1.3) if len(rows[0]) == 2 else (1.75, 1.1, 1.1, 0.95)
+    widths = _TABLE_WIDTHS[len(rows[0])]
     pdf.set_xy(left, top + 0.32 * inch)
     pdf.set_font("cjk", "", size)
     pdf.set_text_color(*_INK)
@@ -982,4 +1010,5 @@ def _pdf_slide(pdf, slide: Slide, brief: Brief) -> None:
 def _pdf_heading_style():
     from fpdf.fonts import FontFace
 
-    return FontFace(family="cjk", emphasis="BOLD", color=(0xFF, 0xFF, 0xFF), fill_color=_ACCENT)
+    return FontFace(family="cjk", color=(0xFF, 0xFF, 0xFF), fill_color=_ACCENT)
+

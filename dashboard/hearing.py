@@ -24,7 +24,7 @@ _FOOTER_DONE = "_hearing_footer_done"
 _PAGE = "_hearing_page"
 
 # Pages that print their own summary sentence (the footer does not repeat it).
-OWN_SUMMARY = frozenset({"beds", "pay"})
+OWN_SUMMARY = frozenset({"coverage", "beds", "pay"})
 # Page order for the presentation's previous/next links.
 PRESENT_ORDER = ("overview", "coverage", "beds", "pay")
 
