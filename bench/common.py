@@ -19,6 +19,7 @@ import datetime as dt
 import fcntl
 import os
 import platform
+import re
 import socket
 import statistics
 import subprocess
@@ -61,8 +62,9 @@ STATE_PROBE_JS = """
 })();
 """
 
-# True once a run has started after t0 and the app has been idle (notRunning) for `quiet` ms;
-# returns the time the last run ended (a page that reruns itself, e.g. st.rerun, counts in full).
+# True once a run has started after t0, the app has been idle (notRunning) for `quiet` ms and no
+# element is still a placeholder (Streamlit loads element code lazily and shows `stSkeleton` until it
+# arrives); returns the time the last run ended (a page that reruns itself, e.g. st.rerun, counts in full).
 _SETTLED_JS = """
 ([t0, quiet]) => {
   const s = (window.__stStates || []).filter(([, t]) => t >= t0);
@@ -72,6 +74,7 @@ _SETTLED_JS = """
   if (state !== 'notRunning' || performance.now() - t < quiet) return null;
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-connection-state') !== 'CONNECTED') return null;
+  if (document.querySelector('[data-testid="stSkeleton"], [data-testid="stAppSkeleton"]')) return null;
   return t;
 }
 """
@@ -210,6 +213,19 @@ def launch_browser(playwright):
     return playwright.chromium.launch(**launch_kwargs())
 
 
+# Streamlit's frontend, opened on a page's own URL (/coverage), first probes /coverage/_stcore/health
+# and /coverage/_stcore/host-config, gets 404, then uses /_stcore/... (streamlit/streamlit#7074, open).
+# Those two 404s are Streamlit's, not this app's; every other console error counts.
+_DEEP_LINK_PROBE = re.compile(r"^http://127\.0\.0\.1:\d+/[^/_][^/]*/_stcore/(health|host-config)$")
+
+
+def console_error_counts(kind: str, text: str, url: str) -> bool:
+    """True for a browser console message that is an error of this app (see _DEEP_LINK_PROBE)."""
+    if kind != "error":
+        return False
+    return not (text.startswith("Failed to load resource") and "404" in text and _DEEP_LINK_PROBE.match(url))
+
+
 def wait_ready(page, timeout_ms: float = 60_000) -> None:
     """Wait for Streamlit's connected and not-running state."""
     page.wait_for_selector(READY, state="attached", timeout=timeout_ms)
@@ -232,11 +248,11 @@ async def async_wait_settled(page, t0_ms: float, timeout_ms: float = 30_000, qui
 
 def metric_pairs(page) -> list[tuple[str, str]]:
     """(label, value) of every st.metric tile on the page, as displayed."""
-    return page.evaluate(
+    return [tuple(pair) for pair in page.evaluate(
         """() => [...document.querySelectorAll('[data-testid="stMetric"]')].map(m => [
             (m.querySelector('[data-testid="stMetricLabel"]')?.innerText || '').trim(),
             (m.querySelector('[data-testid="stMetricValue"]')?.innerText || '').trim()])"""
-    )
+    )]
 
 
 def wait_charts_drawn(page, timeout_ms: float = 20_000) -> None:

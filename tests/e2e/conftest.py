@@ -10,7 +10,6 @@ docs/screenshots/ (the committed copies used by the documentation).
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -26,10 +25,6 @@ ARTIFACTS = REPO / "tests" / "artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 DOCS_SCREENSHOTS = REPO / "docs" / "screenshots"
 
-# Streamlit's frontend, opened on a page's own URL (/coverage), first probes /coverage/_stcore/health
-# and /coverage/_stcore/host-config, gets 404, then uses /_stcore/... (streamlit/streamlit#7074, open).
-# Those two 404s are Streamlit's, not this app's; every other console error fails the test.
-_DEEP_LINK_PROBE = re.compile(r"^http://127\.0\.0\.1:\d+/[^/_][^/]*/_stcore/(health|host-config)$")
 
 
 @pytest.fixture(scope="session")
@@ -64,20 +59,26 @@ def browser(chromium):
 
 
 class Console:
-    """Errors the page reported: console.error messages and uncaught exceptions."""
+    """Errors the page reported: console.error messages, uncaught exceptions, requests leaving loopback."""
 
     def __init__(self) -> None:
         self.errors: list[str] = []
+        self.origin = "http://127.0.0.1"
 
     def on_console(self, msg) -> None:
-        url = msg.location.get("url", "")
-        if msg.type != "error" or (msg.text.startswith("Failed to load resource") and "404" in msg.text
-                                   and _DEEP_LINK_PROBE.match(url)):
+        # Streamlit's own 404 probes on a deep link (streamlit#7074) are the one exception
+        if not common.console_error_counts(msg.type, msg.text, msg.location.get("url", "")):
             return
         self.errors.append(f"console.error: {msg.text} ({msg.location.get('url', '')})")
 
     def on_pageerror(self, exc) -> None:
         self.errors.append(f"pageerror: {exc}")
+
+    def on_request(self, request) -> None:
+        # The dashboard works offline: nothing may leave the loopback server (data: and blob: are local).
+        url = request.url
+        if not url.startswith((self.origin, "data:", "blob:", "about:")):
+            self.errors.append(f"request outside the app server (breaks offline use): {url}")
 
 
 def _new_page(browser, server, width: int, height: int):
@@ -87,8 +88,10 @@ def _new_page(browser, server, width: int, height: int):
     page = context.new_page()
     page.add_init_script(common.STATE_PROBE_JS)
     console = Console()
+    console.origin = server.url + "/"
     page.on("console", console.on_console)
     page.on("pageerror", console.on_pageerror)
+    page.on("request", console.on_request)
     page.console = console
     return context, page
 

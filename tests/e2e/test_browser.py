@@ -75,16 +75,38 @@ def _moves(param: Param) -> list[tuple[list[str], float]]:
             if param.min <= v <= param.max and v != default]
 
 
-def choose_move(page_name: str, lang: str = "zh"):
-    """(param, keys, value, metric key, before, after): a slider move that changes a headline figure."""
+def choose_move(page_name: str, visible: set[str], lang: str = "zh"):
+    """(param, keys, value, metric key, before, after): a move of a visible slider that changes a headline figure."""
     before = expected_metrics(page_name, {}, lang)
-    for param in common.slider_params(page_name):
+    for param in [p for p in common.slider_params(page_name) if p.key in visible]:
         for keys, value in _moves(param):
             after = expected_metrics(page_name, {param.key: value}, lang)
             for key, shown in after.items():
                 if key in before and before[key] != shown:
                     return param, keys, value, key, before[key], shown
-    raise AssertionError(f"no slider on page {page_name!r} changes a headline figure")
+    raise AssertionError(f"no visible slider on page {page_name!r} ({sorted(visible)}) changes a headline figure")
+
+
+# page name -> keys of the scenario sliders shown when the page opens (not in a closed expander or tab)
+_VISIBLE: dict[str, set[str]] = {}
+
+
+def visible_slider_keys(page, page_name: str, lang: str) -> set[str]:
+    """Keys of the page's scenario sliders that are on screen; `page` must show that page now."""
+    labels = set(page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stSlider"] input[type="range"]')]
+                 .filter(i => i.closest('[data-testid="stSlider"]').checkVisibility())
+                 .map(i => i.getAttribute('aria-label'))"""))
+    keys = {p.key for p in common.slider_params(page_name) if slider_label(p, lang) in labels}
+    _VISIBLE[page_name] = keys
+    return keys
+
+
+def known_visible_slider_keys(browser_page, info: dict) -> set[str]:
+    if info["page"] not in _VISIBLE:
+        open_app(browser_page, page_url(info))
+        visible_slider_keys(browser_page, info["page"], "zh")
+    return _VISIBLE[info["page"]]
 
 
 def slider_input(page, param: Param, lang: str):
@@ -126,8 +148,9 @@ def test_overview_full_hd_screenshot(page_factory, screenshot):
 def test_slider_moves_headline_to_model_value(page, info):
     """Moving a slider reruns the page and the headline tile shows the model's figure for it."""
     name = info["page"]
-    param, keys, value, key, (label, old_text), (_, new_text) = choose_move(name)
     open_app(page, page_url(info))
+    param, keys, value, key, (label, old_text), (_, new_text) = choose_move(
+        name, visible_slider_keys(page, name, "zh"))
     assert (label, old_text) in common.metric_pairs(page), f"default {label!r} should read {old_text!r}"
 
     slider = slider_input(page, param, "zh")
@@ -148,7 +171,7 @@ def test_slider_moves_headline_to_model_value(page, info):
 def test_scenario_link_reproduces_view_in_english(page, info):
     """A shared link (URL query params, English) opens the page with that slider value and figure."""
     name = info["page"]
-    param, _keys, value, key, _before, (label, text) = choose_move(name, lang="en")
+    param, _keys, value, key, _before, (label, text) = choose_move(name, known_visible_slider_keys(page, info), "en")
     open_app(page, page_url(info, {param.key: param.to_text(value), "lang": "en"}))
 
     assert float(slider_input(page, param, "en").input_value()) == pytest.approx(value)
@@ -182,7 +205,7 @@ def test_navigation_keeps_scenario(page):
     if not SLIDER_PAGES:
         pytest.fail("no page has a slider yet")
     info = SLIDER_PAGES[0]
-    param, keys, value, *_ = choose_move(info["page"])
+    param, keys, value, *_ = choose_move(info["page"], known_visible_slider_keys(page, info))
     open_app(page, page_url(info, {param.key: param.to_text(value)}))
     for target in (PAGES[0], info):
         link = page.locator(f'[data-testid="stSidebarNav"] a[href$="{target["url"].rstrip("/") or "/"}"]')

@@ -1,0 +1,297 @@
+"""Load test: N concurrent browser sessions against one dashboard server on loopback.
+
+Each session is a fresh Chromium context (its own Streamlit session). It opens the app, then for
+a bounded time repeatedly goes to a page through the sidebar, moves a slider there with the
+keyboard, and pauses as a reader would. Rerun time is measured in the page: from the key press to
+the app's not-running state (the Streamlit state probe in bench/common.py). The server's RSS and CPU
+are sampled with psutil throughout; the browser's CPU is sampled too, because on a small machine it
+competes with the server for the same cores.
+
+    .venv/bin/python bench/loadtest.py                 # 10 sessions, 60 s, appended to bench/RESULTS.md
+    .venv/bin/python bench/loadtest.py --sessions 25
+    .venv/bin/python bench/loadtest.py --duration 30 --no-append
+
+Targets (issue 8): 10 sessions, p95 rerun < 1.5 s, no errors, server RSS < 1.5 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import random
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench import common  # noqa: E402
+
+P95_TARGET_S = 1.5
+RSS_TARGET_MB = 1536
+SETTLE_TIMEOUT_MS = 30_000
+
+
+@dataclass
+class Stats:
+    reruns: list[float] = field(default_factory=list)  # slider change -> not running (s)
+    navigations: list[float] = field(default_factory=list)  # sidebar click -> not running (s)
+    first_loads: list[float] = field(default_factory=list)  # navigation start -> first run finished (s)
+    errors: list[str] = field(default_factory=list)
+    rerun_by_page: dict[str, list[float]] = field(default_factory=dict)
+
+
+class Sampler(threading.Thread):
+    """Samples server RSS/CPU, browser CPU and machine CPU every `interval` seconds."""
+
+    def __init__(self, server_pid: int, interval: float = 0.5):
+        super().__init__(daemon=True)
+        import psutil
+
+        self.psutil = psutil
+        self.server = psutil.Process(server_pid)
+        self.interval = interval
+        self.rss_mb: list[float] = []
+        self.server_cpu: list[float] = []
+        self.browser_cpu: list[float] = []
+        self.machine_cpu: list[float] = []
+        self.stop_event = threading.Event()
+        self._cpu_procs: dict[int, object] = {}
+
+    def _tree(self, proc) -> list:
+        try:
+            return [proc, *proc.children(recursive=True)]
+        except self.psutil.NoSuchProcess:
+            return []
+
+    def _cpu(self, procs) -> float:
+        total = 0.0
+        for p in procs:
+            cached = self._cpu_procs.setdefault(p.pid, p)
+            try:
+                total += cached.cpu_percent(None)
+            except self.psutil.NoSuchProcess:
+                self._cpu_procs.pop(p.pid, None)
+        return total
+
+    def _browsers(self) -> list:
+        found = []
+        for p in self.psutil.process_iter(["name", "exe"]):
+            try:
+                if (p.info.get("exe") or "").startswith("/usr/lib/chromium") or p.info.get("name") == "chromium":
+                    found.append(p)
+            except self.psutil.Error:
+                pass
+        return found
+
+    def run(self) -> None:
+        self.psutil.cpu_percent(None)
+        self._cpu(self._tree(self.server))
+        self._cpu(self._browsers())
+        while not self.stop_event.wait(self.interval):
+            tree = self._tree(self.server)
+            rss = 0
+            for p in tree:
+                with contextlib.suppress(self.psutil.NoSuchProcess):
+                    rss += p.memory_info().rss
+            self.rss_mb.append(rss / 2**20)
+            self.server_cpu.append(self._cpu(tree))
+            self.browser_cpu.append(self._cpu(self._browsers()))
+            self.machine_cpu.append(self.psutil.cpu_percent(None))
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.join(timeout=5)
+
+
+async def _settle(page, t0: float) -> float:
+    return await common.async_wait_settled(page, t0, timeout_ms=SETTLE_TIMEOUT_MS)
+
+
+async def _move_a_slider(page, rng: random.Random) -> bool:
+    """Press an arrow key on a visible slider, towards a value it can reach; False if the page has none."""
+    sliders = page.locator('[data-testid="stSlider"]:visible input[type="range"]')
+    count = await sliders.count()
+    if not count:
+        return False
+    slider = sliders.nth(rng.randrange(count))
+    value = float(await slider.input_value())
+    low, high = float(await slider.get_attribute("min")), float(await slider.get_attribute("max"))
+    key = "ArrowLeft" if value >= high else "ArrowRight" if value <= low else rng.choice(["ArrowLeft", "ArrowRight"])
+    await slider.focus()
+    await page.keyboard.press(key)
+    return True
+
+
+async def session(index: int, browser, base: str, pages: list[dict], deadline: float, think: tuple[float, float],
+                  stats: Stats) -> None:
+    rng = random.Random(1000 + index)
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, reduced_motion="reduce")
+    page = await context.new_page()
+    await page.add_init_script(common.STATE_PROBE_JS)
+    page.on("console", lambda m: stats.errors.append(f"s{index} console: {m.text[:200]}")
+            if common.console_error_counts(m.type, m.text, (m.location or {}).get("url", "")) else None)
+    page.on("pageerror", lambda e: stats.errors.append(f"s{index} pageerror: {str(e)[:200]}"))
+    try:
+        await page.goto(base + "/")
+        stats.first_loads.append(await _settle(page, 0))
+        while time.monotonic() < deadline:
+            target = rng.choice(pages)
+            try:
+                link = page.locator(f'[data-testid="stSidebarNav"] a[href$="{target["href"]}"]').first
+                t0 = await page.evaluate("performance.now()")
+                await link.click()
+                stats.navigations.append(await _settle(page, t0))
+                if time.monotonic() >= deadline:
+                    break
+                await asyncio.sleep(rng.uniform(*think))
+                t0 = await page.evaluate("performance.now()")
+                if await _move_a_slider(page, rng):
+                    elapsed = await _settle(page, t0)
+                    stats.reruns.append(elapsed)
+                    stats.rerun_by_page.setdefault(target["page"], []).append(elapsed)
+                if await page.locator('[data-testid="stException"]').count():
+                    stats.errors.append(f"s{index} exception shown on {target['page']}")
+            except Exception as exc:  # a timeout or a lost page: count it, reload, carry on
+                stats.errors.append(f"s{index} {target['page']}: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}")
+                await page.goto(base + "/")
+                await _settle(page, 0)
+            await asyncio.sleep(rng.uniform(*think))
+    finally:
+        await context.close()
+
+
+async def _warm_up(browser, base: str, pages: list[dict]) -> None:
+    """One session visits every page first, as the server would have been before a hearing."""
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.add_init_script(common.STATE_PROBE_JS)
+    await page.goto(base + "/")
+    await common.async_wait_settled(page, 0, timeout_ms=120_000)
+    for target in pages:
+        t0 = await page.evaluate("performance.now()")
+        await page.locator(f'[data-testid="stSidebarNav"] a[href$="{target["href"]}"]').first.click()
+        await common.async_wait_settled(page, t0, timeout_ms=120_000)
+    await context.close()
+
+
+async def run_load(sessions: int, duration: float, think: tuple[float, float], ramp: float) -> dict:
+    from playwright.async_api import async_playwright
+
+    common.require_chromium()
+    pages = [{"page": p["page"], "href": p["url"] if not p["default"] else "/"} for p in common.app_pages()]
+    pages = [p for p in pages if p["href"] != "/"] or pages
+    stats = Stats()
+    with common.StreamlitServer(log_path=REPO / "tests" / "artifacts" / "loadtest-server.log") as server:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(**common.launch_kwargs())
+            await _warm_up(browser, server.url, pages)
+            sampler = Sampler(server.proc.pid)
+            sampler.start()
+            started = time.monotonic()
+            deadline = started + duration
+            tasks = []
+            for i in range(sessions):
+                tasks.append(asyncio.create_task(session(i, browser, server.url, pages, deadline, think, stats)))
+                await asyncio.sleep(ramp / max(sessions, 1))
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+            wall = time.monotonic() - started
+            sampler.stop()
+            await browser.close()
+        for r in results:
+            if isinstance(r, BaseException):
+                stats.errors.append(f"session crashed: {type(r).__name__}: {r}")
+        log = server.log_text()
+    if "Traceback" in log:
+        stats.errors.append("server log has a traceback: " + log[log.index("Traceback"):][:300])
+    return {"stats": stats, "sampler": sampler, "wall": wall, "sessions": sessions, "duration": duration,
+            "think": think}
+
+
+def report(result: dict) -> tuple[str, bool]:
+    stats: Stats = result["stats"]
+    s: Sampler = result["sampler"]
+    p50 = common.percentile(stats.reruns, 50)
+    p95 = common.percentile(stats.reruns, 95)
+    rss_peak = max(s.rss_mb, default=float("nan"))
+    checks = {
+        "p95 rerun": (f"{p95:.2f} s", f"< {P95_TARGET_S} s", bool(stats.reruns) and p95 < P95_TARGET_S),
+        "errors": (str(len(stats.errors)), "0", not stats.errors),
+        "server RSS (peak)": (f"{rss_peak:,.0f} MB", f"< {RSS_TARGET_MB:,} MB", rss_peak < RSS_TARGET_MB),
+    }
+    ok = all(met for *_, met in checks.values())
+
+    def pct(values, q, unit="s"):
+        return f"{common.percentile(values, q):.2f} {unit}" if values else "—"
+
+    lines = [
+        f"{result['sessions']} concurrent Chromium sessions, {result['duration']:.0f} s "
+        f"(wall {result['wall']:.0f} s), think time {result['think'][0]:g}–{result['think'][1]:g} s, "
+        "one server on 127.0.0.1; each session: sidebar to a page, move a slider, pause, repeat.",
+        "",
+        "| Figure | Value | Target | Met |",
+        "|---|---:|---|---|",
+    ]
+    for name, (value, target, met) in checks.items():
+        lines.append(f"| {name} | {value} | {target} | {'met' if met else '**not met**'} |")
+    lines += [
+        "",
+        "| Measure | n | p50 | p95 | max |",
+        "|---|---:|---:|---:|---:|",
+        f"| Rerun after a slider change | {len(stats.reruns)} | {pct(stats.reruns, 50)} | {pct(stats.reruns, 95)} "
+        f"| {pct(stats.reruns, 100)} |",
+    ]
+    for page, values in sorted(stats.rerun_by_page.items()):
+        lines.append(f"| · on {page} | {len(values)} | {pct(values, 50)} | {pct(values, 95)} | {pct(values, 100)} |")
+    lines += [
+        f"| Page switch (sidebar) | {len(stats.navigations)} | {pct(stats.navigations, 50)} "
+        f"| {pct(stats.navigations, 95)} | {pct(stats.navigations, 100)} |",
+        f"| First load of a session | {len(stats.first_loads)} | {pct(stats.first_loads, 50)} "
+        f"| {pct(stats.first_loads, 95)} | {pct(stats.first_loads, 100)} |",
+        f"| Server RSS (MB, sampled every 0.5 s) | {len(s.rss_mb)} | {pct(s.rss_mb, 50, 'MB')} "
+        f"| {pct(s.rss_mb, 95, 'MB')} | {pct(s.rss_mb, 100, 'MB')} |",
+        f"| Server CPU (% of one core) | {len(s.server_cpu)} | {pct(s.server_cpu, 50, '%')} "
+        f"| {pct(s.server_cpu, 95, '%')} | {pct(s.server_cpu, 100, '%')} |",
+        f"| Chromium CPU (% of one core, all sessions) | {len(s.browser_cpu)} | {pct(s.browser_cpu, 50, '%')} "
+        f"| {pct(s.browser_cpu, 95, '%')} | {pct(s.browser_cpu, 100, '%')} |",
+        f"| Machine CPU (% of all cores) | {len(s.machine_cpu)} | {pct(s.machine_cpu, 50, '%')} "
+        f"| {pct(s.machine_cpu, 95, '%')} | {pct(s.machine_cpu, 100, '%')} |",
+        "",
+        f"p50 rerun {p50:.2f} s. Rerun time is measured in the browser, so it includes the websocket round trip "
+        "and the browser's own work; the browsers run on the same cores as the server.",
+    ]
+    if stats.errors:
+        lines += ["", "Errors (first 10):", ""] + [f"- {e}" for e in stats.errors[:10]]
+    return "\n".join(lines) + "\n", ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Concurrent browser sessions against one dashboard server.")
+    parser.add_argument("--sessions", type=int, default=10)
+    parser.add_argument("--duration", type=float, default=60, help="seconds of load after warm-up (default 60)")
+    parser.add_argument("--think", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"),
+                        help="pause between actions, seconds (default 1 3)")
+    parser.add_argument("--ramp", type=float, default=5, help="seconds over which sessions join (default 5)")
+    parser.add_argument("--no-append", action="store_true", help="do not append to bench/RESULTS.md")
+    args = parser.parse_args(argv)
+
+    facts = common.machine_facts()
+    print(f"load test: {args.sessions} sessions for {args.duration:.0f} s ...", flush=True)
+    result = asyncio.run(run_load(args.sessions, args.duration, tuple(args.think), args.ramp))
+    body, ok = report(result)
+    print(body)
+    if not args.no_append:
+        extra = " ".join(argv if argv is not None else sys.argv[1:])
+        command = ".venv/bin/python bench/loadtest.py" + (f" {extra}" if extra else "  (make loadtest)")
+        common.append_results(common.report_section(f"Load test, {args.sessions} sessions", command, body, facts))
+        print(f"appended to {common.RESULTS_MD.relative_to(REPO)}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
