@@ -67,7 +67,7 @@ PARAMS: list[Param] = [
           "asm_clinic_scenario", PAGE,
           help_zh="社区卫生服务面向城市社区；村民主要由乡镇卫生院和村卫生室服务(本数据未含)。",
           help_en="Community health services serve urban communities; villagers mostly use township and village clinics (not in the data)."),
-    Param("new_centres", 5, "int", "新建公办中心(所)", "New public centres", "asm_clinic_scenario", PAGE,
+    Param("new_centres", 5, "int", "新建公办中心", "New public centres", "asm_clinic_scenario", PAGE,
           unit="centres", min=0, max=30, step=1),
     Param("clinic_candidates", "all", "choice", "新中心可选位置", "Where new centres may go", "asm_clinic_scenario",
           PAGE, choices=CANDIDATE_RULES),
