@@ -438,7 +438,8 @@ def details_tables(details: Any, prefix: str = "") -> dict[str, pd.DataFrame]:
         name = f"{prefix}{key}"
         records = isinstance(value, list) and value and all(isinstance(r, dict) for r in value)
         columns = (isinstance(value, dict) and value and all(isinstance(v, list) for v in value.values())
-                   and len({len(v) for v in value.values()}) == 1)
+                   and len({len(v) for v in value.values()}) == 1
+                   and not any(isinstance(x, dict | list) for v in value.values() for x in v))
         if records or columns:
             out[name] = pd.DataFrame(value)
         elif isinstance(value, dict) and not prefix:
@@ -619,11 +620,12 @@ def brief_bytes(scenario: Scenario, fmt: str, lang: str = "zh", overlay: db.Over
 
 
 def write_brief(scenario: Scenario, fmt: str, out_path: str | Path, lang: str = "zh",
-                overlay: db.Overlay | None = None, base: str | None = None, images: bool = True) -> Brief:
+                overlay: db.Overlay | None = None, base: str | None = None, images: bool = True,
+                pages: Sequence[str] | None = None) -> Brief:
     """Write the hearing brief (PPTX or PDF) to `out_path`; returns the brief (its `notes` say what is missing)."""
     if fmt not in ("pptx", "pdf"):
         raise BriefError(f"unknown brief format {fmt!r}; expected 'pptx' or 'pdf'")
-    brief = build_brief(scenario, lang, overlay, base=base, images=images)
+    brief = build_brief(scenario, lang, overlay, pages=pages, base=base, images=images)
     data = brief_bytes(scenario, fmt, brief=brief)
     out = Path(out_path)
     if out.parent and not out.parent.exists():
@@ -723,10 +725,10 @@ _PPTX_FONT = "Noto Sans CJK SC"
 def pptx_bytes(brief: Brief) -> bytes:
     """A 16:9 PPTX, one slide per page; CJK runs name an East Asian typeface so viewers pick a CJK font."""
     from pptx import Presentation
-    from pptx.util import Inches
+    from pptx.util import Emu
 
     prs = Presentation()
-    prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
+    prs.slide_width, prs.slide_height = Emu(12_192_000), Emu(6_858_000)  # 13.333 × 7.5 in, exactly 16:9
     prs.core_properties.title = f"{t('common.app_title', brief.lang)} · {t('hearing.brief_title', brief.lang)}"
     prs.core_properties.author = t("common.app_title", brief.lang)
     for slide in brief.slides:
