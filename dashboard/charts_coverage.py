@@ -220,10 +220,19 @@ def subdistrict_table(result: CoverageResult, lang: str = "zh") -> pd.DataFrame:
     return table.rename(columns={c: _tr(f"col.{c}", lang) for c in SUBDISTRICT_COLUMNS})
 
 
-def sites_table(sites: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """Suggested (or planned) sites with localised column names."""
-    cols = ["rank", "name", "subdistrict_name", "new_area_id", "marginal_residents", "cumulative_share_pct",
+def sites_table(sites: pd.DataFrame, lang: str = "zh", area_names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Suggested (or planned) sites with localised column names; new areas by name when `area_names` is given."""
+    cols = ["rank", "name", "subdistrict_name", "marginal_residents", "cumulative_share_pct", "new_area_id",
             "lon", "lat"]
     table = sites[cols].copy()
     table["cumulative_share_pct"] = [None if v is None else round(float(v), 1) for v in table["cumulative_share_pct"]]
+    if area_names:
+        table["new_area_id"] = table["new_area_id"].map(lambda a: area_names.get(a, a))
     return table.rename(columns={c: _tr(f"col.{c}", lang) for c in cols})
+
+
+def area_names(result: CoverageResult, lang: str = "zh") -> dict[str, str]:
+    """New-area id -> its name in the language."""
+    areas = result.inputs.new_areas
+    col = "name" if lang == "zh" else "name_en"
+    return {a: (n or a) for a, n in zip(areas["area_id"], areas[col], strict=True)}

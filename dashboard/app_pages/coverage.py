@@ -47,6 +47,7 @@ with st.container(border=True):
 scenario, overlay = ui.scenario(), ui.overlay()
 result = coverage.scenario_result(scenario, overlay)
 metrics = {m.key: m for m in coverage.headline(scenario, overlay)}
+names_of_areas = charts_coverage.area_names(result, lang)
 
 ui.metric_tiles([metrics[k] for k in HEADLINE], columns=4)
 st.markdown(coverage.summary_sentence(scenario, lang, overlay))
@@ -62,7 +63,7 @@ st.subheader(ui.tr("coverage.sites_title"))
 suggestion = result.suggestion
 st.caption(ui.tr(f"coverage.method.{suggestion.method}", candidates=f"{suggestion.candidates:,}",
                  greedy=f"{round(suggestion.greedy_added):,}", added=f"{round(suggestion.added):,}")
-           + (" " + ui.tr("coverage.method.optimal") if suggestion.optimal else ""))
+           + " " + ui.tr(f"coverage.proof.{suggestion.proof or 'none'}"))
 if len(suggestion.sites) < scenario.get("new_centres"):
     st.info(ui.tr("coverage.fewer_sites", n=len(suggestion.sites), k=scenario.get("new_centres")))
 left, right = st.columns([3, 2])
@@ -70,7 +71,7 @@ with left:
     st.plotly_chart(charts_coverage.returns_chart(result, lang), width="stretch", config=PLOT_CONFIG,
                     key="coverage_returns")
 with right:
-    st.dataframe(charts_coverage.sites_table(result.sites, lang), width="stretch", hide_index=True)
+    st.dataframe(charts_coverage.sites_table(result.sites, lang, names_of_areas), width="stretch", hide_index=True)
 
 st.subheader(ui.tr("coverage.plan_title"))
 st.markdown(ui.tr("coverage.plan_intro"))
@@ -79,7 +80,7 @@ with st.expander(ui.tr("coverage.plan_assumptions"), expanded=False):
     ui.param_widget("clinic_gps_per_centre", container=a)
     ui.param_widget("clinic_nurses_per_centre", container=b)
     ui.param_widget("clinic_centre_cost_million_yuan", container=c)
-ui.metric_tiles([metrics[k] for k in PLAN], columns=5)
+ui.metric_tiles([metrics[k] for k in PLAN], columns=3)
 plan = result.plan
 if plan["streets_without_public_centre"]:
     names = "、".join(s["subdistrict_name"] for s in plan["streets_without_public_centre"])
@@ -89,7 +90,7 @@ if plan["streets_public_centre_below_standard"]:
     st.markdown(ui.tr("coverage.plan_below_standard", names=names))
 if not result.plan_sites.empty:
     with st.expander(ui.tr("coverage.plan_sites")):
-        st.dataframe(charts_coverage.sites_table(result.plan_sites, lang), width="stretch", hide_index=True)
+        st.dataframe(charts_coverage.sites_table(result.plan_sites, lang, names_of_areas), width="stretch", hide_index=True)
 
 st.subheader(ui.tr("coverage.table_title"))
 table = charts_coverage.subdistrict_table(result, lang)

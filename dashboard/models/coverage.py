@@ -156,8 +156,9 @@ class CoverSolution:
     total: float
     greedy_total: float
     method: str  # "exact" (solver's set beat greedy) | "greedy"
-    optimal: bool  # the reported total is proved optimal by the solver
+    optimal: bool  # the reported total is proved optimal
     status: str
+    proof: str = ""  # how optimality was shown: "solver" (CBC) | "bound" (greedy online bound) | "trivial" | ""
 
 
 def coverage_matrix(demand_xy: Any, sites_xy: Any, radius_m: float,
@@ -341,25 +342,28 @@ def max_cover(matrix: sparse.csc_matrix, weights: Any, k: int, exact: bool = Tru
     weights = np.asarray(weights, dtype=float)
     greedy, _, bound = _greedy(matrix, weights, k)
     greedy_total = _covered_total(matrix, weights, greedy)
-    chosen, method, optimal, status = greedy, "greedy", False, "greedy only"
+    chosen, method, optimal, status, proof = greedy, "greedy", False, "greedy only", ""
     if k <= 0:
-        optimal, status = True, "no new sites asked for"
-    elif greedy and greedy_total >= bound - 1e-9 * max(1.0, bound):
-        optimal, status = True, "greedy reaches the upper bound: optimal"
-    elif exact and k > 0 and greedy:
+        optimal, status, proof = True, "no new sites asked for", "trivial"
+    elif not greedy:
+        optimal, status, proof = True, "no candidate adds anyone", "trivial"
+    elif greedy_total >= bound - 1e-9 * max(1.0, bound):
+        optimal, status, proof = True, "greedy reaches the upper bound: optimal", "bound"
+    elif exact:
         found, optimal, status = _exact_cover(matrix, weights, k, greedy, time_limit_s)
         if found is not None and _covered_total(matrix, weights, found) > greedy_total + 1e-9:
             chosen, method = found, "exact"
         elif found is None:
             optimal = False
         # on a tie the greedy set is kept (deterministic, nested in k) and is optimal if CBC proved it
-    elif k > 0 and not greedy:
-        optimal, status = True, "no candidate adds anyone"
+        if optimal:
+            proof = "trivial" if status == "all useful sites fit" else "solver"
     # report the chosen sites in the order that adds most first: the returns curve of this answer
     allowed = np.zeros(matrix.shape[1], dtype=bool)
     allowed[list(chosen)] = True
     ordered, marginal = greedy_cover(matrix, weights, len(chosen), allowed=allowed)
-    return CoverSolution(tuple(ordered), tuple(marginal), float(sum(marginal)), greedy_total, method, optimal, status)
+    return CoverSolution(tuple(ordered), tuple(marginal), float(sum(marginal)), greedy_total, method, optimal, status,
+                         proof)
 
 
 @dataclass(frozen=True)
@@ -375,6 +379,7 @@ class SiteSuggestion:
     status: str
     candidates: int
     curve: tuple[float, ...]  # greedy: residents added by the 1st, 2nd, ... site (for the fall-off chart)
+    proof: str = ""
 
 
 def suggest_sites(demand_xy: Any, residents: Any, covered: Any, candidates: Any, radius_m: float, k: int,
@@ -400,7 +405,7 @@ def suggest_sites(demand_xy: Any, residents: Any, covered: Any, candidates: Any,
     return SiteSuggestion(
         sites=tuple(int(cand[j]) for j in solution.chosen), marginal=solution.marginal, added=solution.total,
         greedy_added=solution.greedy_total, method=solution.method, optimal=solution.optimal,
-        status=solution.status, candidates=int(len(cand)), curve=tuple(curve),
+        status=solution.status, candidates=int(len(cand)), curve=tuple(curve), proof=solution.proof,
     )
 
 
@@ -1011,7 +1016,8 @@ def details(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, 
         "streets_without_public_centre": _records(r.without_public_centre[["subdistrict_code", "subdistrict_name",
                                                                            "district_code"]]),
         "suggestion": {
-            "method": sg.method, "optimal": sg.optimal, "status": sg.status, "candidates": sg.candidates,
+            "method": sg.method, "optimal": sg.optimal, "proof": sg.proof, "status": sg.status,
+            "candidates": sg.candidates,
             "sites_requested": s.new_centres, "sites_with_gain": len(sg.sites),
             "residents_added": int(round(sg.added)), "greedy_residents_added": int(round(sg.greedy_added)),
             "greedy_curve_residents": [int(round(x)) for x in sg.curve],
