@@ -36,6 +36,7 @@ import re
 import sys
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -61,7 +62,7 @@ MAX_ZIP_TOTAL_BYTES = 80 * 1024 * 1024  # uncompressed size of all parts
 MAX_ZIP_RATIO = 100  # uncompressed / compressed, for parts over 1 MB
 MAX_JSON_DEPTH = 20  # a MultiPolygon FeatureCollection needs 8
 MAX_FEATURES = 10_000
-MAX_VERTICES = 2_000_000
+MAX_VERTICES = 300_000  # a city's sub-district outlines need a few tens of thousands
 HEADER_SEARCH_ROWS = 10  # a title row or two above the header is common in Chinese spreadsheets
 
 WGS84_NAMES = ("urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "EPSG:4326",
@@ -525,8 +526,11 @@ def _xlsx_precheck(data: bytes) -> None:
             raise _Refuse("xlsx_macros")
         for info in infos:
             if info.filename.endswith((".xml", ".rels", ".vml")):
-                with archive.open(info) as part:
-                    head = part.read(4096)
+                try:
+                    with archive.open(info) as part:
+                        head = part.read(4096)
+                except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+                    raise _Refuse("xlsx_damaged_reason", reason=_short(f"{type(exc).__name__}: {exc}", 120)) from None
                 if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                     raise _Refuse("xml_entities", entry=info.filename)
 
@@ -576,7 +580,7 @@ def _xlsx_records(data: bytes, result: Result, formulas: list[tuple[int, int, st
         # Without the declared dimension each row is as wide as its last cell, so a stray cell far
         # to the right is seen (and refused) rather than silently cut off.
         ws.reset_dimensions()
-        for row in ws.iter_rows():
+        for row in _guarded(ws.iter_rows()):
             cells = [c for c in row if getattr(c, "value", None) is not None]
             if not cells:
                 continue
@@ -593,6 +597,18 @@ def _xlsx_records(data: bytes, result: Result, formulas: list[tuple[int, int, st
             yield number, record
     finally:
         book.close()
+
+
+def _guarded(rows: Iterator) -> Iterator:
+    """Rows of a worksheet, with a damaged part (bad CRC, truncated stream, bad XML) refused by name."""
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:  # zipfile.BadZipFile, zlib.error, EOFError, xml ParseError ...
+            raise _Refuse("xlsx_damaged_reason", reason=_short(f"{type(exc).__name__}: {exc}", 120)) from None
+        yield row
 
 
 def _table(records: Iterable[tuple[int, list[str]]], ds: Dataset, result: Result) -> tuple[pd.DataFrame, list[int]]:

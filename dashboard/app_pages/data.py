@@ -20,7 +20,8 @@ def _checked(name: str, data: bytes, dataset: str) -> validate.Result:
     cache = st.session_state.setdefault(_RESULTS, {})
     if key not in cache:
         cache.clear()  # keep one result per session: memory stays bounded
-        cache[key] = validate.validate_bytes(data, name, dataset, fixes=fixes, overlay=ui.overlay())
+        with st.spinner(ui.tr("data.checking")):
+            cache[key] = validate.validate_bytes(data, name, dataset, fixes=fixes, overlay=ui.overlay())
     return cache[key]
 
 
@@ -94,8 +95,9 @@ with st.expander(ui.tr("data.totals_title"), expanded=bool(overlay.user_datasets
     )
 
 # ---------------------------------------------------------------- 1. templates
-dataset = st.selectbox(ui.tr("data.choose_dataset"), validate.replaceable(), key="data_dataset",
-                       format_func=lambda n: f"{ui.dataset_label(n)} ({n})")
+dataset_labels = {n: f"{ui.dataset_label(n)} ({n})" for n in validate.replaceable()}  # in this session's language
+dataset = st.selectbox(ui.tr("data.choose_dataset"), list(dataset_labels), key="data_dataset",
+                       format_func=dataset_labels.get)
 ds = DATASETS[dataset]
 st.subheader(ui.tr("data.templates_title"))
 st.caption(ui.tr("data.templates_help") + (" " + ui.tr("data.geometry_note") if ds.geo else ""))
@@ -116,8 +118,9 @@ c1.text_input(ui.tr("data.publisher"), key="data_publisher", placeholder=ui.tr("
 c2.text_input(ui.tr("data.date"), key="data_date", placeholder="2023-06-30")
 c3, c4 = st.columns(2)
 c3.text_input(ui.tr("data.source_title"), key="data_title")
+kind_labels = {k: ui.tr(f"common.kind_{k}") for k in SOURCE_KINDS}
 c4.selectbox(ui.tr("data.source_kind"), SOURCE_KINDS, key="data_kind", index=SOURCE_KINDS.index("official_statistics"),
-             format_func=lambda k: ui.tr(f"common.kind_{k}"))
+             format_func=kind_labels.get)
 provenance = _provenance()
 for key in provenance.problems():
     st.caption("⚠️ " + ui.tr(f"data.{key}"))
@@ -127,7 +130,7 @@ st.subheader(ui.tr("data.upload_title"))
 limit_mb = (validate.MAX_GEOJSON_BYTES if ds.geo else validate.MAX_BYTES) // (1024 * 1024)
 uploaded = st.file_uploader(
     ui.tr("data.upload_label", limit=limit_mb),
-    type=["geojson", "json"] if ds.geo else ["csv", "txt", "tsv", "xlsx", "xlsm", "xls"],
+    type=["geojson", "json", "csv", "txt", "tsv", "xlsx", "xlsm", "xls"],  # a wrong kind gets our message
     key=f"data_upload_{dataset}",
     max_upload_size=limit_mb,
 )
