@@ -225,7 +225,8 @@ def sidebar() -> None:
 _PRESENT_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stToolbar"],
-[data-testid="stDecoration"], header[data-testid="stHeader"], [data-testid="stExpandSidebarButton"] {display: none !important;}
+[data-testid="stDecoration"], header[data-testid="stHeader"], [data-testid="stExpandSidebarButton"],
+[data-testid="stDownloadButton"], [data-testid="stFileUploader"], [data-testid="stButtonGroup"] {display: none !important;}
 html {font-size: 20px;}
 @media (min-width: 1600px) {html {font-size: 24px;}}
 .block-container, [data-testid="stMainBlockContainer"] {padding-top: 1.2rem !important; max-width: 100% !important;
