@@ -21,6 +21,9 @@ import sys
 import time
 from pathlib import Path
 
+# AppTest outside `streamlit run` warns about a missing ScriptRunContext on every widget access.
+os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
+
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
@@ -145,6 +148,7 @@ def _apptest(page: str):
 
     at = AppTest.from_file(str(common.APP), default_timeout=120)
     at.run()
+    _quiet_streamlit_logs()
     info = next(p for p in common.app_pages() if p["page"] == page)
     if not info["default"]:
         at.switch_page(info["path"])
@@ -171,7 +175,6 @@ def _quiet_streamlit_logs() -> None:
 
 
 def rerun_rows() -> list[dict]:
-    _quiet_streamlit_logs()
     rows = []
     for info in common.app_pages():
         page = info["page"]

@@ -44,6 +44,7 @@ class Stats:
     first_loads: list[float] = field(default_factory=list)  # navigation start -> first run finished (s)
     errors: list[str] = field(default_factory=list)
     rerun_by_page: dict[str, list[float]] = field(default_factory=dict)
+    no_slider: int = 0  # visits to a page that shows no slider (nothing to move)
 
 
 class Sampler(threading.Thread):
@@ -80,14 +81,12 @@ class Sampler(threading.Thread):
         return total
 
     def _browsers(self) -> list:
-        found = []
-        for p in self.psutil.process_iter(["name", "exe"]):
-            try:
-                if (p.info.get("exe") or "").startswith("/usr/lib/chromium") or p.info.get("name") == "chromium":
-                    found.append(p)
-            except self.psutil.Error:
-                pass
-        return found
+        """Chromium processes started by this load test (descendants of this process), no one else's."""
+        try:
+            return [p for p in self.psutil.Process().children(recursive=True)
+                    if p.name().startswith(("chromium", "chrome"))]
+        except self.psutil.Error:
+            return []
 
     def run(self) -> None:
         self.psutil.cpu_percent(None)
@@ -107,6 +106,12 @@ class Sampler(threading.Thread):
     def stop(self) -> None:
         self.stop_event.set()
         self.join(timeout=5)
+
+
+def _nav_link(page, target: dict):
+    if target["href"] == "/":  # the default page's link: the first in the sidebar navigation
+        return page.locator('[data-testid="stSidebarNav"] a').first
+    return page.locator(f'[data-testid="stSidebarNav"] a[href$="{target["href"]}"]').first
 
 
 async def _settle(page, t0: float) -> float:
@@ -143,9 +148,8 @@ async def session(index: int, browser, base: str, pages: list[dict], deadline: f
         while time.monotonic() < deadline:
             target = rng.choice(pages)
             try:
-                link = page.locator(f'[data-testid="stSidebarNav"] a[href$="{target["href"]}"]').first
                 t0 = await page.evaluate("performance.now()")
-                await link.click()
+                await _nav_link(page, target).click()
                 stats.navigations.append(await _settle(page, t0))
                 if time.monotonic() >= deadline:
                     break
@@ -155,6 +159,8 @@ async def session(index: int, browser, base: str, pages: list[dict], deadline: f
                     elapsed = await _settle(page, t0)
                     stats.reruns.append(elapsed)
                     stats.rerun_by_page.setdefault(target["page"], []).append(elapsed)
+                else:
+                    stats.no_slider += 1
                 if await page.locator('[data-testid="stException"]').count():
                     stats.errors.append(f"s{index} exception shown on {target['page']}")
             except Exception as exc:  # a timeout or a lost page: count it, reload, carry on
@@ -175,7 +181,7 @@ async def _warm_up(browser, base: str, pages: list[dict]) -> None:
     await common.async_wait_settled(page, 0, timeout_ms=120_000)
     for target in pages:
         t0 = await page.evaluate("performance.now()")
-        await page.locator(f'[data-testid="stSidebarNav"] a[href$="{target["href"]}"]').first.click()
+        await _nav_link(page, target).click()
         await common.async_wait_settled(page, t0, timeout_ms=120_000)
     await context.close()
 
@@ -184,13 +190,14 @@ async def run_load(sessions: int, duration: float, think: tuple[float, float], r
     from playwright.async_api import async_playwright
 
     common.require_chromium()
-    pages = [{"page": p["page"], "href": p["url"] if not p["default"] else "/"} for p in common.app_pages()]
-    pages = [p for p in pages if p["href"] != "/"] or pages
+    all_pages = [{"page": p["page"], "href": p["url"]} for p in common.app_pages()]
+    # a hearing mostly works the model pages; the others are visited now and then
+    pages = [p for p in all_pages for _ in range(4 if common.slider_params(p["page"]) else 1)]
     stats = Stats()
     with common.StreamlitServer(log_path=REPO / "tests" / "artifacts" / "loadtest-server.log") as server:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(**common.launch_kwargs())
-            await _warm_up(browser, server.url, pages)
+            await _warm_up(browser, server.url, all_pages)
             sampler = Sampler(server.proc.pid)
             sampler.start()
             started = time.monotonic()
@@ -249,6 +256,7 @@ def report(result: dict) -> tuple[str, bool]:
     for page, values in sorted(stats.rerun_by_page.items()):
         lines.append(f"| · on {page} | {len(values)} | {pct(values, 50)} | {pct(values, 95)} | {pct(values, 100)} |")
     lines += [
+        f"| Visits to a page without a slider | {stats.no_slider} | | | |",
         f"| Page switch (sidebar) | {len(stats.navigations)} | {pct(stats.navigations, 50)} "
         f"| {pct(stats.navigations, 95)} | {pct(stats.navigations, 100)} |",
         f"| First load of a session | {len(stats.first_loads)} | {pct(stats.first_loads, 50)} "

@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import sys
 import time
 import traceback
 from pathlib import Path
+
+# AppTest-based benchmarks run outside `streamlit run`; its missing-context warnings are noise here.
+os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
