@@ -347,7 +347,7 @@ def machine_facts() -> dict[str, str]:
         "Python": platform.python_version(),
         "OS": os_name,
         "Streamlit": st_version,
-        "Chromium": chromium or "unknown",
+        "Chromium": chromium.removeprefix("Chromium ") or "unknown",
     }
 
 
