@@ -17,7 +17,8 @@ for group, metrics in overview.kpis(ui.overlay()):
 
 st.subheader(ui.tr("overview.map_title"))
 labels = {k: ui.tr(f"overview.{k}") for k in ("legend.district", "legend.street", "legend.town", "legend.new_area")}
-fig = charts.overview_map(geo.central_city_districts(), geo.layer("subdistricts"), geo.layer("new_areas"), labels, lang)
+fig = charts.overview_map(geo.central_city_districts(), geo.layer("subdistricts", ui.overlay()), geo.layer("new_areas"),
+                          labels, lang)
 st.plotly_chart(fig, width="stretch", config={"displaylogo": False, "scrollZoom": True}, key="overview_map")
 st.caption(ui.tr("overview.map_caption"))
 

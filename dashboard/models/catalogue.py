@@ -19,7 +19,7 @@ def dataset_summary(overlay: db.Overlay | None = None) -> pd.DataFrame:
         rows.append({
             "dataset": name, "file": ds.file, "grain_zh": ds.grain_zh, "grain_en": ds.grain_en,
             "rows": len(frame), "kinds": ", ".join(source_kinds),
-            "user_supplied": bool(overlay and name in overlay),
+            "user_supplied": bool(overlay and name in overlay.user_datasets),
         })
     return pd.DataFrame(rows)
 
