@@ -185,6 +185,13 @@ def source_help(source_ids: Sequence[str]) -> str:
 _KINDS = ("report", "official_statistics", "standard", "assumption", "illustrative")
 
 
+def source_kinds_text(source_ids: Sequence[str]) -> str:
+    """'Source: report · illustrative' — the kinds of the sources only, each once (presentation mode)."""
+    kinds = dict.fromkeys(str(source_info(sid).get("kind")) for sid in source_ids)
+    labels = [tr(f"common.kind_{k}") if k in _KINDS else k for k in kinds]
+    return tr("common.source") + ": " + " · ".join(labels)
+
+
 def baseline_delta(metric: Metric, ref: Metric | None, language: str) -> tuple[str | None, str | None]:
     """(delta, description) for a tile: the difference with its unit, and the baseline figure itself."""
     if ref is None or ref.formatted(language) == metric.formatted(language):
@@ -206,10 +213,10 @@ def metric_tiles(metrics: Sequence[Metric], columns: int = 4, baseline: Sequence
             st.metric(metric.label(lang()), metric.formatted(lang()), delta=delta, delta_color="off",
                       delta_arrow="auto" if described else "off", delta_description=described)
             note = metric.note(lang())
-            if not presenting():  # on a projector the tile is the number; the source line stays short
+            if not presenting():
                 st.caption((note + " · " if note else "") + source_text(metric.source_ids))
-            else:
-                st.caption(source_text(metric.source_ids))
+            else:  # on a projector the tile is the number: the source line names the kinds only
+                st.caption(source_kinds_text(metric.source_ids))
 
 
 def dataset_label(name: str) -> str:
