@@ -74,7 +74,7 @@ def link(page: str, present: bool | None = False) -> str:
 
 def share_link(page: str) -> None:
     """The copy-link control: the link in a code box (copy icon at its top right) and a presentation link."""
-    st.markdown(f"**🔗 {ui.tr('hearing.copy_link')}**")
+    st.markdown(f"**:material/link: {ui.tr('hearing.copy_link')}**")
     st.code(link(page), language=None, wrap_lines=True)
     st.caption(ui.tr("hearing.copy_link_help"))
     with st.expander(ui.tr("hearing.present_link")):
@@ -99,7 +99,8 @@ def comparison(page: str) -> None:
     """Baseline (report defaults) next to the current scenario, with the difference, for every headline number."""
     if ui.scenario().is_baseline():
         st.caption(ui.tr("hearing.compare_same"))
-    st.dataframe(comparison_frame(page), hide_index=True, width="stretch")
+    frame = comparison_frame(page)
+    st.dataframe(frame, hide_index=True, width="stretch", height=36 * (len(frame) + 1) + 3)
 
 
 # ---------------------------------------------------------------- saved scenarios
@@ -232,11 +233,23 @@ html {font-size: 20px;}
 .block-container, [data-testid="stMainBlockContainer"] {padding-top: 1.2rem !important; max-width: 100% !important;
   padding-left: 2.5rem !important; padding-right: 2.5rem !important;}
 h1 {font-size: 2.2rem !important; padding-top: 0 !important;}
-[data-testid="stMetricValue"] {font-size: 2.6rem !important; font-weight: 700;}
+[data-testid="stMetricValue"] {font-size: 2.1rem !important; font-weight: 700;}
+[data-testid="stMetricValue"] > div {white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; line-height: 1.15;}
 [data-testid="stMetricLabel"] p {font-size: 1.05rem !important;}
 [data-testid="stMetricDelta"] {font-size: 1rem !important;}
 .hearing-summary {font-size: 1.35rem; line-height: 1.5; padding: 0.6rem 1rem; border-left: 0.4rem solid #0072B2;
   background: #F3F7FB; margin: 0.3rem 0 0.8rem 0; color: #1F2A37;}
+</style>
+"""
+
+
+# Always: a tile's "vs baseline 4,515张" wraps under the difference instead of being cut off.
+_BASE_CSS = """
+<style>
+[data-testid="stMetricDeltaDescription"] {white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important;}
+div:has(> [data-testid="stMetricDeltaDescription"]) {flex-wrap: wrap !important; row-gap: 0.2rem;}
 </style>
 """
 
@@ -254,7 +267,7 @@ def presentation_bar(page: str) -> None:
     """Exit, previous and next, at the top of the screen while presenting."""
     order = [p for p in PRESENT_ORDER if p == "overview" or p in exports.available_pages()]
     i = order.index(page) if page in order else -1
-    cols = st.columns([1.2, 1.2, 1.2, 6])
+    cols = st.columns([1.2, 1.7, 1.7, 5])
     cols[0].button("✕ " + ui.tr("hearing.present_exit"), on_click=_set_present, args=(False,), key="hearing_exit")
     if i > 0:
         cols[1].page_link(f"app_pages/{order[i - 1]}.py", label="◀ " + ui.tr(f"nav.{order[i - 1]}"))
@@ -267,7 +280,8 @@ def summary_banner(text: str) -> None:
 
 
 def page_header(page: str) -> None:
-    """Before a page: in presentation mode, the bar and the page's summary sentence up top."""
+    """Before a page: tile styles; in presentation mode, the bar and the page's summary sentence up top."""
+    st.html(_BASE_CSS)
     if not ui.presenting():
         return
     presentation_css()
