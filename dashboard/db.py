@@ -429,6 +429,20 @@ def frames(overlay: Overlay | None = None) -> dict[str, pd.DataFrame]:
     return merged
 
 
+def data_source_ids(tables: tuple[str, ...], overlay: Overlay | None = None) -> tuple[str, ...]:
+    """The source ids of the rows of `tables` as this session sees them (shipped or uploaded), sorted.
+
+    Models cite these instead of a fixed `demo_layer`, so a figure computed from an upload names
+    the upload's source.
+    """
+    ids: set[str] = set()
+    for name in tables:
+        frame = frames(overlay)[name]
+        if "source_id" in frame.columns:
+            ids.update(str(s) for s in frame["source_id"].dropna().unique())
+    return tuple(sorted(ids))
+
+
 def database_token() -> str:
     """Changes whenever the shipped database is rebuilt; use it in cache keys."""
     get_database()

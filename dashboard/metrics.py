@@ -36,6 +36,19 @@ class Metric:
         return d
 
 
+DEMO_SOURCE = "demo_layer"
+
+
+def cite_data(source_ids: tuple[str, ...], data_sources: tuple[str, ...]) -> tuple[str, ...]:
+    """Replace the demonstration layer's id in `source_ids` by the ids the session's data really carries."""
+    out: list[str] = []
+    for sid in source_ids:
+        for real in (data_sources or (sid,)) if sid == DEMO_SOURCE else (sid,):
+            if real not in out:
+                out.append(real)
+    return tuple(out)
+
+
 _UNIT_TEXT = {
     "percent": ("%", "%"),
     "persons": ("人", " people"),

@@ -31,6 +31,7 @@ Facilities whose district has no committees in `communities` count towards the r
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -40,7 +41,7 @@ import pandas as pd
 
 from dashboard import db
 from dashboard.i18n import t
-from dashboard.metrics import Metric
+from dashboard.metrics import Metric, cite_data
 from dashboard.scenario import Param, Scenario
 
 PAGE = "beds"
@@ -401,6 +402,7 @@ class BedsResults:
     home_care_mean_beds: float
     build_subsidy_per_bed: float
     running_subsidy_per_bed_year: float
+    data_sources: tuple[str, ...] = ("demo_layer",)  # source ids of the facility/community rows used
 
 
 def _area_table(inputs: Inputs) -> pd.DataFrame:
@@ -443,7 +445,8 @@ def compute(scenario: Scenario, overlay: db.Overlay | None = None) -> BedsResult
 def _compute(token: str, overlay_token: str, overlay: db.Overlay | None,
              values: tuple[tuple[str, Any], ...]) -> BedsResults:
     scenario = Scenario(tuple(sorted((k, v) for k, v in values)))
-    return compute_from_inputs(load_inputs(overlay), scenario)
+    res = compute_from_inputs(load_inputs(overlay), scenario)
+    return dataclasses.replace(res, data_sources=db.data_source_ids(("care_facilities", "communities"), overlay))
 
 
 def compute_from_inputs(inputs: Inputs, scenario: Scenario) -> BedsResults:
@@ -574,7 +577,7 @@ def closing_text(year: int) -> str | int:
 
 
 def _m(key: str, value, unit: str, sources: tuple[str, ...], decimals: int = 0, note_zh: str = "",
-       note_en: str = "", **fmt) -> Metric:
+       note_en: str = "", **fmt) -> Metric:  # sources' demo_layer is replaced in metrics_for
     return Metric(key, value, unit, t(f"beds.m_{key}", "zh", **fmt), t(f"beds.m_{key}", "en", **fmt),
                   sources, decimals, note_zh, note_en)
 
@@ -597,7 +600,7 @@ def metrics_for(res: BedsResults) -> list[Metric]:
     reopen_zh = " · 之后缺口重新出现" if res.reopens else ""
     reopen_en = " · the gap reopens later" if res.reopens else ""
     share = res.nursing["share"]
-    return [
+    metrics = [
         _m("beds_per_1000_city", round(cal["beds_per_1000_city"], 1), "per_1000", ("demo_layer", "census2020"), 1,
            f"全市床位÷全市60岁以上人口 · 报告：约{rep34:g}张" if rep34 is not None else "全市床位÷全市60岁以上人口",
            f"city beds ÷ city aged 60+ · report: about {rep34:g}" if rep34 is not None else "city beds ÷ city aged 60+"),
@@ -635,6 +638,7 @@ def metrics_for(res: BedsResults) -> list[Metric]:
            f"of {int(row['communities'])} urban communities" + (" (central city only)" if res.area == CITY else ""),
            **name),
     ]
+    return [dataclasses.replace(m, source_ids=cite_data(m.source_ids, res.data_sources)) for m in metrics]
 
 
 def headline(scenario: Scenario, overlay: db.Overlay | None = None) -> list[Metric]:
