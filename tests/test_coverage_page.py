@@ -8,11 +8,11 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, assert_no_exception, run_page
 
 from dashboard.metrics import format_value
 from dashboard.models import coverage as cv
 from dashboard.scenario import Scenario
+from tests.conftest import REPO, assert_no_exception, run_page
 
 HEADLINE_ZH = ("可及覆盖率(现状)", "新建后覆盖率", "每名全科医生服务居民", "无公办中心的街道")
 
