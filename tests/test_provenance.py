@@ -40,3 +40,12 @@ def test_beds_supply_cites_the_upload():
     assert "upload_care_test" not in shipped["supply"].source_ids
     assert "upload_care_test" in uploaded["supply"].source_ids
     assert uploaded["supply"].value == shipped["supply"].value  # same rows, only the provenance differs
+
+
+def test_coverage_cites_the_upload():
+    from dashboard.models import coverage
+
+    overlay = _upload_overlay("clinics", "upload_clinics_test")
+    uploaded = {m.key: m for m in coverage.headline(Scenario.default(), overlay)}
+    assert "upload_clinics_test" in uploaded["covered_share"].source_ids
+    assert "demo_layer" in uploaded["covered_share"].source_ids  # compounds are still the shipped layer

@@ -932,7 +932,7 @@ def headline(scenario: Scenario, overlay: db.Overlay | None = None) -> list[Metr
     """The page's headline figures, each with its sources."""
     r = scenario_result(scenario, overlay)
     s, c, p = r.settings, r.city, r.plan
-    data = ("demo_layer",)
+    data = db.data_source_ids(("clinics", "compounds"), overlay) or ("demo_layer",)  # an upload cites itself
     reach = data + ("std_15min_walk", "asm_detour_factor")
     how = f"{s.service_distance_m:,} 米步行(直线 {r.settings.radius_m:,.0f} 米)"
     how_en = f"{s.service_distance_m:,} m walk ({r.settings.radius_m:,.0f} m straight line)"
