@@ -244,6 +244,11 @@ def overview_results(lang: str, overlay: db.Overlay | None = None) -> dict[str, 
     return {"metrics": metrics, "summary": summary, "details": {}}
 
 
+# Sources of a slide's chart beyond its figures' (the overview map: real district outlines, illustrative
+# sub-districts and new areas).
+FIGURE_SOURCES = {"overview": ("cnmaps_boundaries", "nbs_divisions", "demo_layer")}
+
+
 def available_pages() -> list[str]:
     """Brief pages whose model exists (the overview always does)."""
     from dashboard.results import page_modules
@@ -264,6 +269,7 @@ def build_slides(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | Non
         params, total = param_rows(scenario, page, lang)
         ids = [sid for m in res["metrics"] for sid in m.source_ids]
         ids += [p.source_id for p in page_params(page) if p.source_id]
+        ids += list(FIGURE_SOURCES.get(page, ()))
         sources, years = source_rows(ids, lang, overlay)
         years = sorted(set(years) | _detail_years(res["details"]))
         figure, note = None, ""
