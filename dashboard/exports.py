@@ -29,7 +29,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -212,7 +212,18 @@ def _metric(d: dict[str, Any]) -> Metric:
 
 
 def page_results(page: str, scenario: Scenario, lang: str, overlay: db.Overlay | None = None) -> dict[str, Any]:
-    """{'metrics': [Metric], 'summary': str, 'details': dict} for one page (overview included)."""
+    """{'metrics': [Metric], 'summary': str, 'details': dict} for one page (overview included).
+
+    Memoised per (page, scenario, language, overlay, database): a page's footer asks for the same
+    results up to six times a rerun (summary, comparison, tables, saved scenarios), which cost
+    coverage and beds ~170 ms of each slider rerun (bench/RESULTS.md). Treat the result as read-only.
+    """
+    return _page_results(page, scenario, lang, overlay, db.database_token())
+
+
+@lru_cache(maxsize=32)
+def _page_results(page: str, scenario: Scenario, lang: str, overlay: db.Overlay | None,
+                  _database_token: str) -> dict[str, Any]:
     if page == "overview":
         return overview_results(lang, overlay)
     from dashboard.results import scenario_results
