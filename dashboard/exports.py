@@ -543,16 +543,18 @@ def render_images(figs: Sequence[go.Figure], fmt: str = "png", width: int = DOWN
     if problem:
         raise RendererUnavailable(problem)
     keys = [_image_key(f, fmt, width, height, scale) for f in figs]
-    todo = [(k, f) for k, f in zip(keys, figs, strict=True) if k not in _IMAGE_CACHE]
-    if todo:
-        sized = [go.Figure(f).update_layout(width=width, height=height) for _, f in todo]
-        with _RENDER_LOCK:
+    # One drawing at a time (each starts a browser); sessions asking for the same chart wait and share it.
+    with _RENDER_LOCK:
+        todo = [(k, f) for k, f in zip(keys, figs, strict=True) if k not in _IMAGE_CACHE]
+        if todo:
+            sized = [go.Figure(f).update_layout(width=width, height=height) for _, f in todo]
             images = _run_kaleido(sized, dict(format=fmt, width=width, height=height, scale=scale))
-        for (key, _), img in zip(todo, images, strict=True):
-            _IMAGE_CACHE[key] = img
-            while len(_IMAGE_CACHE) > _IMAGE_CACHE_SIZE:
-                _IMAGE_CACHE.popitem(last=False)
-    return [_IMAGE_CACHE[k] for k in keys]
+            for (key, _), img in zip(todo, images, strict=True):
+                _IMAGE_CACHE[key] = img
+        found = [_IMAGE_CACHE[k] for k in keys]
+        while len(_IMAGE_CACHE) > _IMAGE_CACHE_SIZE:
+            _IMAGE_CACHE.popitem(last=False)
+    return found
 
 
 def figure_image(fig: go.Figure, fmt: str = "png", width: int = DOWNLOAD_CHART_PX[0],
