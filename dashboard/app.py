@@ -38,8 +38,7 @@ with st.sidebar:
     st.markdown(f"### {ui.tr('common.app_title')}")
     ui.param_widget("lang")
     ui.param_widget("present")
-    if len(ui.overlay()):
-        st.warning(ui.tr("common.overlay_active", tables=", ".join(ui.overlay())))
+    ui.overlay_banner()
     if not ui.presenting():
         hearing.sidebar()
 

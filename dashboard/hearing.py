@@ -125,7 +125,7 @@ def _save(name_key: str) -> None:
     model_only = Scenario.from_values({k: v for k, v in ui.scenario().changes().items() if k not in view})[0]
     st.session_state[_SAVED] = [*items, (name, model_only)]
     st.session_state[name_key] = ""
-    st.toast(ui.tr("hearing.saved", name=name), icon="💾")
+    st.toast(ui.tr("hearing.saved", name=name), icon=":material/save:")
 
 
 def _apply(select_key: str) -> None:
@@ -306,7 +306,7 @@ def downloads(page: str) -> None:
         col.download_button(
             ui.tr(f"hearing.brief_{fmt}"), data=_brief_maker(scenario, fmt, lang, overlay, base),
             file_name=f"hearing-brief-{lang}.{fmt}", mime=mime, key=f"hearing_{page}_brief_{fmt}",
-            on_click="ignore", type="primary", icon="📑", width="stretch")
+            on_click="ignore", type="primary", icon=":material/slideshow:", width="stretch")
 
     tables = exports.page_tables(page, scenario, lang, overlay)
     st.markdown(f"**{ui.tr('hearing.tables')}**")

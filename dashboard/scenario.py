@@ -104,10 +104,6 @@ VIEW_PARAMS: tuple[Param, ...] = (
     Param("present", False, "bool", "演示模式", "Presentation mode", "", "app", selects=True),
 )
 
-# Model parameters that only choose what to look at, for models that do not mark them `selects=True`.
-SELECTION_KEYS = frozenset({"beds_district"})
-
-
 @cache
 def all_params() -> tuple[Param, ...]:
     """Every parameter: view settings first, then each model module's PARAMS."""
@@ -188,7 +184,7 @@ class Scenario:
         of assumptions, so the baseline follows it.
         """
         known = params_by_key()
-        kept = {k: v for k, v in self.values if k in known and (known[k].selects or k in SELECTION_KEYS)}
+        kept = {k: v for k, v in self.values if k in known and known[k].selects}
         return Scenario(tuple(sorted(kept.items())))
 
     def is_baseline(self) -> bool:

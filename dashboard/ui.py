@@ -211,10 +211,11 @@ def metric_tiles(metrics: Sequence[Metric], columns: int = 4, baseline: Sequence
         with cols[i % len(cols)], st.container(border=True):
             delta, described = baseline_delta(metric, base.get(metric.key), lang())
             st.metric(metric.label(lang()), metric.formatted(lang()), delta=delta, delta_color="off",
-                      delta_arrow="auto" if described else "off", delta_description=described)
+                      delta_arrow="auto" if described else "off", delta_description=described,
+                      help=source_help(metric.source_ids))
             note = metric.note(lang())
-            if not presenting():
-                st.caption((note + " · " if note else "") + source_text(metric.source_ids))
+            if not presenting():  # full titles are in the tooltip; the caption stays readable
+                st.caption((note + " · " if note else "") + source_text(metric.source_ids, short=True))
             else:  # on a projector the tile is the number: the source line names the kinds only
                 st.caption(source_kinds_text(metric.source_ids))
 
@@ -233,7 +234,7 @@ def overlay_banner(where=None) -> None:
     target = where or st
     if names:
         sep = "、" if lang() == "zh" else ", "
-        target.warning(tr("data.banner_user", datasets=sep.join(dataset_label(n) for n in names)), icon="📤")
+        target.warning(tr("data.banner_user", datasets=sep.join(dataset_label(n) for n in names)), icon=":material/upload_file:")
 
 
 def illustrative_banner() -> None:

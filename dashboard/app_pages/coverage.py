@@ -28,21 +28,22 @@ st.title(ui.tr("coverage.title"))
 st.caption(ui.tr("coverage.question"))
 ui.illustrative_banner()
 
-with st.container(border=True):
-    reach, counted, build = st.columns(3)
-    with reach:
-        ui.param_widget("clinic_service_distance_m")
-        st.session_state["coverage_preset"] = _preset_value()
-        st.pills(ui.tr("coverage.preset_label"), list(coverage.DISTANCE_PRESETS), key="coverage_preset",
-                 format_func=lambda k: ui.tr(f"coverage.preset.{k}"), on_change=_apply_preset)
-        ui.param_widget("clinic_detour_factor")
-    with counted:
-        ui.param_widget("clinic_kinds")
-        ui.param_widget("clinic_ownership")
-        ui.param_widget("clinic_include_villages")
-    with build:
-        ui.param_widget("new_centres")
-        ui.param_widget("clinic_candidates")
+if not ui.presenting():  # on a projector the figures speak; the settings travel in the link
+    with st.container(border=True):
+        reach, counted, build = st.columns(3)
+        with reach:
+            ui.param_widget("clinic_service_distance_m")
+            st.session_state["coverage_preset"] = _preset_value()
+            st.pills(ui.tr("coverage.preset_label"), list(coverage.DISTANCE_PRESETS), key="coverage_preset",
+                     format_func=lambda k: ui.tr(f"coverage.preset.{k}"), on_change=_apply_preset)
+            ui.param_widget("clinic_detour_factor")
+        with counted:
+            ui.param_widget("clinic_kinds")
+            ui.param_widget("clinic_ownership")
+            ui.param_widget("clinic_include_villages")
+        with build:
+            ui.param_widget("new_centres")
+            ui.param_widget("clinic_candidates")
 
 scenario, overlay = ui.scenario(), ui.overlay()
 result = coverage.scenario_result(scenario, overlay)
@@ -75,11 +76,12 @@ with right:
 
 st.subheader(ui.tr("coverage.plan_title"))
 st.markdown(ui.tr("coverage.plan_intro"))
-with st.expander(ui.tr("coverage.plan_assumptions"), expanded=False):
-    a, b, c = st.columns(3)
-    ui.param_widget("clinic_gps_per_centre", container=a)
-    ui.param_widget("clinic_nurses_per_centre", container=b)
-    ui.param_widget("clinic_centre_cost_million_yuan", container=c)
+if not ui.presenting():
+    with st.expander(ui.tr("coverage.plan_assumptions"), expanded=False):
+        a, b, c = st.columns(3)
+        ui.param_widget("clinic_gps_per_centre", container=a)
+        ui.param_widget("clinic_nurses_per_centre", container=b)
+        ui.param_widget("clinic_centre_cost_million_yuan", container=c)
 ui.metric_tiles([metrics[k] for k in PLAN], columns=3)
 plan = result.plan
 if plan["streets_without_public_centre"]:

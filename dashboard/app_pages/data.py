@@ -57,13 +57,13 @@ st.title(ui.tr("data.title"))
 if not ui.presenting():
     st.markdown(ui.tr("data.intro"))
 if _APPLIED in st.session_state:
-    st.success(st.session_state.pop(_APPLIED), icon="✅")
+    st.success(st.session_state.pop(_APPLIED), icon=":material/check_circle:")
 
 # ---------------------------------------------------------------- what this session uses
 st.subheader(ui.tr("data.status_title"))
 ui.overlay_banner()
 if not overlay.user_datasets:
-    st.info(ui.tr("data.banner_none"), icon="ℹ️")
+    st.info(ui.tr("data.banner_none"), icon=":material/info:")
 status = [
     {
         ui.tr("data.status_dataset"): ui.dataset_label(name),
@@ -141,20 +141,20 @@ if uploaded is not None:
     for note in result.note_texts(lang):
         st.caption("· " + note)
     if result.refused:
-        st.error(ui.tr("data.refused") + " " + validate.message(result.problems[0], lang), icon="🚫")
+        st.error(ui.tr("data.refused") + " " + validate.message(result.problems[0], lang), icon=":material/block:")
     elif not result.ok:
-        st.error(ui.tr("data.problems_count", count=len(result.problems)), icon="⚠️")
+        st.error(ui.tr("data.problems_count", count=len(result.problems)), icon=":material/warning:")
         problems = result.table(lang)
         st.dataframe(problems, hide_index=True, width="stretch", key="data_problems")
         st.download_button(ui.tr("data.download_problems"), tables.csv_bytes(problems),
                            file_name=f"{dataset}_problems.csv", mime="text/csv", key="data_problems_csv")
         if result.fixes:
-            st.info(ui.tr("data.fixes_offer"), icon="🛠️")
+            st.info(ui.tr("data.fixes_offer"), icon=":material/build:")
             for fix in result.fixes:
                 st.button(ui.tr("data.fix_button", fix=ui.tr(f"data.fix_{fix}")), key=f"data_fix_{fix}",
                           on_click=_ask_fix, args=(result.sha256, dataset, fix))
     else:
-        st.success(ui.tr("data.valid", rows=result.rows), icon="✅")
+        st.success(ui.tr("data.valid", rows=result.rows), icon=":material/check_circle:")
         applied = st.session_state.get(_FIXES, {}).get((result.sha256, dataset))
         if applied and ds.geo:
             st.download_button(ui.tr("data.download_repaired"), validate.repaired_geojson(result),
@@ -165,6 +165,6 @@ if uploaded is not None:
         st.dataframe(preview, hide_index=True, width="stretch", key="data_preview")
         ready = not provenance.problems()
         if not ready:
-            st.warning(ui.tr("data.apply_needs_provenance"), icon="✍️")
+            st.warning(ui.tr("data.apply_needs_provenance"), icon=":material/edit:")
         st.button(ui.tr("data.apply"), key="data_apply", type="primary", disabled=not ready,
                   on_click=_apply, args=(dataset,))

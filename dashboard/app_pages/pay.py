@@ -15,27 +15,28 @@ height = 560 if ui.presenting() else 460
 st.title(ui.tr("pay.title"))
 if not ui.presenting():
     st.markdown(ui.tr("pay.intro"))
-st.info(ui.tr("pay.illustrative"), icon="ℹ️")
+st.info(ui.tr("pay.illustrative"), icon=":material/info:")
 
 # ---------------------------------------------------------------- settings
-with st.container(border=True):
-    st.markdown(f"**{ui.tr('pay.main_settings')}**")
-    left, middle, right = st.columns(3)
-    ui.param_widget("pay_coefficient", left)
-    ui.param_widget("pay_ladder_anchor", left)
-    ui.param_widget("pay_grade_step_pct", middle)
-    ui.param_widget("pay_wage_growth_pct", middle)
-    ui.param_widget("pay_oncost_pct", right)
-    ui.param_widget("pay_quit_elasticity", right)
-with st.expander(ui.tr("pay.more_settings")):
-    left, middle, right = st.columns(3)
-    for key in ("pay_social_wage_yuan", "pay_current_growth_pct", "pay_years", "pay_no_cut"):
-        ui.param_widget(key, left)
-    for key in ("pay_years_per_grade", "pay_entry_grade_head", "pay_entry_grade_deputy",
-                "pay_entry_grade_member", "pay_entry_grade_staff"):
-        ui.param_widget(key, middle)
-    for key in ("pay_quits_per_year", "pay_turnover_cost_yuan", "pay_households_per_worker"):
-        ui.param_widget(key, right)
+if not ui.presenting():  # on a projector the figures speak; the settings travel in the link
+    with st.container(border=True):
+        st.markdown(f"**{ui.tr('pay.main_settings')}**")
+        left, middle, right = st.columns(3)
+        ui.param_widget("pay_coefficient", left)
+        ui.param_widget("pay_ladder_anchor", left)
+        ui.param_widget("pay_grade_step_pct", middle)
+        ui.param_widget("pay_wage_growth_pct", middle)
+        ui.param_widget("pay_oncost_pct", right)
+        ui.param_widget("pay_quit_elasticity", right)
+    with st.expander(ui.tr("pay.more_settings")):
+        left, middle, right = st.columns(3)
+        for key in ("pay_social_wage_yuan", "pay_current_growth_pct", "pay_years", "pay_no_cut"):
+            ui.param_widget(key, left)
+        for key in ("pay_years_per_grade", "pay_entry_grade_head", "pay_entry_grade_deputy",
+                    "pay_entry_grade_member", "pay_entry_grade_staff"):
+            ui.param_widget(key, middle)
+        for key in ("pay_quits_per_year", "pay_turnover_cost_yuan", "pay_households_per_worker"):
+            ui.param_widget(key, right)
 
 scenario = ui.scenario()
 overlay = ui.overlay()

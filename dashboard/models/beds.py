@@ -69,7 +69,7 @@ PER_1000_TOLERANCE = 0.5  # beds per 1,000: the report says "约34" (about 34)
 MET_SHARE_TOLERANCE_PT = 1.0  # percentage points around one third
 
 PARAMS: list[Param] = [
-    Param("beds_district", SHASHI, "choice", "查看区域", "Area", "report2020", PAGE, choices=AREA_CHOICES,
+    Param("beds_district", SHASHI, "choice", "查看区域", "Area", "report2020", PAGE, choices=AREA_CHOICES, selects=True,
           help_zh="预测、缺口和预算针对所选区域", help_en="Projection, gap and budget are for this area"),
     Param("beds_demand_method", "need", "choice", "需求测算方法", "Demand method", "asm_beds_need_method", PAGE,
           choices=("need", "norm"),
