@@ -38,7 +38,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import db
-from dashboard.i18n import t
+from dashboard.i18n import t, unit_label
 from dashboard.metrics import Metric, format_value
 from dashboard.scenario import Param, Scenario, page_params
 
@@ -137,7 +137,7 @@ def param_value_text(param: Param, value: Any, lang: str) -> str:
         return "、".join(_choice_label(param, str(v), lang) for v in items) if lang == "zh" else ", ".join(
             _choice_label(param, str(v), lang) for v in items) or "—"
     number = f"{value:,g}" if isinstance(value, float) else f"{value:,}"
-    unit = _unit_label(param.unit, lang)
+    unit = unit_label(param.unit, lang)
     if not unit:
         return number
     return f"{number}{unit}" if lang == "zh" or unit in ("%",) else f"{number} {unit}"
@@ -148,15 +148,6 @@ def _choice_label(param: Param, option: str, lang: str) -> str:
         return t(f"choices.{param.key}.{option}", lang)
     except KeyError:
         return option
-
-
-def _unit_label(unit: str, lang: str) -> str:
-    if not unit:
-        return ""
-    try:
-        return t(f"units.{unit}", lang)
-    except KeyError:
-        return unit
 
 
 def param_rows(scenario: Scenario, page: str, lang: str) -> tuple[list[ParamRow], int]:

@@ -32,3 +32,13 @@ def t(key: str, lang: str = "zh", **fmt: object) -> str:
 def missing_keys() -> list[str]:
     """Keys that lack a zh or an en text (the catalog-completeness test wants none)."""
     return sorted(k for k, v in catalog().items() if any(not v.get(lang) for lang in LANGS))
+
+
+def unit_label(unit: str, lang: str = "zh") -> str:
+    """A unit key (e.g. 'persons') in words for `lang`; an unknown unit is returned as it is."""
+    if not unit:
+        return ""
+    try:
+        return t(f"units.{unit}", lang)
+    except KeyError:
+        return unit

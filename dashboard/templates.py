@@ -13,7 +13,7 @@ import json
 
 import pandas as pd
 
-from dashboard.i18n import t
+from dashboard.i18n import t, unit_label
 from dashboard.schemas import DATASETS, Dataset, Field
 
 # Provenance comes from the upload form, not from a column the user fills in.
@@ -60,15 +60,6 @@ def _allowed_text(ds: Dataset, f: Field, lang: str) -> str:
     return "; ".join(parts)
 
 
-def _unit_text(unit: str, lang: str) -> str:
-    if not unit:
-        return ""
-    try:
-        return t(f"units.{unit}", lang)
-    except KeyError:
-        return unit
-
-
 def columns_table(dataset: str, lang: str = "zh") -> pd.DataFrame:
     """One row per template column: headers, meaning, type, unit, required, allowed values, example."""
     ds = DATASETS[dataset]
@@ -79,7 +70,7 @@ def columns_table(dataset: str, lang: str = "zh") -> pd.DataFrame:
             t("data.cd_header_en", lang): f.name,
             t("data.cd_meaning", lang): f.zh if lang == "zh" else f.en,
             t("data.cd_type", lang): t(f"data.type_{f.type}", lang),
-            t("data.cd_unit", lang): _unit_text(f.unit, lang),
+            t("data.cd_unit", lang): unit_label(f.unit, lang),
             t("data.cd_required", lang): t("data.cd_no" if f.nullable else "data.cd_yes", lang),
             t("data.cd_allowed", lang): _allowed_text(ds, f, lang),
             t("data.cd_example", lang): f.example,

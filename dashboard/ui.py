@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from dashboard import db
-from dashboard.i18n import t
+from dashboard.i18n import t, unit_label
 from dashboard.metrics import Metric
 from dashboard.scenario import Param, Scenario, params_by_key
 
@@ -104,7 +104,7 @@ def param_widget(key: str, container=None, **kwargs) -> object:
         return list(current) if param.kind == "multi" else current
     if st.session_state.get(wkey) != (list(current) if param.kind == "multi" else current):
         st.session_state[wkey] = list(current) if param.kind == "multi" else current
-    label = param.label(lang()) + (f" ({_unit_label(param.unit)})" if param.unit else "")
+    label = param.label(lang()) + (f" ({unit_label(param.unit, lang())})" if param.unit else "")
     help_text = param.help(lang()) or None
     common = {"key": wkey, "on_change": _on_change, "args": (param,), "help": help_text, **kwargs}
     if param.kind in ("int", "float"):
@@ -117,13 +117,6 @@ def param_widget(key: str, container=None, **kwargs) -> object:
     if param.kind == "multi":
         return where.multiselect(label, options, format_func=fmt, **common)
     return where.selectbox(label, options, format_func=fmt, **common)
-
-
-def _unit_label(unit: str) -> str:
-    try:
-        return tr(f"units.{unit}")
-    except KeyError:
-        return unit
 
 
 def _choice_formatter(param: Param):
