@@ -136,6 +136,8 @@ def param_value_text(param: Param, value: Any, lang: str) -> str:
         items = [value] if param.kind == "choice" else list(value)
         return "、".join(_choice_label(param, str(v), lang) for v in items) if lang == "zh" else ", ".join(
             _choice_label(param, str(v), lang) for v in items) or "—"
+    if param.kind == "text":
+        return str(value) or "—"
     number = f"{value:,g}" if isinstance(value, float) else f"{value:,}"
     unit = unit_label(param.unit, lang)
     if not unit:

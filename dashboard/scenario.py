@@ -25,7 +25,7 @@ class Param:
 
     key: str
     default: Any
-    kind: str  # "int" | "float" | "choice" | "bool" | "multi"
+    kind: str  # "int" | "float" | "choice" | "bool" | "multi" | "text" (max = length limit)
     label_zh: str
     label_en: str
     source_id: str
@@ -58,6 +58,12 @@ class Param:
                 if text in ("0", "false", "no", "off"):
                     return False, None
                 raise ValueError
+            if self.kind == "text":
+                text = "".join(ch for ch in str(raw) if ch.isprintable()).strip()
+                limit = int(self.max or 60)
+                if len(text) > limit:
+                    return text[:limit], f"{self.key}: text cut to {limit} characters"
+                return text, None
             if self.kind == "choice":
                 text = str(raw)
                 if text in self.choices:
@@ -102,6 +108,11 @@ class Param:
 VIEW_PARAMS: tuple[Param, ...] = (
     Param("lang", "zh", "choice", "语言", "Language", "", "app", choices=("zh", "en"), selects=True),
     Param("present", False, "bool", "演示模式", "Presentation mode", "", "app", selects=True),
+    Param("sources_topic", "all", "choice", "指标主题", "Indicator topic", "", "sources", selects=True,
+          choices=("all", "overview", "survey_method", "cadres", "party_volunteers", "services", "clinics",
+                   "care_beds", "property", "workload", "worker_pay", "grids", "recommendations", "census")),
+    Param("sources_search", "", "text", "搜索(编号、原文、区域)", "Search (id, quote, area)", "", "sources",
+          selects=True, max=60),
 )
 
 @cache

@@ -112,6 +112,8 @@ def param_widget(key: str, container=None, **kwargs) -> object:
         return where.slider(label, min_value=cast(param.min), max_value=cast(param.max), step=cast(param.step or 1), **common)
     if param.kind == "bool":
         return where.toggle(label, **common)
+    if param.kind == "text":
+        return where.text_input(label, max_chars=int(param.max or 60), **common)
     options = list(param.choices)
     fmt = _choice_formatter(param)
     if param.kind == "multi":

@@ -28,11 +28,19 @@ def test_overview_in_english():
 def test_sources_page_search():
     at = run_page("sources")
     assert_no_exception(at)
-    at.text_input(key="sources_search").input("全科医生").run()
+    at.text_input(key="sources__sources_search").input("全科医生").run()
     assert_no_exception(at)
     table = at.dataframe[0].value
     assert "clinics.gps.central_city" in set(table["indicator_id"])
     assert len(table) < 10
+    assert at.query_params["sources_search"] in ("全科医生", ["全科医生"])
+
+
+def test_sources_search_and_topic_from_the_link():
+    at = run_page("sources", query={"sources_topic": "care_beds", "sources_search": "4515"})
+    assert_no_exception(at)
+    table = at.dataframe[0].value
+    assert list(table["indicator_id"]) == ["beds.shashi.total"]
 
 
 def test_bad_url_values_never_crash():

@@ -162,8 +162,8 @@ def _cn_to_int(s: str) -> int | None:
         return None
     if "十" in s:
         tens, _, ones = s.partition("十")
-        t = _CN_DIGIT.get(tens, None) if tens else 1
-        o = _CN_DIGIT.get(ones, None) if ones else 0
+        t = _CN_DIGIT.get(tens) if tens else 1
+        o = _CN_DIGIT.get(ones) if ones else 0
         return None if t is None or o is None else t * 10 + o
     return _CN_DIGIT.get(s) if len(s) == 1 else None
 

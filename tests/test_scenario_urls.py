@@ -29,6 +29,8 @@ def value_strategy(param: Param) -> st.SearchStrategy:
         return st.booleans()
     if param.kind == "choice":
         return st.sampled_from(param.choices)
+    if param.kind == "text":
+        return st.text(max_size=int(param.max or 60)).map(lambda x: "".join(c for c in x if c.isprintable()).strip())
     if param.kind == "multi":
         return st.lists(st.sampled_from(param.choices), unique=True).map(
             lambda xs: tuple(c for c in param.choices if c in xs))
@@ -60,7 +62,7 @@ def test_every_parameter_is_covered():
     assert {"bool", "choice"} <= kinds
     assert len(PARAMS) > 2, "model PARAMS are not registered"
     for p in PARAMS:
-        assert p.kind in ("int", "float", "choice", "bool", "multi"), p
+        assert p.kind in ("int", "float", "choice", "bool", "multi", "text"), p
         assert p.key.replace("_", "").isalnum() and p.key.islower(), f"unreadable URL key {p.key!r}"
         if p.kind in ("int", "float"):
             assert p.min is not None and p.max is not None and p.min <= p.default <= p.max, p

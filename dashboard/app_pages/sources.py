@@ -13,12 +13,12 @@ st.markdown(ui.tr("sources.intro"))
 tab_ind, tab_data, tab_src = st.tabs([ui.tr("sources.tab_indicators"), ui.tr("sources.tab_datasets"), ui.tr("sources.tab_sources")])
 
 with tab_ind:
-    topics = [""] + sorted(db.run_query("indicators_search", overlay=ui.overlay(), topic="", text="")["topic"].unique())
     c1, c2 = st.columns([1, 2])
-    topic = c1.selectbox(ui.tr("sources.topic"), topics, key="sources_topic",
-                         format_func=lambda x: ui.tr("sources.all_topics") if x == "" else x)
-    text = c2.text_input(ui.tr("sources.search"), key="sources_search", max_chars=60)
-    found = db.run_query("indicators_search", overlay=ui.overlay(), topic=topic, text=text.strip())
+    ui.param_widget("sources_topic", c1)
+    ui.param_widget("sources_search", c2)
+    scenario = ui.scenario()
+    topic = "" if scenario["sources_topic"] == "all" else scenario["sources_topic"]
+    found = db.run_query("indicators_search", overlay=ui.overlay(), topic=topic, text=scenario["sources_search"])
     st.caption(ui.tr("sources.count", n=len(found)))
     st.dataframe(found, width="stretch", hide_index=True, height=460)
     st.download_button(ui.tr("common.download_csv"), csv_bytes(found), "indicators.csv", "text/csv",
