@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import pytest
 
 from bench import common
-from dashboard.i18n import t
+from dashboard.i18n import t, unit_label
 from dashboard.metrics import Metric
 from dashboard.results import scenario_results
 from dashboard.scenario import Param, Scenario, params_by_key
@@ -53,13 +53,7 @@ def expected_metrics(page_name: str, values: dict, lang: str) -> dict[str, tuple
 
 def slider_label(param: Param, lang: str) -> str:
     """The label ui.param_widget gives a slider (its input's aria-label)."""
-    if not param.unit:
-        return param.label(lang)
-    try:
-        unit = t(f"units.{param.unit}", lang)
-    except KeyError:
-        unit = param.unit
-    return f"{param.label(lang)} ({unit})"
+    return param.label(lang) + (f" ({unit_label(param.unit, lang)})" if param.unit else "")
 
 
 def _moves(param: Param) -> list[tuple[list[str], float]]:
