@@ -60,7 +60,7 @@ _UNIT_TEXT = {
     "centres": ("所", " centres"),
     "count": ("", ""),
     "year": ("", ""),
-    "per_1000": ("张/千名老人", " per 1,000 older people"),
+    "per_1000": ("张", ""),  # the label says "per 1,000 older people"
     "m": ("米", " m"),
     "km": ("公里", " km"),
     "hours": ("小时", " hours"),

@@ -152,19 +152,18 @@ def source_info(source_id: str) -> dict[str, str]:
 def source_text(source_ids: Sequence[str], short: bool = False) -> str:
     """'Source: <kind> · <title>' for each id in the session's language.
 
-    With `short`, the report and official statistics show their kind only (the quote and paragraph
-    beside the number already say where); standards and assumptions always show their title.
+    With `short` (tiles), only the kinds are named, once each: the tile's tooltip carries the titles,
+    and the quote beside a report figure already says where it stands.
     """
-    parts = []
+    parts: list[str] = []
     for sid in source_ids:
         info = source_info(sid)
         kind = info.get("kind")
         label = tr(f"common.kind_{kind}") if kind in _KINDS else str(kind)
-        if short and kind in ("report", "official_statistics", "illustrative"):
-            parts.append(label)
-        else:
-            parts.append(f"{label} · {info.get('title') or sid}")
-    return tr("common.source") + ": " + "; ".join(parts)
+        text = label if short else f"{label} · {info.get('title') or sid}"
+        if text not in parts:
+            parts.append(text)
+    return tr("common.source") + ": " + ("、" if short and lang() == "zh" else "; ").join(parts)
 
 
 def source_help(source_ids: Sequence[str]) -> str:
