@@ -3,8 +3,8 @@
 The server is started on a free loopback port from the working tree, checked with /_stcore/health
 and stopped at the end. Chromium is never downloaded: when /usr/bin/chromium is missing the tests
 fail with a message that says how to install it (CI must prove the browser tests, not skip them).
-Screenshots go to tests/artifacts/screenshots/; with E2E_SCREENSHOTS=docs they also refresh
-docs/screenshots/ (the committed copies used by the documentation).
+Screenshots go to tests/artifacts/screenshots/; with E2E_SCREENSHOTS=docs they also refresh the
+committed copies docs/screenshots/e2e-<page>.png (the user guide's own shots have other names).
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def save_screenshot(page, name: str) -> Path:
     page.screenshot(path=str(path), animations="disabled", caret="hide")
     if os.environ.get("E2E_SCREENSHOTS") == "docs":
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        _write_small_png(path, DOCS_SCREENSHOTS / f"{name}.png")
+        _write_small_png(path, DOCS_SCREENSHOTS / f"e2e-{name}.png")
     return path
 
 
