@@ -208,8 +208,8 @@ def page_results(page: str, scenario: Scenario, lang: str, overlay: db.Overlay |
     """{'metrics': [Metric], 'summary': str, 'details': dict} for one page (overview included).
 
     Memoised per (page, scenario, language, overlay, database): a page's footer asks for the same
-    results up to six times a rerun (summary, comparison, tables, saved scenarios), which cost
-    coverage and beds ~170 ms of each slider rerun (bench/RESULTS.md). Treat the result as read-only.
+    results up to six times a rerun (summary, comparison, tables, saved scenarios); computing them
+    once is a measurable share of a slider rerun (bench/RESULTS.md). Treat the result as read-only.
     """
     return _page_results(page, scenario, lang, overlay, db.database_token())
 

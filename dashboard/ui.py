@@ -139,8 +139,8 @@ def _choice_formatter(param: Param):
 @st.cache_resource(show_spinner=False)
 def _sources_table(token: str, overlay_token: str = "", _overlay: db.Overlay | None = None) -> dict[str, dict[str, str]]:
     # keyed by overlay_token: an upload registers its own source in the session overlay's `sources`.
-    # cache_resource, not cache_data: a page asks ~50 times a rerun, and cache_data's copy (unpickling
-    # the whole table each time) cost 40-100 ms of every slider rerun (bench/RESULTS.md). Read-only.
+    # cache_resource, not cache_data: a page asks ~50 times a rerun, and cache_data returns a fresh
+    # copy (unpickled) each time. Callers only read it.
     frame = db.run_query("sources_list", overlay=_overlay)
     return {row["source_id"]: row for row in frame.to_dict("records")}
 
