@@ -524,7 +524,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_append:
         extra = " ".join(argv if argv is not None else sys.argv[1:])
         command = ".venv/bin/python bench/loadtest.py" + (f" {extra}" if extra else "  (make loadtest)")
-        title = f"Load test, {args.sessions} {'browser' if args.client == 'browser' else 'protocol-level'} sessions"
+        kind = "browser" if args.client == "browser" else "protocol-level"
+        title = f"Load test, {args.sessions} {kind} sessions, think {args.think[0]:g}–{args.think[1]:g} s"
         common.append_results(common.report_section(title, command, body, facts))
         print(f"appended to {common.RESULTS_MD.relative_to(REPO)}")
     return 0 if ok else 1
