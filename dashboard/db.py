@@ -327,6 +327,7 @@ def build_database(frames: Mapping[str, pd.DataFrame]) -> duckdb.DuckDBPyConnect
         ds = DATASETS[name]
         con.execute(table_ddl(ds))
         con.register("_incoming", frame[ds.columns])
+        # the table name comes from the DATASETS registry, never from input; values are bound via register()
         con.execute(f'INSERT INTO "{ds.name}" SELECT * FROM _incoming')
         con.unregister("_incoming")
     con.execute((QUERIES_DIR / "_schema.sql").read_text(encoding="utf-8"))

@@ -365,6 +365,18 @@ def _metres(dlon: float, dlat: float, lat: float = 30.3) -> int:
     return int(round(math.hypot(dlon * 111_320 * math.cos(math.radians(lat)), dlat * 110_570)))
 
 
+def _report_datum_guess(result, xs, ys, districts, ref, column: str, n: int) -> None:
+    """If the points look shifted by GCJ-02 or BD-09, add that problem (and offer the fix)."""
+    guess = _datum_guess(xs, ys, districts, ref)
+    if not guess:
+        return
+    kind, fixed, misplaced = guess
+    dlon, dlat = (a - b for a, b in zip(_FROM_WGS84[kind](112.24, 30.32), (112.24, 30.32), strict=True))
+    result.problems.append(_problem(result.filename, None, column, None, f"datum_{kind}", fixed=fixed,
+                                    misplaced=misplaced, n=n, metres=_metres(dlon, dlat)))
+    result.fixes.append(kind)
+
+
 def _datum_guess(lon: np.ndarray, lat: np.ndarray, districts: Sequence[object], ref: _Reference) -> tuple[str, int, int] | None:
     """('gcj02'|'bd09', points it would put back in their district, points misplaced) or None."""
     import shapely
@@ -772,13 +784,7 @@ def _point_checks(ds: Dataset, frame: pd.DataFrame, numbers: Sequence[int], resu
                            if not (p.row in rows and p.column in ("lon", "lat") and p.key in ("min", "max"))]
     guess = _datum_by_id(frame, ds, overlay)
     if guess is None and "district_code" in frame.columns:
-        part = _datum_guess(lon, lat, frame["district_code"].tolist(), ref)
-        if part:
-            kind, fixed, misplaced = part
-            dlon, dlat = (a - b for a, b in zip(_FROM_WGS84[kind](112.24, 30.32), (112.24, 30.32), strict=True))
-            result.problems.append(_problem(result.filename, None, "lon", None, f"datum_{kind}", fixed=fixed,
-                                            misplaced=misplaced, n=int(finite.sum()), metres=_metres(dlon, dlat)))
-            result.fixes.append(kind)
+        _report_datum_guess(result, lon, lat, frame["district_code"].tolist(), ref, "lon", int(finite.sum()))
     elif guess is not None:
         kind, close, matched = guess
         dlon, dlat = (a - b for a, b in zip(_FROM_WGS84[kind](112.24, 30.32), (112.24, 30.32), strict=True))
@@ -1182,13 +1188,7 @@ def _check_table_geo(ds: Dataset, raw: pd.DataFrame, numbers: list[int], result:
             if key == "swapped" and "swap" not in result.fixes:
                 result.fixes.append("swap")
         if "district_code" in frame.columns:
-            guess = _datum_guess(xs, ys, frame["district_code"].tolist(), ref)
-            if guess:
-                kind, fixed, misplaced = guess
-                dlon, dlat = (a - b for a, b in zip(_FROM_WGS84[kind](112.24, 30.32), (112.24, 30.32), strict=True))
-                result.problems.append(_problem(result.filename, None, "geometry", None, f"datum_{kind}", fixed=fixed,
-                                                misplaced=misplaced, n=int(finite.sum()), metres=_metres(dlon, dlat)))
-                result.fixes.append(kind)
+            _report_datum_guess(result, xs, ys, frame["district_code"].tolist(), ref, "geometry", int(finite.sum()))
     _finish(ds, result)
     result.frame = gpd.GeoDataFrame(frame[ds.columns], geometry=gpd.GeoSeries(geoms, crs="EPSG:4326").values, crs="EPSG:4326")
 
