@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts import (
+    NO_CHECK,
     PALETTE,
     base_layout,
     label_trace,
@@ -44,19 +45,19 @@ def supply_demand_figure(details: dict[str, Any], lang: str = "zh", levels: tupl
     """Beds by facility type (stacked) against demand (a bar mark with its figure), one group per area."""
     rows = [r for r in details["areas"] if r["level"] in levels]
     names = [_name(r, lang) for r in rows]
-    fig = go.Figure()
+    fig = go.Figure(**NO_CHECK)
     for ftype in FACILITY_TYPES:
         values = [r[f"beds_{ftype}"] for r in rows]
-        fig.add_bar(x=names, y=values, name=t(f"beds.type_{ftype}", lang), marker_color=TYPE_COLORS[ftype],
-                    hovertemplate="%{x}<br>" + t(f"beds.type_{ftype}", lang) + ": %{y:,.0f}<extra></extra>")
+        fig.add_trace(go.Bar(x=names, y=values, name=t(f"beds.type_{ftype}", lang), marker_color=TYPE_COLORS[ftype],
+                             hovertemplate="%{x}<br>" + t(f"beds.type_{ftype}", lang) + ": %{y:,.0f}<extra></extra>", **NO_CHECK))
     demand = [r["demand"] for r in rows]
     supply = [r["supply"] for r in rows]
     labels = [f"{t('beds.chart_demand', lang)} {_fmt(d)}" + (f" · {s / d:.0%}" if d else "")
               for d, s in zip(demand, supply, strict=True)]
-    fig.add_scatter(x=names, y=demand, mode="markers+text", name=t("beds.chart_demand", lang), text=labels,
-                    textposition="top center", marker=dict(symbol="line-ew-open", size=70, color="#111",
-                                                           line=dict(width=4, color="#111")),
-                    hovertemplate="%{x}<br>" + t("beds.chart_demand", lang) + ": %{y:,.0f}<extra></extra>")
+    fig.add_trace(go.Scatter(x=names, y=demand, mode="markers+text", name=t("beds.chart_demand", lang), text=labels,
+                             textposition="top center", marker=dict(symbol="line-ew-open", size=70, color="#111",
+                                                                    line=dict(width=4, color="#111")),
+                             hovertemplate="%{x}<br>" + t("beds.chart_demand", lang) + ": %{y:,.0f}<extra></extra>", **NO_CHECK))
     fig.update_layout(barmode="stack")
     top = max([*demand, *supply, 1.0])
     fig.update_yaxes(title=t("beds.chart_beds_axis", lang), range=[0, top * 1.3], gridcolor="#EEE",
@@ -73,25 +74,25 @@ def projection_figure(details: dict[str, Any], lang: str = "zh", height: int = 4
     supply = proj["supply"].to_numpy(dtype=float)
     target = int(details["target_year"])
     required = float(details["required_per_year"])
-    fig = go.Figure()
+    fig = go.Figure(**NO_CHECK)
     # Shade only the shortfall: fill from supply up to max(demand, supply).
-    fig.add_scatter(x=years, y=supply, mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip")
-    fig.add_scatter(x=years, y=np.maximum(demand, supply), mode="lines", line=dict(width=0), fill="tonexty",
-                    fillcolor=GAP_FILL, name=t("beds.proj_gap", lang), hoverinfo="skip")
-    fig.add_scatter(x=years, y=demand, mode="lines+markers", name=t("beds.proj_demand", lang),
-                    line=dict(color=PALETTE[3], width=3), marker=dict(size=5),
-                    customdata=np.column_stack([demand - supply]),
-                    hovertemplate="%{x}: %{y:,.0f}<br>" + t("beds.proj_gap", lang) + " %{customdata[0]:,.0f}<extra></extra>")
+    fig.add_trace(go.Scatter(x=years, y=supply, mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip", **NO_CHECK))
+    fig.add_trace(go.Scatter(x=years, y=np.maximum(demand, supply), mode="lines", line=dict(width=0), fill="tonexty",
+                             fillcolor=GAP_FILL, name=t("beds.proj_gap", lang), hoverinfo="skip", **NO_CHECK))
+    fig.add_trace(go.Scatter(x=years, y=demand, mode="lines+markers", name=t("beds.proj_demand", lang),
+                             line=dict(color=PALETTE[3], width=3), marker=dict(size=5),
+                             customdata=np.column_stack([demand - supply]),
+                             hovertemplate="%{x}: %{y:,.0f}<br>" + t("beds.proj_gap", lang) + " %{customdata[0]:,.0f}<extra></extra>", **NO_CHECK))
     rate = _fmt(float(details["new_per_year"]))
-    fig.add_scatter(x=years, y=supply, mode="lines+markers", name=t("beds.proj_supply", lang, rate=rate),
-                    line=dict(color=PALETTE[0], width=3), marker=dict(size=5),
-                    hovertemplate="%{x}: %{y:,.0f}<extra></extra>")
+    fig.add_trace(go.Scatter(x=years, y=supply, mode="lines+markers", name=t("beds.proj_supply", lang, rate=rate),
+                             line=dict(color=PALETTE[0], width=3), marker=dict(size=5),
+                             hovertemplate="%{x}: %{y:,.0f}<extra></extra>", **NO_CHECK))
     if required > 0:
         upto = proj["year"] <= target
-        fig.add_scatter(x=years[upto], y=proj.loc[upto, "supply_at_required_rate"], mode="lines",
-                        name=t("beds.proj_required", lang, rate=_fmt(required), target=target),
-                        line=dict(color=PALETTE[2], width=2, dash="dash"),
-                        hovertemplate="%{x}: %{y:,.0f}<extra></extra>")
+        fig.add_trace(go.Scatter(x=years[upto], y=proj.loc[upto, "supply_at_required_rate"], mode="lines",
+                                 name=t("beds.proj_required", lang, rate=_fmt(required), target=target),
+                                 line=dict(color=PALETTE[2], width=2, dash="dash"),
+                                 hovertemplate="%{x}: %{y:,.0f}<extra></extra>", **NO_CHECK))
     closing = details["closing_year"]
     if isinstance(closing, int):
         fig.add_vline(x=closing, line=dict(color=PALETTE[2], width=2))
@@ -115,12 +116,12 @@ def coverage_figure(details: dict[str, Any], lang: str = "zh", height: int = 320
     """Urban communities with and without a home-care centre, by district (horizontal stacked bars)."""
     rows = [r for r in details["home_care_coverage"] if r["level"] == "district" and r["communities"]]
     names = [_name(r, lang) for r in rows]
-    fig = go.Figure()
-    fig.add_bar(y=names, x=[r["with_centre"] for r in rows], orientation="h", name=t("beds.coverage_with", lang),
-                marker_color=PALETTE[2], text=[_fmt(r["with_centre"]) for r in rows], textposition="inside")
-    fig.add_bar(y=names, x=[r["without_centre"] for r in rows], orientation="h",
-                name=t("beds.coverage_without", lang), marker_color="#BBBBBB",
-                text=[_fmt(r["without_centre"]) for r in rows], textposition="inside")
+    fig = go.Figure(**NO_CHECK)
+    fig.add_trace(go.Bar(y=names, x=[r["with_centre"] for r in rows], orientation="h", name=t("beds.coverage_with", lang),
+                         marker_color=PALETTE[2], text=[_fmt(r["with_centre"]) for r in rows], textposition="inside", **NO_CHECK))
+    fig.add_trace(go.Bar(y=names, x=[r["without_centre"] for r in rows], orientation="h",
+                         name=t("beds.coverage_without", lang), marker_color="#BBBBBB",
+                         text=[_fmt(r["without_centre"]) for r in rows], textposition="inside", **NO_CHECK))
     fig.update_layout(barmode="stack")
     fig.update_yaxes(autorange="reversed")
     return base_layout(fig, t("beds.coverage_title", lang), height)

@@ -51,7 +51,7 @@ def _subdistrict_fills(result: CoverageResult, shapes: gpd.GeoDataFrame, lang: s
             x, y = charts.polygon_xy(geom)
             traces.append(go.Scatter(x=x, y=y, mode="lines", fill="toself", fillcolor=NO_DATA,
                                      line=dict(color="white", width=0.8), hoveron="fills", hoverinfo="text",
-                                     text=_tr("map.hover_no_residents", lang, name=name), showlegend=False))
+                                     text=_tr("map.hover_no_residents", lang, name=name), showlegend=False, **charts.NO_CHECK))
     shapes, rows = shapes[has_people], rows[has_people]
     values = [float(v) for v in rows["covered_share_pct"]]
     hover = [
@@ -85,7 +85,7 @@ def _facility_traces(result: CoverageResult, lang: str) -> list[go.Scatter]:
                 x=part["lon"], y=part["lat"], mode="markers", text=hover, hoverinfo="text",
                 name=_tr(f"legend.{kind}_{premises}", lang),
                 marker=dict(symbol=symbol + ("-open" if open_ else ""), size=size, color=colours,
-                            line=dict(color=colours if open_ else "white", width=2.5 if open_ else 1)),
+                            line=dict(color=colours if open_ else "white", width=2.5 if open_ else 1)), **charts.NO_CHECK,
             ))
     return traces
 
@@ -129,7 +129,7 @@ def _site_trace(sites: pd.DataFrame, lang: str) -> go.Scatter | None:
         x=sites["lon"], y=sites["lat"], mode="markers+text", text=[str(int(r)) for r in sites["rank"]],
         textposition="middle center", textfont=dict(size=10, color="#000"), hovertext=hover, hoverinfo="text",
         name=_tr("legend.suggested", lang),
-        marker=dict(symbol="star", size=24, color=SITE, line=dict(color="#000", width=1.2)),
+        marker=dict(symbol="star", size=24, color=SITE, line=dict(color="#000", width=1.2)), **charts.NO_CHECK,
     )
 
 
@@ -185,15 +185,15 @@ def returns_chart(result: CoverageResult, lang: str = "zh", height: int = 360) -
     """Residents each added centre brings within reach: the chosen sites (bars) and the greedy curve (line)."""
     sites = result.sites
     curve = list(result.suggestion.curve)
-    fig = go.Figure()
+    fig = go.Figure(**charts.NO_CHECK)
     if len(curve):
         fig.add_trace(go.Scatter(x=list(range(1, len(curve) + 1)), y=curve, mode="lines+markers",
-                                 name=_tr("returns.curve", lang), line=dict(color="#777", dash="dot")))
+                                 name=_tr("returns.curve", lang), line=dict(color="#777", dash="dot"), **charts.NO_CHECK))
     if not sites.empty:
         fig.add_trace(go.Bar(x=sites["rank"], y=sites["marginal_residents"], name=_tr("returns.chosen", lang),
                              marker_color=CENTRE, text=[f"{v:,}" for v in sites["marginal_residents"]],
                              textposition="outside",
-                             hovertext=[f"{n} · {s}" for n, s in zip(sites["name"], sites["subdistrict_name"], strict=True)]))
+                             hovertext=[f"{n} · {s}" for n, s in zip(sites["name"], sites["subdistrict_name"], strict=True)], **charts.NO_CHECK))
     charts.base_layout(fig, "", height)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), margin=dict(t=40))
     fig.update_xaxes(title=_tr("returns.x", lang), dtick=1)

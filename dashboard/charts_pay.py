@@ -6,9 +6,10 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import get_colorscale
 from plotly.subplots import make_subplots
 
-from dashboard.charts import PALETTE, SEQUENTIAL, base_layout
+from dashboard.charts import NO_CHECK, PALETTE, SEQUENTIAL, base_layout
 from dashboard.i18n import t
 
 # today's pay in the strong colour, the ladder in its lighter partner (Okabe-Ito pairs)
@@ -29,7 +30,7 @@ def post_label(post: str, lang: str) -> str:
 def pay_distribution_figure(res: dict[str, Any], lang: str = "zh", height: int = 460) -> go.Figure:
     """Pay by post and district (today and ladder year 1) as boxes, with the social-wage and rule lines."""
     ref = res["reference"]
-    fig = go.Figure()
+    fig = go.Figure(**NO_CHECK)
     codes = [d["district_code"] for d in res["districts"]]
     for i, code in enumerate(codes):
         strong, light = _PAIRS[i % len(_PAIRS)]
@@ -44,7 +45,7 @@ def pay_distribution_figure(res: dict[str, Any], lang: str = "zh", height: int =
                 lowerfence=[r["min"] for r in rows], upperfence=[r["max"] for r in rows],
                 mean=[r["mean"] for r in rows], name=name, marker_color=color, fillcolor=color,
                 line=dict(color="#333" if kind == "today" else color, width=1), opacity=0.9,
-                offsetgroup=f"{code}-{kind}", hoverinfo="all",
+                offsetgroup=f"{code}-{kind}", hoverinfo="all", **NO_CHECK,
             ))
     low = res["report"]["figures"].get("pay_low")
     high = res["report"]["figures"].get("pay_high")
@@ -59,7 +60,7 @@ def pay_distribution_figure(res: dict[str, Any], lang: str = "zh", height: int =
                                     value=f"{ref['rule_pay_yuan']:,.0f}"),
                   annotation_position="bottom left", annotation_font_color=PALETTE[3])
     base_layout(fig, height=height)
-    fig.update_layout(boxmode="group", yaxis_title=t("pay.axis_pay", lang), xaxis_title=None,
+    fig.update_layout(boxmode="group", yaxis_title_text=t("pay.axis_pay", lang),
                       legend=dict(orientation="h", yanchor="bottom", y=-0.25))
     fig.update_yaxes(rangemode="tozero", tickformat=",", gridcolor="#eee")
     return fig
@@ -90,13 +91,13 @@ def ladder_heatmap(res: dict[str, Any], lang: str = "zh", value: str = "coeffici
     posts = [post_label(p, lang) for p in lad["posts"]]
     fig = go.Figure(go.Heatmap(
         z=z, x=[str(g) for g in lad["grades"]], y=posts, text=text, texttemplate="%{text}",
-        customdata=custom, colorscale=SEQUENTIAL, hoverongaps=False, xgap=2, ygap=2,
-        colorbar=dict(title=t("pay.axis_coefficient" if value == "coefficient" else "pay.axis_pay", lang),
+        customdata=custom, colorscale=get_colorscale(SEQUENTIAL), hoverongaps=False, xgap=2, ygap=2,
+        colorbar=dict(title=dict(text=t("pay.axis_coefficient" if value == "coefficient" else "pay.axis_pay", lang)),
                       thickness=12),
         hovertemplate=t("pay.ladder_hover", lang) + "<extra></extra>",
-    ))
+    ), **NO_CHECK)
     base_layout(fig, height=height)
-    fig.update_layout(xaxis_title=t("pay.axis_grade", lang), yaxis_title=None)
+    fig.update_layout(xaxis_title_text=t("pay.axis_grade", lang))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(type="category")
     return fig
@@ -104,7 +105,7 @@ def ladder_heatmap(res: dict[str, Any], lang: str = "zh", value: str = "coeffici
 
 def budget_figure(res: dict[str, Any], lang: str = "zh", height: int = 400) -> go.Figure:
     """Extra cost of the ladder over today's pay, stacked by district, for each projected year."""
-    fig = go.Figure()
+    fig = go.Figure(**NO_CHECK)
     codes = [d["district_code"] for d in res["districts"]]
     for i, code in enumerate(codes):
         rows = [r for r in res["budget"] if r["district_code"] == code]
@@ -112,16 +113,16 @@ def budget_figure(res: dict[str, Any], lang: str = "zh", height: int = 400) -> g
             x=[str(r["calendar_year"]) for r in rows], y=[r["increment_yuan"] / 1e6 for r in rows],
             name=_district_name(res, code, lang), marker_color=_PAIRS[i % len(_PAIRS)][0],
             customdata=[[r["today_yuan"] / 1e6, r["ladder_yuan"] / 1e6] for r in rows],
-            hovertemplate=t("pay.budget_hover", lang) + "<extra>%{fullData.name}</extra>",
+            hovertemplate=t("pay.budget_hover", lang) + "<extra>%{fullData.name}</extra>", **NO_CHECK,
         ))
     totals = res["budget_totals"]
     fig.add_trace(go.Scatter(
         x=[str(r["calendar_year"]) for r in totals], y=[r["increment_yuan"] / 1e6 for r in totals],
         mode="text", text=[f"{r['increment_yuan'] / 1e6:,.1f}" for r in totals], textposition="top center",
-        showlegend=False, hoverinfo="skip",
+        showlegend=False, hoverinfo="skip", **NO_CHECK,
     ))
     base_layout(fig, height=height)
-    fig.update_layout(barmode="stack", yaxis_title=t("pay.axis_increment", lang), xaxis_title=None,
+    fig.update_layout(barmode="stack", yaxis_title_text=t("pay.axis_increment", lang),
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
     fig.update_yaxes(rangemode="tozero", gridcolor="#eee")
     return fig
@@ -131,13 +132,13 @@ def retention_figure(res: dict[str, Any], lang: str = "zh", height: int = 300) -
     """Quits per year today and under the ladder, by district."""
     ret = res["retention"]
     names = [_district_name(res, r["district_code"], lang) for r in ret["by_district"]]
-    fig = go.Figure()
+    fig = go.Figure(**NO_CHECK)
     for kind, color in (("today", PALETTE[3]), ("ladder", PALETTE[2])):
         values = [r[f"quits_{kind}"] for r in ret["by_district"]]
         fig.add_trace(go.Bar(y=names, x=values, orientation="h", name=t("pay.series_quits_" + kind, lang),
-                             marker_color=color, text=[f"{v:.0f}" for v in values], textposition="auto"))
+                             marker_color=color, text=[f"{v:.0f}" for v in values], textposition="auto", **NO_CHECK))
     base_layout(fig, height=height)
-    fig.update_layout(barmode="group", xaxis_title=t("pay.axis_quits", lang),
+    fig.update_layout(barmode="group", xaxis_title_text=t("pay.axis_quits", lang),
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, traceorder="reversed"))
     fig.update_xaxes(rangemode="tozero", gridcolor="#eee")
     return fig
@@ -146,25 +147,26 @@ def retention_figure(res: dict[str, Any], lang: str = "zh", height: int = 300) -
 def workload_figure(res: dict[str, Any], lang: str = "zh", height: int = 380) -> go.Figure:
     """Left: tasks against the lawful list (沙市区). Right: posts per 1,000 households against the norm."""
     wl = res["workload"]
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(t("pay.workload_tasks_title", lang),
-                                                        t("pay.workload_staffing_title", lang)))
+    grid = make_subplots(rows=1, cols=2, subplot_titles=(t("pay.workload_tasks_title", lang),
+                                                         t("pay.workload_staffing_title", lang)))
+    fig = go.Figure(grid, **NO_CHECK)  # keeps the subplot grid; traces added below skip value checks
     lawful_x = t("pay.workload_lawful", lang)
     actual_x = t("pay.workload_actual", lang)
     if wl.get("lawful_own") is not None:
         fig.add_trace(go.Bar(x=[lawful_x], y=[wl["lawful_own"]], name=t("pay.workload_own", lang),
-                             marker_color=PALETTE[0], text=[f"{wl['lawful_own']:.0f}"], textposition="inside"), 1, 1)
+                             marker_color=PALETTE[0], text=[f"{wl['lawful_own']:.0f}"], textposition="inside", **NO_CHECK), 1, 1)
         fig.add_trace(go.Bar(x=[lawful_x], y=[wl["lawful_assist"]], name=t("pay.workload_assist", lang),
-                             marker_color=PALETTE[5], text=[f"{wl['lawful_assist']:.0f}"], textposition="inside"), 1, 1)
+                             marker_color=PALETTE[5], text=[f"{wl['lawful_assist']:.0f}"], textposition="inside", **NO_CHECK), 1, 1)
     if wl.get("tasks_shashi") is not None:
         fig.add_trace(go.Bar(x=[actual_x], y=[wl["tasks_shashi"]], name=t("pay.workload_tasks", lang),
-                             marker_color=PALETTE[3], text=[f"{wl['tasks_shashi']:.0f}+"], textposition="inside"), 1, 1)
+                             marker_color=PALETTE[3], text=[f"{wl['tasks_shashi']:.0f}+"], textposition="inside", **NO_CHECK), 1, 1)
     staffing = [s for s in wl["staffing"] if s["posts_per_1000_households"] is not None]
     if staffing:
         fig.add_trace(go.Bar(
             x=[_district_name(res, s["district_code"], lang) for s in staffing],
             y=[s["posts_per_1000_households"] for s in staffing], name=t("pay.workload_posts", lang),
             marker_color=PALETTE[2], text=[f"{s['posts_per_1000_households']:.1f}" for s in staffing],
-            textposition="inside"), 1, 2)
+            textposition="inside", **NO_CHECK), 1, 2)
         norm = staffing[0]["norm_posts_per_1000_households"]
         fig.add_hline(y=norm, line=dict(color="#000", dash="dash"), row=1, col=2,
                       annotation_text=t("pay.workload_norm", lang, hh=f"{wl['households_per_worker']:,.0f}",

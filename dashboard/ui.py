@@ -6,7 +6,10 @@ and every number is shown with its source.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import streamlit as st
 
@@ -131,6 +134,41 @@ def _choice_formatter(param: Param):
             return option
 
     return fmt
+
+
+# ---------------------------------------------------------------- charts
+
+_FIGURES_MAX = 96
+_figures: OrderedDict[tuple, Any] = OrderedDict()
+_figures_lock = threading.Lock()
+
+
+def cached_figure(key: str, build: Callable[[], Any], deps: tuple = ()) -> Any:
+    """`build()`, memoised by (key, scenario, language, overlay, database, deps), shared by sessions.
+
+    A page switch, or a rerun that changes nothing the chart is drawn from, shows the same figure;
+    building it again costs 10-40 ms of plotly per chart (bench/RESULTS.md). `deps` carries
+    anything else the builder reads (e.g. a page-local view choice). Figures are shared between
+    sessions, so treat them as read-only: st.plotly_chart copies a figure before serialising it.
+    """
+    ov = overlay()
+    cache_key = (key, scenario(), lang(), ov.token, db.database_token(), deps)
+    with _figures_lock:
+        fig = _figures.get(cache_key)
+        if fig is not None:
+            _figures.move_to_end(cache_key)
+            return fig
+    fig = build()  # outside the lock: sessions building different figures do not wait for each other
+    with _figures_lock:
+        _figures[cache_key] = fig
+        while len(_figures) > _FIGURES_MAX:
+            _figures.popitem(last=False)
+    return fig
+
+
+def plotly_chart(key: str, build: Callable[[], Any], deps: tuple = (), **kwargs: Any) -> None:
+    """st.plotly_chart of `build()` (memoised, see `cached_figure`), with `key` as the element key."""
+    st.plotly_chart(cached_figure(key, build, deps), key=key, **kwargs)
 
 
 # ---------------------------------------------------------------- numbers and sources

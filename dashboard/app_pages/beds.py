@@ -93,8 +93,8 @@ if not ui.presenting():
 tabs = st.tabs([ui.tr(f"beds.tab_{k}") for k in ("supply", "projection", "map", "home_care", "assumptions", "table")])
 
 with tabs[0]:
-    st.plotly_chart(charts_beds.supply_demand_figure(details, lang), width="stretch", config=CHART_CONFIG,
-                    key="beds_supply_chart")
+    ui.plotly_chart("beds_supply_chart", lambda: charts_beds.supply_demand_figure(details, lang), width="stretch",
+                    config=CHART_CONFIG)
     tiles(("nursing_share",), 3)
     nursing = res.nursing
     name = beds.area_name(res, lang)
@@ -118,22 +118,22 @@ with tabs[1]:
             for key in ("beds_build_subsidy_yuan_per_bed", "beds_running_subsidy_yuan_per_bed_year"):
                 ui.param_widget(key)
     with chart_col:
-        st.plotly_chart(charts_beds.projection_figure(details, lang), width="stretch", config=CHART_CONFIG,
-                        key="beds_projection_chart")
+        ui.plotly_chart("beds_projection_chart", lambda: charts_beds.projection_figure(details, lang),
+                        width="stretch", config=CHART_CONFIG)
         tiles(("plan_budget", "running_subsidy"), 2)
         st.download_button(ui.tr("beds.download_projection"), csv_bytes(res.projection.round(1)),
                            file_name=f"beds_projection_{res.area}.csv", mime="text/csv", key="beds_dl_projection")
 
 with tabs[2]:
-    fig = charts_beds.care_map_figure(geo.central_city_districts(), geo.layer("subdistricts", ui.overlay()),
-                                      beds.facility_points(ui.overlay()), beds.community_points(ui.overlay()), lang)
-    st.plotly_chart(fig, width="stretch", config={**CHART_CONFIG, "scrollZoom": True}, key="beds_map")
+    ui.plotly_chart("beds_map", lambda: charts_beds.care_map_figure(
+        geo.central_city_districts(), geo.layer("subdistricts", ui.overlay()), beds.facility_points(ui.overlay()),
+        beds.community_points(ui.overlay()), lang), width="stretch", config={**CHART_CONFIG, "scrollZoom": True})
     st.caption(ui.tr("beds.map_caption"))
 
 with tabs[3]:
     tiles(("without_centre",), 3)
-    st.plotly_chart(charts_beds.coverage_figure(details, lang), width="stretch", config=CHART_CONFIG,
-                    key="beds_coverage_chart")
+    ui.plotly_chart("beds_coverage_chart", lambda: charts_beds.coverage_figure(details, lang), width="stretch",
+                    config=CHART_CONFIG)
     row = beds.selected_row(res)
     missing = int(row["without_centre"])
     if row["communities"]:

@@ -54,9 +54,9 @@ ui.metric_tiles([metrics[k] for k in HEADLINE], columns=4)
 st.markdown(coverage.summary_sentence(scenario, lang, overlay))
 
 st.subheader(ui.tr("coverage.map_title"))
-fig = charts_coverage.coverage_map(result, geo.central_city_districts(), geo.layer("subdistricts", overlay),
-                                   geo.layer("new_areas", overlay), lang)
-st.plotly_chart(fig, width="stretch", config=PLOT_CONFIG, key="coverage_map")
+ui.plotly_chart("coverage_map", lambda: charts_coverage.coverage_map(
+    result, geo.central_city_districts(), geo.layer("subdistricts", overlay), geo.layer("new_areas", overlay), lang),
+    width="stretch", config=PLOT_CONFIG)
 st.caption(ui.tr("coverage.map_caption", radius=f"{result.settings.radius_m:,.0f}"))
 ui.metric_tiles([metrics[k] for k in MORE], columns=4)
 
@@ -69,8 +69,8 @@ if len(suggestion.sites) < scenario.get("new_centres"):
     st.info(ui.tr("coverage.fewer_sites", n=len(suggestion.sites), k=scenario.get("new_centres")))
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(charts_coverage.returns_chart(result, lang), width="stretch", config=PLOT_CONFIG,
-                    key="coverage_returns")
+    ui.plotly_chart("coverage_returns", lambda: charts_coverage.returns_chart(result, lang), width="stretch",
+                    config=PLOT_CONFIG)
 with right:
     st.dataframe(charts_coverage.sites_table(result.sites, lang, names_of_areas), width="stretch", hide_index=True)
 

@@ -55,8 +55,8 @@ st.markdown(ui.tr("pay.rule_text", k=f"{ref['coefficient']:g}", wage=f"{ref['soc
                   rule=f"{ref['rule_pay_yuan']:,.0f}", mean=f"{today['pay_mean_yuan']:,.0f}",
                   share=f"{today['mean_share_of_rule_pct']:.0f}", below=f"{today['workers_below_rule']:,}",
                   gap=f"{today['gap_to_rule_yuan'] / 1e4:,.0f}", gap_m=f"{today['gap_to_rule_yuan'] / 1e6:,.1f}"))
-st.plotly_chart(charts_pay.pay_distribution_figure(res, lang, height=height), width="stretch",
-                config=PLOT_CONFIG, key="pay_distribution")
+ui.plotly_chart("pay_distribution", lambda: charts_pay.pay_distribution_figure(res, lang, height=height),
+                deps=(height,), width="stretch", config=PLOT_CONFIG)
 st.caption(ui.tr("pay.today_caption"))
 names = {d["district_code"]: d["name_zh" if lang == "zh" else "name_en"] for d in res["districts"]}
 today_rows = pd.DataFrame([r for r in res["distribution"] if r["pay"] == "today"])
@@ -79,8 +79,8 @@ st.subheader(ui.tr("pay.ladder_title"))
 lad = res["ladder"]
 view = st.segmented_control(ui.tr("pay.ladder_view"), ["coefficient", "yuan"], default="coefficient",
                             format_func=lambda v: ui.tr(f"pay.ladder_view_{v}"), key="pay_ladder_view")
-st.plotly_chart(charts_pay.ladder_heatmap(res, lang, value=view or "coefficient"), width="stretch",
-                config=PLOT_CONFIG, key="pay_ladder")
+ui.plotly_chart("pay_ladder", lambda: charts_pay.ladder_heatmap(res, lang, value=view or "coefficient"),
+                deps=(view,), width="stretch", config=PLOT_CONFIG)
 bands = {p: f"{lad['entry_grades'][p]}-{lad['top_grades'][p]}" for p in lad["posts"]}
 anchor_text = ui.tr(f"pay.anchor_{ref['anchor']}_text", k=f"{ref['coefficient']:g}")
 st.caption(ui.tr("pay.ladder_caption", **bands, years=lad["years_per_grade"], step=f"{lad['grade_step_pct']:g}",
@@ -98,7 +98,7 @@ st.download_button(ui.tr("pay.download_ladder"), csv_bytes(ladder_csv), file_nam
 st.subheader(ui.tr("pay.budget_title"))
 ui.metric_tiles([metrics["pay_increment_year1"], metrics["pay_increment_cumulative"],
                  metrics["pay_posts_budgeted"]], columns=3 if lang == "zh" else 2, baseline=baseline)
-st.plotly_chart(charts_pay.budget_figure(res, lang), width="stretch", config=PLOT_CONFIG, key="pay_budget")
+ui.plotly_chart("pay_budget", lambda: charts_pay.budget_figure(res, lang), width="stretch", config=PLOT_CONFIG)
 oncost = (ui.tr("pay.oncost_text", pct=f"{ref['oncost_pct']:g}") if ref["oncost_pct"] else ui.tr("pay.oncost_none"))
 st.caption(ui.tr("pay.budget_caption", wage=f"{ref['social_wage_yuan']:,.0f}", growth=f"{ref['wage_growth_pct']:g}",
                  current=f"{ref['current_growth_pct']:g}", oncost=oncost))
@@ -122,7 +122,8 @@ st.download_button(ui.tr("pay.download_budget"), csv_bytes(budget), file_name="p
 # ---------------------------------------------------------------- retention
 st.subheader(ui.tr("pay.retention_title"))
 ui.metric_tiles([metrics["pay_quits_ladder"], metrics["pay_turnover_cost_avoided"]], columns=2, baseline=baseline)
-st.plotly_chart(charts_pay.retention_figure(res, lang), width="stretch", config=PLOT_CONFIG, key="pay_retention")
+ui.plotly_chart("pay_retention", lambda: charts_pay.retention_figure(res, lang), width="stretch",
+                config=PLOT_CONFIG)
 ret = res["retention"]
 st.caption(ui.tr("pay.retention_caption", e=f"{ret['elasticity']:.1f}", q=f"{ret['quits_today']:.0f}",
                  cost=f"{ret['turnover_cost_yuan']:,.0f}"))
@@ -130,7 +131,8 @@ st.caption(ui.tr("pay.retention_caption", e=f"{ret['elasticity']:.1f}", q=f"{ret
 # ---------------------------------------------------------------- workload
 st.subheader(ui.tr("pay.workload_title"))
 wl = res["workload"]
-st.plotly_chart(charts_pay.workload_figure(res, lang), width="stretch", config=PLOT_CONFIG, key="pay_workload")
+ui.plotly_chart("pay_workload", lambda: charts_pay.workload_figure(res, lang), width="stretch",
+                config=PLOT_CONFIG)
 norm_total = sum(s["norm_posts"] or 0 for s in wl["staffing"])
 posts_total = sum(s["posts_budgeted"] or 0 for s in wl["staffing"])
 if wl.get("tasks_over_lawful"):

@@ -1,0 +1,62 @@
+"""Every chart of every page is a valid plotly figure, although the builders skip plotly's value checks.
+
+The builders pass `**charts.NO_CHECK` (plotly's `_validate=False`) because checking every value is
+most of a figure's build time. These tests rebuild each figure through plotly's full validation and
+require the same JSON, so a value plotly would reject or coerce differently fails here.
+"""
+
+from __future__ import annotations
+
+import json
+
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+from dashboard import charts, exports
+from dashboard.scenario import Scenario
+
+SCENARIOS = {
+    "default": Scenario.default(),
+    "changed": Scenario.from_values({
+        "clinic_service_distance_m": 1500, "new_centres": 8, "beds_district": "421002",
+        "beds_demand_method": "norm", "pay_social_wage_yuan": 60000,
+    })[0],
+}
+CASES = [(page, name, scenario, lang)
+         for page in exports.FIGURE_BUILDERS
+         for name in exports.figure_names(page)
+         for scenario in SCENARIOS
+         for lang in ("zh", "en")]
+
+
+def _json(fig: go.Figure) -> dict:
+    return json.loads(pio.to_json(fig, validate=False))
+
+
+@pytest.mark.parametrize(("page", "name", "scenario", "lang"), CASES,
+                         ids=[f"{p}-{n}-{s}-{lang}" for p, n, s, lang in CASES])
+def test_figure_passes_plotly_validation_unchanged(page, name, scenario, lang):
+    fig = exports.page_figure(page, name, SCENARIOS[scenario], lang)
+    built = _json(fig)
+    assert built["data"], f"{name} has no traces"
+    validated = go.Figure(fig.to_dict())  # full validation: raises on a bad value
+    assert _json(validated) == built
+
+
+def test_builders_skip_value_checks():
+    fig = exports.page_figure("coverage", "coverage_map", Scenario.default())
+    assert fig._validate is False
+    assert all(trace._validate is False for trace in fig.data)
+
+
+def test_validation_catches_a_misspelt_property_that_no_check_lets_through():
+    fig = go.Figure([go.Scatter(x=[1], y=[2], colour="red", **charts.NO_CHECK)], **charts.NO_CHECK)
+    with pytest.raises(ValueError, match="Invalid property"):
+        go.Figure(fig.to_dict())
+
+
+def test_validation_catches_a_bad_value_that_no_check_lets_through():
+    fig = go.Figure([go.Scatter(x=[1], y=[2], mode="dots", **charts.NO_CHECK)], **charts.NO_CHECK)
+    with pytest.raises(ValueError):
+        go.Figure(fig.to_dict())
