@@ -30,14 +30,38 @@ FONT = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans
 NO_CHECK: dict[str, bool] = {"_validate": False}
 
 
-def base_layout(fig: go.Figure, title: str = "", height: int = 480) -> go.Figure:
-    fig.update_layout(
+def _merged(base: dict, extra: dict) -> dict:
+    """`base` updated by `extra`, nested dicts merged key by key (as plotly's update_layout does)."""
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def layout(title: str = "", height: int = 480, **extra: object) -> dict:
+    """The house layout (font, palette, margins, legend below) as a plain dict, merged with `extra`."""
+    base: dict = dict(
         height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
         font=dict(family=FONT, size=14), legend=dict(orientation="h", yanchor="bottom", y=-0.15),
         colorway=PALETTE, plot_bgcolor="white", paper_bgcolor="white",
     )
     if title:  # no `title=None`: unchecked figures would carry the null through to the JSON
-        fig.update_layout(title=dict(text=title))
+        base["title"] = dict(text=title)
+    return _merged(base, extra)
+
+
+def figure(traces: Sequence[go.BaseTraceType] = (), title: str = "", height: int = 480, **extra: object) -> go.Figure:
+    """A figure made in one step from its traces and `layout(title, height, **extra)`.
+
+    One construction instead of a chain of update_layout/update_xaxes calls: each update pass
+    costs about 2 ms of plotly bookkeeping (a map's layout: 10 ms as updates, 1 ms as one dict).
+    """
+    return go.Figure(list(traces), layout=layout(title, height, **extra), **NO_CHECK)
+
+
+def base_layout(fig: go.Figure, title: str = "", height: int = 480) -> go.Figure:
+    """Apply the house layout to an existing figure (for figures that need plotly's helpers, e.g. subplots)."""
+    fig.update_layout(layout(title, height))
     return fig
 
 
@@ -105,18 +129,19 @@ def label_trace(gdf: gpd.GeoDataFrame, labels: Sequence[str], size: int = 12, co
                       hoverinfo="skip", showlegend=False, **NO_CHECK)
 
 
-def map_figure(traces: Sequence[go.BaseTraceType], bounds: Sequence[float], height: int = 560, title: str = "") -> go.Figure:
+def map_figure(traces: Sequence[go.BaseTraceType], bounds: Sequence[float], height: int = 560, title: str = "",
+               **extra: object) -> go.Figure:
     """A map on lon/lat axes with true proportions at the centre latitude; no tiles, fully offline."""
     minx, miny, maxx, maxy = bounds
     padx, pady = (maxx - minx) * 0.03, (maxy - miny) * 0.03
-    fig = go.Figure(list(traces), **NO_CHECK)
     mid_lat = (miny + maxy) / 2
-    fig.update_xaxes(range=[minx - padx, maxx + padx], visible=False)
-    fig.update_yaxes(range=[miny - pady, maxy + pady], visible=False, scaleanchor="x",
-                     scaleratio=1 / math.cos(math.radians(mid_lat)))
-    base_layout(fig, title, height)
-    fig.update_layout(dragmode="pan", hovermode="closest")
-    return fig
+    axes = dict(
+        xaxis=dict(range=[minx - padx, maxx + padx], visible=False),
+        yaxis=dict(range=[miny - pady, maxy + pady], visible=False, scaleanchor="x",
+                   scaleratio=1 / math.cos(math.radians(mid_lat))),
+        dragmode="pan", hovermode="closest",
+    )
+    return figure(traces, title, height, **_merged(axes, extra))
 
 
 def points_trace(lon, lat, name: str, color: str, symbol: str = "circle", size: float | Sequence[float] = 8,

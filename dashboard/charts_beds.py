@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from dashboard.charts import (
     NO_CHECK,
     PALETTE,
-    base_layout,
+    figure,
     label_trace,
     map_figure,
     outline_trace,
@@ -45,24 +45,26 @@ def supply_demand_figure(details: dict[str, Any], lang: str = "zh", levels: tupl
     """Beds by facility type (stacked) against demand (a bar mark with its figure), one group per area."""
     rows = [r for r in details["areas"] if r["level"] in levels]
     names = [_name(r, lang) for r in rows]
-    fig = go.Figure(**NO_CHECK)
+    traces: list[go.BaseTraceType] = []
     for ftype in FACILITY_TYPES:
         values = [r[f"beds_{ftype}"] for r in rows]
-        fig.add_trace(go.Bar(x=names, y=values, name=t(f"beds.type_{ftype}", lang), marker_color=TYPE_COLORS[ftype],
-                             hovertemplate="%{x}<br>" + t(f"beds.type_{ftype}", lang) + ": %{y:,.0f}<extra></extra>", **NO_CHECK))
+        traces.append(go.Bar(x=names, y=values, name=t(f"beds.type_{ftype}", lang),
+                             marker=dict(color=TYPE_COLORS[ftype]),
+                             hovertemplate="%{x}<br>" + t(f"beds.type_{ftype}", lang) + ": %{y:,.0f}<extra></extra>",
+                             **NO_CHECK))
     demand = [r["demand"] for r in rows]
     supply = [r["supply"] for r in rows]
     labels = [f"{t('beds.chart_demand', lang)} {_fmt(d)}" + (f" · {s / d:.0%}" if d else "")
               for d, s in zip(demand, supply, strict=True)]
-    fig.add_trace(go.Scatter(x=names, y=demand, mode="markers+text", name=t("beds.chart_demand", lang), text=labels,
+    traces.append(go.Scatter(x=names, y=demand, mode="markers+text", name=t("beds.chart_demand", lang), text=labels,
                              textposition="top center", marker=dict(symbol="line-ew-open", size=70, color="#111",
                                                                     line=dict(width=4, color="#111")),
-                             hovertemplate="%{x}<br>" + t("beds.chart_demand", lang) + ": %{y:,.0f}<extra></extra>", **NO_CHECK))
-    fig.update_layout(barmode="stack")
+                             hovertemplate="%{x}<br>" + t("beds.chart_demand", lang) + ": %{y:,.0f}<extra></extra>",
+                             **NO_CHECK))
     top = max([*demand, *supply, 1.0])
-    fig.update_yaxes(title=t("beds.chart_beds_axis", lang), range=[0, top * 1.3], gridcolor="#EEE",
-                     tickformat=",")
-    return base_layout(fig, t("beds.chart_supply_title", lang), height)
+    return figure(traces, t("beds.chart_supply_title", lang), height, barmode="stack",
+                  yaxis=dict(title=dict(text=t("beds.chart_beds_axis", lang)), range=[0, top * 1.3], gridcolor="#EEE",
+                             tickformat=","))
 
 
 def projection_figure(details: dict[str, Any], lang: str = "zh", height: int = 460) -> go.Figure:
@@ -74,57 +76,65 @@ def projection_figure(details: dict[str, Any], lang: str = "zh", height: int = 4
     supply = proj["supply"].to_numpy(dtype=float)
     target = int(details["target_year"])
     required = float(details["required_per_year"])
-    fig = go.Figure(**NO_CHECK)
     # Shade only the shortfall: fill from supply up to max(demand, supply).
-    fig.add_trace(go.Scatter(x=years, y=supply, mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip", **NO_CHECK))
-    fig.add_trace(go.Scatter(x=years, y=np.maximum(demand, supply), mode="lines", line=dict(width=0), fill="tonexty",
-                             fillcolor=GAP_FILL, name=t("beds.proj_gap", lang), hoverinfo="skip", **NO_CHECK))
-    fig.add_trace(go.Scatter(x=years, y=demand, mode="lines+markers", name=t("beds.proj_demand", lang),
-                             line=dict(color=PALETTE[3], width=3), marker=dict(size=5),
-                             customdata=np.column_stack([demand - supply]),
-                             hovertemplate="%{x}: %{y:,.0f}<br>" + t("beds.proj_gap", lang) + " %{customdata[0]:,.0f}<extra></extra>", **NO_CHECK))
+    traces: list[go.BaseTraceType] = [
+        go.Scatter(x=years, y=supply, mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip",
+                   **NO_CHECK),
+        go.Scatter(x=years, y=np.maximum(demand, supply), mode="lines", line=dict(width=0), fill="tonexty",
+                   fillcolor=GAP_FILL, name=t("beds.proj_gap", lang), hoverinfo="skip", **NO_CHECK),
+        go.Scatter(x=years, y=demand, mode="lines+markers", name=t("beds.proj_demand", lang),
+                   line=dict(color=PALETTE[3], width=3), marker=dict(size=5),
+                   customdata=np.column_stack([demand - supply]),
+                   hovertemplate="%{x}: %{y:,.0f}<br>" + t("beds.proj_gap", lang)
+                   + " %{customdata[0]:,.0f}<extra></extra>", **NO_CHECK),
+    ]
     rate = _fmt(float(details["new_per_year"]))
-    fig.add_trace(go.Scatter(x=years, y=supply, mode="lines+markers", name=t("beds.proj_supply", lang, rate=rate),
+    traces.append(go.Scatter(x=years, y=supply, mode="lines+markers", name=t("beds.proj_supply", lang, rate=rate),
                              line=dict(color=PALETTE[0], width=3), marker=dict(size=5),
                              hovertemplate="%{x}: %{y:,.0f}<extra></extra>", **NO_CHECK))
     if required > 0:
         upto = proj["year"] <= target
-        fig.add_trace(go.Scatter(x=years[upto], y=proj.loc[upto, "supply_at_required_rate"], mode="lines",
+        traces.append(go.Scatter(x=years[upto], y=proj.loc[upto, "supply_at_required_rate"], mode="lines",
                                  name=t("beds.proj_required", lang, rate=_fmt(required), target=target),
                                  line=dict(color=PALETTE[2], width=2, dash="dash"),
                                  hovertemplate="%{x}: %{y:,.0f}<extra></extra>", **NO_CHECK))
+
+    def vline(x: int, **line: object) -> dict:  # what fig.add_vline makes, without its update pass
+        return dict(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="y domain", line=line)
+
+    shapes, notes = [], []
     closing = details["closing_year"]
     if isinstance(closing, int):
-        fig.add_vline(x=closing, line=dict(color=PALETTE[2], width=2))
-        fig.add_annotation(x=closing, y=1.0, yref="paper", text=t("beds.proj_closes", lang, year=closing),
-                           showarrow=False, yanchor="bottom", font=dict(color=PALETTE[2], size=14))
+        shapes.append(vline(closing, color=PALETTE[2], width=2))
+        notes.append(dict(x=closing, y=1.0, yref="paper", text=t("beds.proj_closes", lang, year=closing),
+                          showarrow=False, yanchor="bottom", font=dict(color=PALETTE[2], size=14)))
     else:
-        fig.add_annotation(x=years[-1], y=1.0, yref="paper", xanchor="right", yanchor="bottom", showarrow=False,
-                           text=t("beds.proj_not_closed", lang, end=int(years[-1])),
-                           font=dict(color=PALETTE[3], size=14))
-    fig.add_vline(x=target, line=dict(color="#777", width=1, dash="dot"))
-    fig.add_annotation(x=target, y=0.0, yref="paper", text=t("beds.proj_target", lang, year=target),
-                       showarrow=False, yanchor="bottom", xanchor="left", font=dict(color="#555", size=12))
-    fig.update_xaxes(dtick=1, tickformat="d", gridcolor="#EEE")
-    fig.update_yaxes(title=t("beds.chart_beds_axis", lang), rangemode="tozero", gridcolor="#EEE", tickformat=",")
-    fig = base_layout(fig, t("beds.chart_projection_title", lang, name=_name(area, lang)), height)
-    fig.update_layout(hovermode="x unified", margin=dict(t=60))
-    return fig
+        notes.append(dict(x=int(years[-1]), y=1.0, yref="paper", xanchor="right", yanchor="bottom", showarrow=False,
+                          text=t("beds.proj_not_closed", lang, end=int(years[-1])),
+                          font=dict(color=PALETTE[3], size=14)))
+    shapes.append(vline(target, color="#777", width=1, dash="dot"))
+    notes.append(dict(x=target, y=0.0, yref="paper", text=t("beds.proj_target", lang, year=target),
+                      showarrow=False, yanchor="bottom", xanchor="left", font=dict(color="#555", size=12)))
+    return figure(traces, t("beds.chart_projection_title", lang, name=_name(area, lang)), height,
+                  shapes=shapes, annotations=notes, hovermode="x unified", margin=dict(t=60),
+                  xaxis=dict(dtick=1, tickformat="d", gridcolor="#EEE"),
+                  yaxis=dict(title=dict(text=t("beds.chart_beds_axis", lang)), rangemode="tozero", gridcolor="#EEE",
+                             tickformat=","))
 
 
 def coverage_figure(details: dict[str, Any], lang: str = "zh", height: int = 320) -> go.Figure:
     """Urban communities with and without a home-care centre, by district (horizontal stacked bars)."""
     rows = [r for r in details["home_care_coverage"] if r["level"] == "district" and r["communities"]]
     names = [_name(r, lang) for r in rows]
-    fig = go.Figure(**NO_CHECK)
-    fig.add_trace(go.Bar(y=names, x=[r["with_centre"] for r in rows], orientation="h", name=t("beds.coverage_with", lang),
-                         marker_color=PALETTE[2], text=[_fmt(r["with_centre"]) for r in rows], textposition="inside", **NO_CHECK))
-    fig.add_trace(go.Bar(y=names, x=[r["without_centre"] for r in rows], orientation="h",
-                         name=t("beds.coverage_without", lang), marker_color="#BBBBBB",
-                         text=[_fmt(r["without_centre"]) for r in rows], textposition="inside", **NO_CHECK))
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(autorange="reversed")
-    return base_layout(fig, t("beds.coverage_title", lang), height)
+    traces = [
+        go.Bar(y=names, x=[r["with_centre"] for r in rows], orientation="h", name=t("beds.coverage_with", lang),
+               marker=dict(color=PALETTE[2]), text=[_fmt(r["with_centre"]) for r in rows], textposition="inside",
+               **NO_CHECK),
+        go.Bar(y=names, x=[r["without_centre"] for r in rows], orientation="h", name=t("beds.coverage_without", lang),
+               marker=dict(color="#BBBBBB"), text=[_fmt(r["without_centre"]) for r in rows], textposition="inside",
+               **NO_CHECK),
+    ]
+    return figure(traces, t("beds.coverage_title", lang), height, barmode="stack", yaxis=dict(autorange="reversed"))
 
 
 def _marker_size(beds: pd.Series) -> list[float]:

@@ -152,9 +152,8 @@ def coverage_map(result: CoverageResult, districts: gpd.GeoDataFrame, subdistric
     if site is not None:
         traces.append(site)
     bounds = _focus_bounds(result, subdistricts, new_areas, districts)
-    fig = charts.map_figure(traces, bounds, height=height)
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.02, font=dict(size=12)))
-    return fig
+    return charts.map_figure(traces, bounds, height=height,
+                             legend=dict(orientation="h", yanchor="top", y=-0.02, font=dict(size=12)))
 
 
 def _focus_bounds(result: CoverageResult, subdistricts: gpd.GeoDataFrame, new_areas: gpd.GeoDataFrame,
@@ -185,20 +184,20 @@ def returns_chart(result: CoverageResult, lang: str = "zh", height: int = 360) -
     """Residents each added centre brings within reach: the chosen sites (bars) and the greedy curve (line)."""
     sites = result.sites
     curve = list(result.suggestion.curve)
-    fig = go.Figure(**charts.NO_CHECK)
+    traces: list[go.BaseTraceType] = []
     if len(curve):
-        fig.add_trace(go.Scatter(x=list(range(1, len(curve) + 1)), y=curve, mode="lines+markers",
-                                 name=_tr("returns.curve", lang), line=dict(color="#777", dash="dot"), **charts.NO_CHECK))
+        traces.append(go.Scatter(x=list(range(1, len(curve) + 1)), y=curve, mode="lines+markers",
+                                 name=_tr("returns.curve", lang), line=dict(color="#777", dash="dot"),
+                                 **charts.NO_CHECK))
     if not sites.empty:
-        fig.add_trace(go.Bar(x=sites["rank"], y=sites["marginal_residents"], name=_tr("returns.chosen", lang),
-                             marker_color=CENTRE, text=[f"{v:,}" for v in sites["marginal_residents"]],
+        traces.append(go.Bar(x=sites["rank"], y=sites["marginal_residents"], name=_tr("returns.chosen", lang),
+                             marker=dict(color=CENTRE), text=[f"{v:,}" for v in sites["marginal_residents"]],
                              textposition="outside",
-                             hovertext=[f"{n} · {s}" for n, s in zip(sites["name"], sites["subdistrict_name"], strict=True)], **charts.NO_CHECK))
-    charts.base_layout(fig, "", height)
-    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), margin=dict(t=40))
-    fig.update_xaxes(title=_tr("returns.x", lang), dtick=1)
-    fig.update_yaxes(title=_tr("returns.y", lang), rangemode="tozero")
-    return fig
+                             hovertext=[f"{n} · {s}" for n, s in zip(sites["name"], sites["subdistrict_name"], strict=True)],
+                             **charts.NO_CHECK))
+    return charts.figure(traces, "", height, legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+                         margin=dict(t=40), xaxis=dict(title=dict(text=_tr("returns.x", lang)), dtick=1),
+                         yaxis=dict(title=dict(text=_tr("returns.y", lang)), rangemode="tozero"))
 
 
 SUBDISTRICT_COLUMNS = ["subdistrict_name", "district_name", "kind", "residents", "covered_share_pct",
