@@ -75,24 +75,30 @@ if not today_rows.empty:
         st.dataframe(table, hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------- ladder
-st.subheader(ui.tr("pay.ladder_title"))
-lad = res["ladder"]
-view = st.segmented_control(ui.tr("pay.ladder_view"), ["coefficient", "yuan"], default="coefficient",
-                            format_func=lambda v: ui.tr(f"pay.ladder_view_{v}"), key="pay_ladder_view")
-ui.plotly_chart("pay_ladder", lambda: charts_pay.ladder_heatmap(res, lang, value=view or "coefficient"),
-                deps=(view,), width="stretch", config=PLOT_CONFIG)
-bands = {p: f"{lad['entry_grades'][p]}-{lad['top_grades'][p]}" for p in lad["posts"]}
-anchor_text = ui.tr(f"pay.anchor_{ref['anchor']}_text", k=f"{ref['coefficient']:g}")
-st.caption(ui.tr("pay.ladder_caption", **bands, years=lad["years_per_grade"], step=f"{lad['grade_step_pct']:g}",
-                 scale=f"{lad['scale']:.3f}", anchor_text=anchor_text))
-ladder_rows = pd.DataFrame(lad["rows"])
-ladder_csv = ladder_rows.assign(post_label=ladder_rows["post"].map(lambda p: charts_pay.post_label(p, lang)))
-with st.expander(ui.tr("pay.ladder_table")):
-    wide = ladder_rows.pivot(index="post", columns="grade", values="coefficient").reindex(lad["posts"])
-    wide.index = [charts_pay.post_label(p, lang) for p in wide.index]
-    st.dataframe(wide, width="stretch")
-st.download_button(ui.tr("pay.download_ladder"), csv_bytes(ladder_csv), file_name="pay_ladder.csv",
-                   mime="text/csv", key="pay_download_ladder")
+@st.fragment
+def ladder_section(res: dict, ref: dict) -> None:
+    """The ladder heat-map, table and download; its view toggle (coefficient / yuan) reruns only this part."""
+    st.subheader(ui.tr("pay.ladder_title"))
+    lad = res["ladder"]
+    view = st.segmented_control(ui.tr("pay.ladder_view"), ["coefficient", "yuan"], default="coefficient",
+                                format_func=lambda v: ui.tr(f"pay.ladder_view_{v}"), key="pay_ladder_view")
+    ui.plotly_chart("pay_ladder", lambda: charts_pay.ladder_heatmap(res, lang, value=view or "coefficient"),
+                    deps=(view,), width="stretch", config=PLOT_CONFIG)
+    bands = {p: f"{lad['entry_grades'][p]}-{lad['top_grades'][p]}" for p in lad["posts"]}
+    anchor_text = ui.tr(f"pay.anchor_{ref['anchor']}_text", k=f"{ref['coefficient']:g}")
+    st.caption(ui.tr("pay.ladder_caption", **bands, years=lad["years_per_grade"], step=f"{lad['grade_step_pct']:g}",
+                     scale=f"{lad['scale']:.3f}", anchor_text=anchor_text))
+    ladder_rows = pd.DataFrame(lad["rows"])
+    ladder_csv = ladder_rows.assign(post_label=ladder_rows["post"].map(lambda p: charts_pay.post_label(p, lang)))
+    with st.expander(ui.tr("pay.ladder_table")):
+        wide = ladder_rows.pivot(index="post", columns="grade", values="coefficient").reindex(lad["posts"])
+        wide.index = [charts_pay.post_label(p, lang) for p in wide.index]
+        st.dataframe(wide, width="stretch")
+    st.download_button(ui.tr("pay.download_ladder"), csv_bytes(ladder_csv), file_name="pay_ladder.csv",
+                       mime="text/csv", key="pay_download_ladder")
+
+
+ladder_section(res, ref)
 
 # ---------------------------------------------------------------- budget
 st.subheader(ui.tr("pay.budget_title"))

@@ -204,3 +204,24 @@ def nav_link(page, target: dict):
         return page.locator('[data-testid="stSidebarNav"] a').filter(
             has_text=re.compile(re.escape(t(target["title_key"], "zh")))).first
     return page.locator(f'[data-testid="stSidebarNav"] a[href$="{target["url"]}"]').first
+
+
+def test_pay_ladder_view_toggle_redraws_the_heatmap(page):
+    """The ladder's view toggle lives in an st.fragment (it reruns only its section): switching to yuan
+    redraws the heat-map on the pay axis, and the headline tiles and the URL stay as they were."""
+    info = next(p for p in PAGES if p["page"] == "pay")
+    open_app(page, page_url(info))
+    common.wait_charts_drawn(page)
+    tiles = common.metric_pairs(page)
+    url = page.url
+    ladder = page.locator(".st-key-pay_ladder")
+    assert t("pay.axis_coefficient", "zh") in ladder.locator(".colorbar").text_content()
+    t0 = common.now_ms(page)
+    page.locator(".st-key-pay_ladder_view button").filter(has_text=t("pay.ladder_view_yuan", "zh")).click()
+    common.wait_settled(page, t0)
+    assert_no_exception(page)
+    page.wait_for_function(
+        "(title) => (document.querySelector('.st-key-pay_ladder .colorbar')?.textContent || '').includes(title)",
+        arg=t("pay.axis_pay", "zh"), timeout=10_000)
+    assert common.metric_pairs(page) == tiles
+    assert page.url == url
