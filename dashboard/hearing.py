@@ -72,13 +72,69 @@ def link(page: str, present: bool | None = False) -> str:
     return exports.view_link(ui.scenario(), page, lang=ui.lang(), base=app_base_url(), present=present)
 
 
+# The share link is a plain link with a copy button, not st.code: st.code makes the browser load
+# Streamlit's 1.5 MB syntax-highlighter chunk, on every page, for two lines of text. One delegated
+# click handler serves every copy button; where the Clipboard API is missing (plain http on another
+# host than localhost) it falls back to execCommand, and failing that selects the link for Ctrl+C.
+_COPY_CSS = """<style>
+.share-link {display: flex; align-items: center; gap: 0.75rem; flex-wrap: wrap; margin: 0.1rem 0 0.2rem 0;}
+.share-link a {word-break: break-all; font-family: "Source Code Pro", monospace; font-size: 0.85rem;
+  flex: 1 1 20rem; padding: 0.45rem 0.7rem; background: #F0F2F6; border-radius: 0.5rem; color: #0054A3;}
+.share-link button {font: inherit; font-size: 0.9rem; padding: 0.3rem 0.9rem; border-radius: 0.5rem; cursor: pointer;
+  border: 1px solid rgba(49, 51, 63, 0.2); background: #fff; color: #31333F; white-space: nowrap;}
+.share-link button:hover {border-color: #0072B2; color: #0072B2;}
+</style>"""
+_COPY_JS = """<script>
+(() => {
+  if (window.__dashboardCopyLink) return;
+  window.__dashboardCopyLink = true;
+  const fallback = (text) => {
+    const area = document.createElement("textarea");
+    area.value = text; area.setAttribute("readonly", ""); area.style.position = "fixed"; area.style.opacity = "0";
+    document.body.appendChild(area); area.select();
+    let ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    area.remove();
+    return ok;
+  };
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest && event.target.closest("button[data-copy]");
+    if (!button) return;
+    let ok = false;
+    try { await navigator.clipboard.writeText(button.dataset.copy); ok = true; } catch (e) { ok = fallback(button.dataset.copy); }
+    if (ok) {
+      const label = button.dataset.label || button.textContent;
+      button.dataset.label = label; button.textContent = button.dataset.done;
+      setTimeout(() => { button.textContent = label; }, 2000);
+    } else {
+      const anchor = button.parentElement.querySelector("a");
+      const range = document.createRange(); range.selectNodeContents(anchor);
+      const selection = window.getSelection(); selection.removeAllRanges(); selection.addRange(range);
+    }
+  });
+})();
+</script>"""
+
+
+def copy_box_html(url: str, button: str, done: str) -> str:
+    """The link as text (selectable, clickable) and a button that copies it; every value HTML-escaped."""
+    u = html.escape(url, quote=True)
+    return (f'{_COPY_CSS}<div class="share-link"><a href="{u}" target="_blank">{u}</a>'
+            f'<button type="button" data-copy="{u}" data-done="{html.escape(done, quote=True)}">'
+            f"{html.escape(button)}</button></div>{_COPY_JS}")
+
+
+def copy_box(url: str) -> None:
+    st.html(copy_box_html(url, ui.tr("hearing.copy_button"), ui.tr("hearing.copied")), unsafe_allow_javascript=True)
+
+
 def share_link(page: str) -> None:
-    """The copy-link control: the link in a code box (copy icon at its top right) and a presentation link."""
+    """The copy-link control: the link with a copy button, and the presentation-mode link in an expander."""
     st.markdown(f"**:material/link: {ui.tr('hearing.copy_link')}**")
-    st.code(link(page), language=None, wrap_lines=True)
+    copy_box(link(page))
     st.caption(ui.tr("hearing.copy_link_help"))
     with st.expander(ui.tr("hearing.present_link")):
-        st.code(link(page, present=True), language=None, wrap_lines=True)
+        copy_box(link(page, present=True))
 
 
 # ---------------------------------------------------------------- baseline vs scenario

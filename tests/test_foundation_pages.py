@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from dashboard import db, geo
 from tests.conftest import assert_no_exception, run_page
 
 
@@ -23,6 +26,31 @@ def test_overview_in_english():
     values = {m.label: m.value for m in at.metric}
     assert values["General practitioners"] == "213 people"
     assert any("Report" in c.value for c in at.caption)
+
+
+def overview_map(at) -> str:
+    (svg,) = [m.value for m in at.markdown if "<svg" in m.value]
+    return svg
+
+
+@pytest.mark.parametrize(("lang", "district"), [("zh", "沙市区"), ("en", "Shashi District")])
+def test_overview_map_is_an_inline_svg_not_plotly(lang, district):
+    """The map is drawn on the server: the browser need not load plotly (4.7 MB) to open the first page."""
+    at = run_page(query={"lang": lang})
+    assert_no_exception(at)
+    assert not at.get("plotly_chart") and not at.code
+    svg = overview_map(at)
+    assert 'class="overview-map"' in svg and district in svg and "<title>" in svg
+
+
+def test_overview_map_shows_uploaded_subdistricts():
+    at = run_page()
+    subdistricts = geo.layer("subdistricts")
+    renamed = subdistricts.assign(name=["新" + n for n in subdistricts["name"]])
+    at.session_state["overlay"] = db.Overlay({"subdistrict_shapes": renamed})
+    at.run()
+    assert_no_exception(at)
+    assert "新中山街道" in overview_map(at)
 
 
 def test_sources_page_search():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 import pytest
@@ -84,15 +85,26 @@ def test_footer_has_link_comparison_and_downloads(page):
     query = dict([CHANGED[page]]) if page in CHANGED else {}
     at = open_page(page, query)
     assert_no_exception(at)
-    codes = [c.value for c in at.code]
     link = exports.view_link(Scenario.from_values(query)[0], page, lang="zh", present=False)
-    assert link in codes
+    present = exports.view_link(Scenario.from_values(query)[0], page, lang="zh", present=True)
+    boxes = [h.proto.body for h in at.get("html") if "share-link" in h.proto.body]
+    assert [b for b in boxes if f'href="{html.escape(link)}"' in b]
+    assert [b for b in boxes if f'data-copy="{html.escape(present)}"' in b]
+    assert not at.code  # st.code would load the 1.5 MB syntax highlighter in the browser
     labels = [d.proto.label for d in at.get("download_button")]
     assert t("hearing.brief_pptx", "zh") in labels and t("hearing.brief_pdf", "zh") in labels
     assert t("hearing.xlsx_all", "zh") in labels
     assert f"{page}_headline.csv" in labels
     if exports.renderer_problem() is None:
         assert labels.count("PNG") == len(exports.figure_names(page)) == labels.count("SVG")
+
+
+def test_copy_box_escapes_the_link():
+    from dashboard.hearing import copy_box_html
+
+    box = copy_box_html('http://h/?a=1&b="<x>', "复制", "已复制")
+    assert "<x>" not in box and 'href="http://h/?a=1&amp;b=&quot;&lt;x&gt;"' in box
+    assert 'data-copy="http://h/?a=1&amp;b=&quot;&lt;x&gt;"' in box and 'data-done="已复制"' in box
 
 
 def test_tiles_show_the_baseline_and_the_difference():

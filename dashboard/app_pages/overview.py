@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, geo, ui
+from dashboard import svgmap, ui
 from dashboard.models import overview
 
 lang = ui.lang()
@@ -17,9 +17,13 @@ for group, metrics in overview.kpis(ui.overlay()):
 
 st.subheader(ui.tr("overview.map_title"))
 labels = {k: ui.tr(f"overview.{k}") for k in ("legend.district", "legend.street", "legend.town", "legend.new_area")}
-fig = charts.overview_map(geo.central_city_districts(), geo.layer("subdistricts", ui.overlay()), geo.layer("new_areas"),
-                          labels, lang)
-st.plotly_chart(fig, width="stretch", config={"displaylogo": False, "scrollZoom": True}, key="overview_map")
+# A server-drawn SVG, not plotly: the first page then does not make the browser load plotly's 4.7 MB
+# chunk. Shown inline with st.markdown so each shape's <title> tooltip and hover work: st.html drops
+# SVG (DOMPurify with the HTML profile only) and st.image turns it into an <img> (no tooltips). The
+# <div> makes the one-line SVG a Markdown HTML block, passed through as is.
+# The brief still draws charts.overview_map with plotly.
+svg = svgmap.overview_svg_for(ui.overlay(), labels, lang, ui.tr("overview.map_title"))
+st.markdown(f'<div class="overview-map-box">{svg}</div>', unsafe_allow_html=True)
 st.caption(ui.tr("overview.map_caption"))
 
 st.subheader(ui.tr("overview.findings_title"))
