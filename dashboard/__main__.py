@@ -19,10 +19,12 @@ import pandas as pd
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from dashboard.db import DataError, load_all
+    # Always a full validation (never the cache), which then stores the validated frames so the
+    # server's first page can skip validating the same files again (see dashboard/db.py).
+    from dashboard.db import DataError, validate_and_cache
 
     try:
-        frames = load_all()
+        frames = validate_and_cache()
     except DataError as exc:
         print(f"check: FAILED\n{exc}", file=sys.stderr)
         return 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,17 @@ def run_page(page: str | None = None, query: dict[str, str] | None = None, timeo
         at.switch_page(f"app_pages/{page}.py")
         at.run()
     return at
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_dir(tmp_path_factory):
+    """Validated-data caches (dashboard/db.py) go to a temporary folder, not the repo's .cache/."""
+    if os.environ.get("DASHBOARD_CACHE_DIR"):
+        yield
+        return
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DASHBOARD_CACHE_DIR", str(tmp_path_factory.mktemp("dashboard-cache")))
+        yield
 
 
 @pytest.fixture

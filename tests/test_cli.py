@@ -27,6 +27,21 @@ def test_check_ok():
     assert "clinics" in res.stdout
 
 
+def test_check_validates_in_full_then_writes_the_cache(tmp_path):
+    cache = tmp_path / "cache"
+    res = run_cli("check", env={"DASHBOARD_CACHE_DIR": str(cache)})
+    assert res.returncode == 0, res.stderr
+    entries = list(cache.glob("frames-*.pickle"))
+    assert len(entries) == 1
+    entries[0].write_bytes(b"corrupt")  # check never reads the cache: it validates again and rewrites it
+    res = run_cli("check", env={"DASHBOARD_CACHE_DIR": str(cache)})
+    assert res.returncode == 0, res.stderr
+    assert entries[0].read_bytes() != b"corrupt"
+    (tmp_path / "blocker").write_text("x")  # an unwritable cache is no error
+    res = run_cli("check", env={"DASHBOARD_CACHE_DIR": str(tmp_path / "blocker" / "cache")})
+    assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
+
+
 def test_check_broken_data_names_file_row_column(tmp_path):
     for sub in ("data", "geodata"):
         shutil.copytree(REPO / sub, tmp_path / sub)
@@ -35,8 +50,9 @@ def test_check_broken_data_names_file_row_column(tmp_path):
     frame.loc[9, "beds"] = "-12"
     frame.to_csv(path, index=False)
     before = (REPO / "data/care_facilities.csv").read_bytes()
-    res = run_cli("check", env={"DASHBOARD_DATA_ROOT": str(tmp_path)})
+    res = run_cli("check", env={"DASHBOARD_DATA_ROOT": str(tmp_path), "DASHBOARD_CACHE_DIR": str(tmp_path / "cache")})
     assert res.returncode == 1
+    assert not list((tmp_path / "cache").glob("frames-*")), "a failed check caches nothing"
     assert "data/care_facilities.csv, row 11, column 'beds'" in res.stderr
     assert "Traceback" not in res.stderr
     assert (REPO / "data/care_facilities.csv").read_bytes() == before

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -169,3 +171,270 @@ def test_ddl_generated_from_schema():
     ddl = db.table_ddl(DATASETS["clinics"])
     assert 'PRIMARY KEY ("clinic_id")' in ddl
     assert '"gps" BIGINT NOT NULL CHECK ("gps" >= 0)' in ddl
+
+
+# ---------------------------------------------------------------- validated-data cache
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """An empty cache directory of our own, and a copy of the shipped data as the data root."""
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("DASHBOARD_CACHE_DIR", str(directory))
+    root = tmp_path / "root"
+    root.mkdir()
+    _copy_data(root)
+    monkeypatch.setenv("DASHBOARD_DATA_ROOT", str(root))
+    return directory
+
+
+@pytest.fixture
+def full_loads(monkeypatch):
+    """Counts the full validations (calls of db.load_all)."""
+    calls = []
+    real = db.load_all
+
+    def spy(root=None):
+        calls.append(root)
+        return real(root)
+
+    monkeypatch.setattr(db, "load_all", spy)
+    return calls
+
+
+def _assert_same_frames(got, want):
+    assert list(got) == list(want)
+    for name in want:
+        pd.testing.assert_frame_equal(got[name], want[name], check_exact=True)
+        assert list(got[name].dtypes) == list(want[name].dtypes), name
+
+
+def _entries(directory: Path) -> list[Path]:
+    return sorted(directory.glob("frames-*.pickle"))
+
+
+def test_cache_hit_returns_the_validated_frames(cache, full_loads):
+    want = db.validate_and_cache()  # what `python -m dashboard check` does
+    assert len(full_loads) == 1
+    assert len(_entries(cache)) == 1
+    got = db.load_all_cached()
+    assert len(full_loads) == 1, "a cache hit must not validate again"
+    _assert_same_frames(got, want)
+    assert str(got["compounds"]["lon"].dtype) == "Float64" and str(got["clinics"]["gps"].dtype) == "Int64"
+    assert str(got["compounds"]["has_property_management"].dtype) == "boolean"
+    assert str(got["sources"]["source_id"].dtype) == "string"
+
+
+def test_cache_key_covers_sources_and_code(cache, tmp_path, monkeypatch):
+    key = db.cache_key()
+    assert key == db.cache_key() and len(key) == 64
+    root = Path(os.environ["DASHBOARD_DATA_ROOT"])
+    path = root / "geodata/new_areas.geojson"
+    path.write_bytes(path.read_bytes() + b"\n")
+    assert db.cache_key() != key
+    key = db.cache_key()
+    queries = tmp_path / "queries"
+    shutil.copytree(db.QUERIES_DIR, queries)
+    monkeypatch.setattr(db, "QUERIES_DIR", queries)
+    assert db.cache_key() == key
+    (queries / "_schema.sql").write_text((queries / "_schema.sql").read_text(encoding="utf-8") + "\n-- x\n",
+                                         encoding="utf-8")
+    assert db.cache_key() != key
+
+
+def test_cache_miss_after_a_one_byte_change(cache, full_loads):
+    db.validate_and_cache()
+    root = Path(os.environ["DASHBOARD_DATA_ROOT"])
+    path = root / "data/census.csv"
+    text = path.read_text(encoding="utf-8")
+    assert "504893" in text
+    path.write_text(text.replace("504893", "504894"), encoding="utf-8")  # same size, one byte
+    frames = db.load_all_cached()
+    assert len(full_loads) == 2, "a changed file must be validated again"
+    census = frames["census"]
+    assert int(census.loc[census.area_code == "421002", "residents"].iloc[0]) == 504894
+    assert len(_entries(cache)) == 2
+    db.load_all_cached()
+    assert len(full_loads) == 2  # and the new content is now a hit
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "wrong_payload", "wrong_columns"])
+def test_corrupt_cache_falls_back_to_validation(cache, full_loads, damage):
+    want = db.validate_and_cache()
+    (entry,) = _entries(cache)
+    if damage == "garbage":
+        entry.write_bytes(b"not a pickle at all")
+    elif damage == "truncated":
+        entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2])
+    elif damage == "empty":
+        entry.write_bytes(b"")
+    elif damage == "wrong_payload":
+        entry.write_bytes(pickle.dumps({"format": 1, "key": "0" * 64, "frames": want}))
+    else:
+        broken = dict(want, clinics=want["clinics"].drop(columns=["gps"]))
+        entry.write_bytes(pickle.dumps({"format": 1, "key": entry.stem[len("frames-"):], "frames": broken}))
+    got = db.load_all_cached()
+    assert len(full_loads) == 2
+    _assert_same_frames(got, want)
+    # and the damaged entry was replaced by a good one
+    assert db.read_cached_frames(db.cache_key()) is not None
+
+
+def test_cache_file_writable_by_others_is_ignored(cache, full_loads):
+    db.validate_and_cache()
+    (entry,) = _entries(cache)
+    entry.chmod(0o666)
+    assert db.read_cached_frames(db.cache_key()) is None
+    db.load_all_cached()
+    assert len(full_loads) == 2
+
+
+def test_unwritable_cache_dir_falls_back(tmp_path, monkeypatch, full_loads):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    # a directory below a regular file can never be created, whoever runs the tests (root too)
+    monkeypatch.setenv("DASHBOARD_CACHE_DIR", str(blocker / "cache"))
+    frames = db.load_all_cached()
+    assert set(frames) == set(DATASETS)
+    assert not db.write_cached_frames(db.cache_key(), frames)
+    db.load_all_cached()
+    assert len(full_loads) == 2  # validated each time, never an error
+    if os.geteuid() != 0:  # a read-only directory (root may write anyway)
+        ro = tmp_path / "ro"
+        ro.mkdir(mode=0o500)
+        monkeypatch.setenv("DASHBOARD_CACHE_DIR", str(ro))
+        assert not db.write_cached_frames(db.cache_key(), frames)
+        assert not list(ro.iterdir())
+
+
+def test_bad_file_raises_the_same_error_with_a_cache_present(cache):
+    db.validate_and_cache()
+    root = Path(os.environ["DASHBOARD_DATA_ROOT"])
+    path = root / "data/clinics.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[4, "gps"] = "-3"
+    frame.to_csv(path, index=False)
+    with pytest.raises(db.DataError) as full:
+        db.load_all()
+    with pytest.raises(db.DataError) as cached:
+        db.load_all_cached()
+    assert cached.value.problems == full.value.problems
+    assert str(cached.value) == str(full.value)
+    assert "data/clinics.csv, row 6, column 'gps'" in str(cached.value)
+    with pytest.raises(db.DataError) as served:
+        db.get_database()
+    assert served.value.problems == full.value.problems
+    assert len(_entries(cache)) == 1, "a failed validation is never cached"
+
+
+def test_cache_keeps_only_the_newest_entries(cache):
+    frames = db.validate_and_cache()
+    for i in range(db.CACHE_KEEP + 3):
+        assert db.write_cached_frames(f"{i:064x}", frames)
+        time.sleep(0.002)
+    names = {p.name for p in _entries(cache)}
+    assert len(names) == db.CACHE_KEEP
+    assert f"frames-{db.CACHE_KEEP + 2:064x}.pickle" in names
+    assert not list(cache.glob(".frames-*.tmp"))
+
+
+def test_get_database_builds_from_the_cache(cache, full_loads):
+    db.validate_and_cache()
+    db._state.clear()
+    db.get_database()
+    assert len(full_loads) == 1
+    _assert_same_frames(db.shipped_frames(), db.load_all())
+    n = db.get_database().execute("select count(*) from compounds").fetchone()[0]
+    assert n == len(db.shipped_frames()["compounds"])
+
+
+# ---------------------------------------------------------------- fingerprint once per script run
+
+
+def test_fingerprint_is_taken_once_per_script_run(tmp_path, monkeypatch):
+    root = _copy_data(tmp_path)
+    monkeypatch.setenv("DASHBOARD_DATA_ROOT", str(root))
+    stats = []
+    real = db.source_fingerprint
+    monkeypatch.setattr(db, "source_fingerprint", lambda root=None: stats.append(1) or real(root))
+    run = [object()]
+    monkeypatch.setattr(db, "_script_run_marker", lambda: run[0])
+    first = db.current_fingerprint()
+    path = root / "data/census.csv"
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    assert db.current_fingerprint() == first, "one fingerprint per run"
+    assert len(stats) == 1
+    run[0] = object()  # the next script run
+    assert db.current_fingerprint() != first, "a change is picked up by the next run"
+    assert len(stats) == 2
+    monkeypatch.setattr(db, "_script_run_marker", lambda: None)  # no script run (CLI, tests)
+    db.current_fingerprint()
+    db.current_fingerprint()
+    assert len(stats) == 4
+
+
+def test_overlapping_runs_do_not_rebuild_in_turn(tmp_path, monkeypatch):
+    """Run A (older memo) after run B rebuilt for a change: A looks again instead of rebuilding back."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    root = _copy_data(tmp_path)
+    monkeypatch.setenv("DASHBOARD_DATA_ROOT", str(root))
+    local = threading.local()
+    monkeypatch.setattr(db, "_script_run_marker", lambda: getattr(local, "marker", None))
+    builds = []
+    real = db.build_database
+    monkeypatch.setattr(db, "build_database", lambda frames: builds.append(1) or real(frames))
+
+    def start_run():
+        local.marker = object()
+        return db.get_database()
+
+    a, b = ThreadPoolExecutor(1), ThreadPoolExecutor(1)  # one thread per session
+    try:
+        a.submit(start_run).result()  # session A's run begins: fingerprint memoised
+        n = len(builds)
+        path = root / "data/census.csv"
+        path.write_text(path.read_text(encoding="utf-8").replace("504893", "504894"), encoding="utf-8")
+        os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+        b.submit(start_run).result()  # session B's run sees the change and rebuilds
+        assert len(builds) == n + 1
+        token = b.submit(db.database_token).result()
+        assert a.submit(db.database_token).result() == token  # A (same run, older memo) does not rebuild
+        assert len(builds) == n + 1
+        census = a.submit(lambda: db.run_query("census_population")).result()
+        assert int(census.loc[census.area_code == "421002", "residents"].iloc[0]) == 504894
+    finally:
+        a.shutdown()
+        b.shutdown()
+
+
+def _fingerprint_script():
+    import os
+
+    import streamlit as st
+
+    from dashboard import db
+
+    first = db.current_fingerprint()
+    path = os.path.join(os.environ["DASHBOARD_DATA_ROOT"], "data", "census.csv")
+    st.session_state.setdefault("runs", []).append(first)
+    bump = len(st.session_state["runs"]) * 10**9
+    os.utime(path, ns=(bump, bump))  # the file changes during the run
+    st.session_state["same_within_run"] = db.current_fingerprint() == first
+    st.session_state["changed_on_disk"] = db.source_fingerprint() != first
+
+
+def test_fingerprint_memo_under_streamlit_sees_a_change_on_the_next_run(tmp_path, monkeypatch):
+    """Checks the Streamlit detail the memo relies on: a fresh marker object for every script run."""
+    from streamlit.testing.v1 import AppTest
+
+    root = _copy_data(tmp_path)
+    monkeypatch.setenv("DASHBOARD_DATA_ROOT", str(root))
+    at = AppTest.from_function(_fingerprint_script, default_timeout=30)
+    at.run()
+    assert not at.exception
+    assert at.session_state["same_within_run"] and at.session_state["changed_on_disk"]
+    at.run()
+    assert not at.exception
+    first, second = at.session_state["runs"]
+    assert first != second, "the next run must see the file changed during the previous one"

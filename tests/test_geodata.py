@@ -238,3 +238,88 @@ def test_new_areas_are_where_the_report_puts_them(new_areas):
     assert c["shabei"].y > 30.33 and abs(c["shabei"].x - 112.26) < 0.06  # north of 沙市
     assert c["kaifaqu"].x > 112.28  # east of 沙市
     assert c["jinan"].distance(shapely.Point(112.18, 30.45)) < 0.03  # 纪南城
+
+
+# ---------------------------------------------------------------- dashboard.geo's reader
+
+
+@pytest.mark.parametrize("name", ["districts", "subdistricts", "new_areas"])
+def test_layer_reader_matches_geopandas_read_file(name):
+    """The json + shapely reader gives what geopandas.read_file gave: columns, dtypes, geometries, CRS."""
+    from dashboard import geo
+
+    path = GEODATA / f"{name}.geojson"
+    fast = geo._read_geojson_lonlat(str(path))
+    assert fast is not None, "the shipped files take the fast path"
+    want = gpd.read_file(path)
+    pd.testing.assert_frame_equal(fast, want, check_exact=True)
+    assert list(fast.dtypes) == list(want.dtypes)
+    assert fast.crs == want.crs and fast.crs.to_epsg() == 4326
+    assert fast.geometry.name == want.geometry.name
+    assert (fast.geometry.to_wkb() == want.geometry.to_wkb()).all()
+    layer = geo.layer(name)
+    pd.testing.assert_frame_equal(layer, want, check_exact=True)
+
+
+def _write_geojson(path: Path, features: list[dict], crs: dict | None = None) -> str:
+    import json
+
+    doc = {"type": "FeatureCollection", "features": features}
+    if crs is not None:
+        doc["crs"] = crs
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return str(path)
+
+
+_SQUARE = {"type": "Polygon", "coordinates": [[[112.0, 30.0], [112.1, 30.0], [112.1, 30.1], [112.0, 30.1], [112.0, 30.0]]]}
+
+
+@pytest.mark.parametrize("case", ["no_crs", "crs84"])
+def test_layer_reader_fast_path_assumes_wgs84(tmp_path, case):
+    from dashboard import geo
+
+    crs = None if case == "no_crs" else {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
+    path = _write_geojson(tmp_path / "a.geojson", [
+        {"type": "Feature", "properties": {"code": "1", "name": "甲"}, "geometry": _SQUARE},
+        {"type": "Feature", "properties": {"code": "2", "name": "乙"}, "geometry": _SQUARE},
+    ], crs)
+    fast = geo._read_geojson_lonlat(path)
+    assert fast is not None
+    slow = gpd.read_file(path)
+    if slow.crs is None:
+        slow = slow.set_crs(geo.WGS84)
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    assert fast.crs == slow.crs
+    pd.testing.assert_frame_equal(geo._read_layer(path, 1), slow, check_exact=True)
+
+
+@pytest.mark.parametrize("case", ["other_crs", "numeric_property", "null_geometry", "feature_id", "ragged"])
+def test_layer_reader_leaves_other_files_to_geopandas(tmp_path, case):
+    """Anything but plain lon/lat text features goes through geopandas.read_file, unchanged."""
+    from dashboard import geo
+
+    props = [{"code": "1", "name": "甲"}, {"code": "2", "name": "乙"}]
+    geoms = [_SQUARE, _SQUARE]
+    extra: dict = {}
+    crs = None
+    if case == "other_crs":  # Web Mercator metres
+        crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}}
+        square = [[12467782.0, 3503549.0], [12478914.0, 3503549.0], [12478914.0, 3516432.0], [12467782.0, 3503549.0]]
+        geoms = [{"type": "Polygon", "coordinates": [square]}] * 2
+    elif case == "numeric_property":
+        props = [{"code": 1, "name": "甲"}, {"code": 2, "name": "乙"}]
+    elif case == "null_geometry":
+        geoms = [_SQUARE, None]
+    elif case == "feature_id":
+        extra = {"id": "f"}
+    else:
+        props = [{"code": "1", "name": "甲"}, {"name": "乙", "code": "2"}]
+    features = [{"type": "Feature", "properties": p, "geometry": g, **{k: f"{v}{i}" for k, v in extra.items()}}
+                for i, (p, g) in enumerate(zip(props, geoms, strict=True))]
+    path = _write_geojson(tmp_path / "b.geojson", features, crs)
+    assert geo._read_geojson_lonlat(path) is None
+    got = geo._read_layer(path, 2)
+    want = gpd.read_file(path)
+    want = want.set_crs(geo.WGS84) if want.crs is None else want.to_crs(geo.WGS84) if want.crs.to_epsg() != 4326 else want
+    pd.testing.assert_frame_equal(got, want)
+    assert got.crs.to_epsg() == 4326
