@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import hearing, ui
+from dashboard import freeze_startup_objects, hearing, ui
 from dashboard.db import DataError, get_database
 
 st.set_page_config(page_title="社区治理决策看板 · Community Governance Dashboard", page_icon="🏘️", layout="wide")
@@ -17,6 +17,7 @@ except DataError as exc:  # shipped data broken: say exactly where, never a trac
     st.error(ui.tr("common.data_error_title"))
     st.code(str(exc), language=None)
     st.stop()
+freeze_startup_objects()  # once per process: later garbage collections skip the libraries and the database
 
 PAGES = [
     ("app_pages/overview.py", "nav.overview", ":material/home:", True),

@@ -459,7 +459,17 @@ def details_tables(details: Any, prefix: str = "") -> dict[str, pd.DataFrame]:
 
 def page_tables(page: str, scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None
                 ) -> dict[str, pd.DataFrame]:
-    """Every table of a page: the headline figures (with baseline) and each table in the model's details."""
+    """Every table of a page: the headline figures (with baseline) and each table in the model's details.
+
+    Memoised like `page_results` (the footer's download buttons ask on every rerun, and a page switch
+    asks again for an unchanged scenario). Treat the frames as read-only.
+    """
+    return _page_tables(page, scenario, lang, overlay, db.database_token())
+
+
+@lru_cache(maxsize=32)
+def _page_tables(page: str, scenario: Scenario, lang: str, overlay: db.Overlay | None,
+                 _database_token: str) -> dict[str, pd.DataFrame]:
     res = page_results(page, scenario, lang, overlay)
     baseline = None
     if page != "overview":
