@@ -224,11 +224,22 @@ def _visit_all_pages(page, base: str) -> None:
     """One session: open the app, then every page through the sidebar navigation (same session)."""
     page.add_init_script(common.STATE_PROBE_JS)
     page.goto(base + "/")
-    common.wait_settled(page, 0, timeout_ms=120_000)
+    _settled(page, 0, "overview (first load)")
     for info in common.app_pages()[1:]:
         t0 = common.now_ms(page)
         page.locator(f'[data-testid="stSidebarNav"] a[href$="/{info["page"]}"]').first.click()
+        _settled(page, t0, info["page"])
+
+
+def _settled(page, t0: float, what: str) -> None:
+    """wait_settled, failing with what was awaited and the page's last script states (for the report)."""
+    try:
         common.wait_settled(page, t0, timeout_ms=120_000)
+    except Exception as exc:
+        states = page.evaluate("(window.__stStates || []).slice(-4)")
+        skeletons = page.locator('[data-testid="stSkeleton"], [data-testid="stAppSkeleton"]').count()
+        raise RuntimeError(f"{what} did not settle ({type(exc).__name__}); url {page.url}, last script states "
+                           f"{states}, t0 {t0:.0f}, placeholders left {skeletons}") from exc
 
 
 def memory_rows(browser) -> list[dict]:
