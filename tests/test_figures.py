@@ -60,3 +60,29 @@ def test_validation_catches_a_bad_value_that_no_check_lets_through():
     fig = go.Figure([go.Scatter(x=[1], y=[2], mode="dots", **charts.NO_CHECK)], **charts.NO_CHECK)
     with pytest.raises(ValueError):
         go.Figure(fig.to_dict())
+
+
+def _page_chart_specs(page: str) -> list[dict]:
+    from tests.conftest import run_page
+
+    at = run_page(page)
+    assert not at.exception, [e.value for e in at.exception]
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("page", [p for p in exports.FIGURE_BUILDERS if p != "overview"])
+def test_every_chart_on_a_page_is_the_registered_figure(page):
+    """What the browser is sent is exactly a figure of exports.FIGURE_BUILDERS (the brief's and the
+    CLI's source), one per registered chart: no page draws a chart the registry, and so these
+    validation tests and the brief, do not know about."""
+    shown = _page_chart_specs(page)
+    registered = [json.loads(pio.to_json(fig.to_dict(), validate=False))
+                  for fig in exports.page_figures(page, Scenario.default()).values()]
+    assert len(shown) == len(registered), f"{page}: {len(shown)} charts on the page, {len(registered)} registered"
+    for spec in shown:
+        assert spec in registered, f"{page}: a chart on the page is not one of {exports.figure_names(page)}"
+
+
+def test_overview_draws_no_plotly_chart():
+    """The Overview's map is server-drawn SVG (dashboard/svgmap.py); its plotly twin is only for the brief."""
+    assert _page_chart_specs("overview") == []
