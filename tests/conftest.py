@@ -42,6 +42,11 @@ def app_page():
     return run_page
 
 
+def metric_values(at) -> dict[str, str]:
+    """label -> displayed value of every st.metric tile of an AppTest run."""
+    return {m.label: m.value for m in at.metric}
+
+
 def assert_no_exception(at) -> None:
     assert not at.exception, [e.value for e in at.exception]
     errors = [e.value for e in at.error]

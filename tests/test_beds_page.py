@@ -11,13 +11,9 @@ import pytest
 from dashboard.metrics import format_value
 from dashboard.models import beds
 from dashboard.scenario import Scenario
-from tests.conftest import REPO, assert_no_exception, run_page
+from tests.conftest import REPO, assert_no_exception, metric_values, run_page
 
 pytestmark = pytest.mark.slow
-
-
-def _tiles(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def _label(key: str, scenario: Scenario, lang: str = "zh") -> str:
@@ -27,7 +23,7 @@ def _label(key: str, scenario: Scenario, lang: str = "zh") -> str:
 def test_page_runs_with_defaults():
     at = run_page("beds")
     assert_no_exception(at)
-    tiles = _tiles(at)
+    tiles = metric_values(at)
     default = Scenario.default()
     metrics = {m.key: m for m in beds.headline(default)}
     assert metrics["supply"].value == 4515 and metrics["beds_per_1000_city"].value == 34.0
@@ -45,7 +41,7 @@ def test_build_slider_moves_the_closing_year_and_the_url():
     scenario = Scenario.default().with_values(beds_new_per_year=3000)
     expected = beds.compute(scenario).closing_year
     assert expected != beds.NOT_CLOSED
-    assert _tiles(at)[_label("closing_year", scenario)] == str(expected)
+    assert metric_values(at)[_label("closing_year", scenario)] == str(expected)
     assert at.query_params["beds_new_per_year"] in ("3000", ["3000"])
 
 
@@ -59,7 +55,7 @@ def test_other_sliders_and_method_switch():
     scenario = Scenario.default().with_values(beds_growth_60_plus_pct_per_year=4.0, beds_target_year=2030,
                                               beds_demand_method="norm", beds_norm_per_1000=40.0)
     metric = next(m for m in beds.headline(scenario) if m.key == "required_per_year")
-    assert _tiles(at)[metric.label("zh")] == metric.formatted("zh")
+    assert metric_values(at)[metric.label("zh")] == metric.formatted("zh")
 
 
 def test_url_reproduces_the_view_in_english():
@@ -70,7 +66,7 @@ def test_url_reproduces_the_view_in_english():
     assert not notices
     for metric in beds.headline(scenario):
         if metric.key in ("supply", "demand", "closing_year", "required_per_year"):
-            assert _tiles(at)[metric.label("en")] == metric.formatted("en")
+            assert metric_values(at)[metric.label("en")] == metric.formatted("en")
     assert beds.summary_sentence(scenario, "en") in at.success[0].value
 
 
@@ -97,7 +93,7 @@ def test_cli_and_page_agree():
     cli = json.loads(out.stdout)["pages"]["beds"]
     at = run_page("beds", settings)
     assert_no_exception(at)
-    tiles = _tiles(at)
+    tiles = metric_values(at)
     shown = 0
     for m in cli["metrics"]:
         if m["label_zh"] in tiles:

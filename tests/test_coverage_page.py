@@ -12,13 +12,9 @@ import pytest
 from dashboard.metrics import format_value
 from dashboard.models import coverage as cv
 from dashboard.scenario import Scenario
-from tests.conftest import REPO, assert_no_exception, run_page
+from tests.conftest import REPO, assert_no_exception, metric_values, run_page
 
 HEADLINE_ZH = ("可及覆盖率(现状)", "新建后覆盖率", "每名全科医生服务居民", "无公办中心的街道")
-
-
-def _metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +25,7 @@ def default_page():
 
 
 def test_page_runs_and_shows_the_headline(default_page):
-    shown = _metrics(default_page)
+    shown = metric_values(default_page)
     for label in HEADLINE_ZH:
         assert label in shown, label
     expected = {m.label_zh: m.formatted("zh") for m in cv.headline(Scenario.default())}
@@ -42,27 +38,27 @@ def test_page_runs_and_shows_the_headline(default_page):
 
 def test_distance_slider_updates_headline_and_url(default_page):
     at = default_page
-    before = _metrics(at)["可及覆盖率(现状)"]
+    before = metric_values(at)["可及覆盖率(现状)"]
     at.slider(key="coverage__clinic_service_distance_m").set_value(1500).run()
     assert_no_exception(at)
-    after = _metrics(at)["可及覆盖率(现状)"]
+    after = metric_values(at)["可及覆盖率(现状)"]
     assert float(after.rstrip("%")) > float(before.rstrip("%"))
     assert at.query_params["clinic_service_distance_m"] == ["1500"] or at.query_params["clinic_service_distance_m"] == "1500"
     # the same URL, opened fresh, reproduces the figure
     fresh = run_page("coverage", {"clinic_service_distance_m": "1500"})
     assert_no_exception(fresh)
-    assert _metrics(fresh)["可及覆盖率(现状)"] == after
+    assert metric_values(fresh)["可及覆盖率(现状)"] == after
 
 
 def test_more_sliders_and_preset():
     at = run_page("coverage")
-    base = _metrics(at)
+    base = metric_values(at)
     at.slider(key="coverage__clinic_detour_factor").set_value(1.6).run()
     assert_no_exception(at)
-    assert float(_metrics(at)["可及覆盖率(现状)"].rstrip("%")) <= float(base["可及覆盖率(现状)"].rstrip("%"))
+    assert float(metric_values(at)["可及覆盖率(现状)"].rstrip("%")) <= float(base["可及覆盖率(现状)"].rstrip("%"))
     at.slider(key="coverage__new_centres").set_value(10).run()
     assert_no_exception(at)
-    assert float(_metrics(at)["新建后覆盖率"].rstrip("%")) >= float(base["新建后覆盖率"].rstrip("%")) - 5
+    assert float(metric_values(at)["新建后覆盖率"].rstrip("%")) >= float(base["新建后覆盖率"].rstrip("%")) - 5
     at.multiselect(key="coverage__clinic_kinds").set_value(["centre"]).run()
     assert_no_exception(at)
     assert at.query_params["clinic_kinds"] in ("centre", ["centre"])
@@ -78,11 +74,11 @@ def test_page_in_english_and_with_no_facilities_counted():
     at = run_page("coverage", {"lang": "en", "clinic_ownership": "private", "clinic_kinds": "station",
                                "new_centres": "0"})
     assert_no_exception(at)
-    shown = _metrics(at)
+    shown = metric_values(at)
     assert "Residents within reach (today)" in shown
     at.multiselect(key="coverage__clinic_kinds").set_value([]).run()
     assert_no_exception(at)
-    assert _metrics(at)["Residents within reach (today)"] == "0.0%"
+    assert metric_values(at)["Residents within reach (today)"] == "0.0%"
 
 
 def _cli(*args: str) -> dict:
@@ -104,7 +100,7 @@ def test_cli_prints_the_same_figures_and_sites_as_the_model_and_page():
     # what the browser shows for the same link
     at = run_page("coverage", {"clinic_service_distance_m": "1200", "new_centres": "5"})
     assert_no_exception(at)
-    shown = _metrics(at)
+    shown = metric_values(at)
     for m in page["metrics"]:
         if m["label_zh"] in shown:
             assert shown[m["label_zh"]] == format_value(m["value"], m["unit"], m["decimals"], "zh"), m["key"]

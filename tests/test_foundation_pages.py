@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard import db, geo
-from tests.conftest import assert_no_exception, run_page
+from tests.conftest import assert_no_exception, metric_values, run_page
 
 
 def test_overview_renders_kpis_with_sources():
@@ -13,7 +13,7 @@ def test_overview_renders_kpis_with_sources():
     assert_no_exception(at)
     labels = [m.label for m in at.metric]
     assert "全科医生" in labels
-    values = {m.label: m.value for m in at.metric}
+    values = metric_values(at)
     assert values["全科医生"] == "213人"
     assert values["社区卫生服务中心"] == "15"
     captions = " ".join(c.value for c in at.caption)
@@ -23,7 +23,7 @@ def test_overview_renders_kpis_with_sources():
 def test_overview_in_english():
     at = run_page(query={"lang": "en"})
     assert_no_exception(at)
-    values = {m.label: m.value for m in at.metric}
+    values = metric_values(at)
     assert values["General practitioners"] == "213 people"
     assert any("Report" in c.value for c in at.caption)
 

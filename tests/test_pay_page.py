@@ -12,13 +12,9 @@ import pytest
 
 from dashboard.models import pay
 from dashboard.scenario import Scenario
-from tests.conftest import assert_no_exception, run_page
+from tests.conftest import assert_no_exception, metric_values, run_page
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _tiles(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def _expected(scenario: Scenario, lang: str = "zh") -> dict[str, str]:
@@ -28,7 +24,7 @@ def _expected(scenario: Scenario, lang: str = "zh") -> dict[str, str]:
 def test_page_runs_and_shows_the_model_figures():
     at = run_page("pay")
     assert_no_exception(at)
-    tiles = _tiles(at)
+    tiles = metric_values(at)
     expected = _expected(Scenario.default())
     for label in ("阶梯薪酬首年增支", "现行人均薪酬占社平工资", "0.94×上年社平工资", "核定社区工作者岗位"):
         assert tiles[label] == expected[label], label
@@ -42,10 +38,10 @@ def test_page_runs_and_shows_the_model_figures():
 
 def test_slider_change_updates_headline_and_url():
     at = run_page("pay")
-    before = _tiles(at)["阶梯薪酬首年增支"]
+    before = metric_values(at)["阶梯薪酬首年增支"]
     at.slider(key="pay__pay_coefficient").set_value(1.0).run()
     assert_no_exception(at)
-    after = _tiles(at)
+    after = metric_values(at)
     assert after["阶梯薪酬首年增支"] != before
     changed = Scenario.default().with_values(pay_coefficient=1.0)
     assert after["阶梯薪酬首年增支"] == _expected(changed)["阶梯薪酬首年增支"]
@@ -54,8 +50,8 @@ def test_slider_change_updates_headline_and_url():
     at.slider(key="pay__pay_oncost_pct").set_value(30.0).run()
     assert_no_exception(at)
     both = Scenario.default().with_values(pay_coefficient=1.0, pay_quit_elasticity=2.0, pay_oncost_pct=30.0)
-    assert _tiles(at)["阶梯下年离职人数(估)"] == _expected(both)["阶梯下年离职人数(估)"]
-    assert _tiles(at)["阶梯薪酬首年增支"] == _expected(both)["阶梯薪酬首年增支"]
+    assert metric_values(at)["阶梯下年离职人数(估)"] == _expected(both)["阶梯下年离职人数(估)"]
+    assert metric_values(at)["阶梯薪酬首年增支"] == _expected(both)["阶梯薪酬首年增支"]
 
 
 def test_anchor_select_and_ladder_view():
@@ -63,7 +59,7 @@ def test_anchor_select_and_ladder_view():
     at.selectbox(key="pay__pay_ladder_anchor").set_value("floor").run()
     assert_no_exception(at)
     floor = Scenario.default().with_values(pay_ladder_anchor="floor")
-    assert _tiles(at)["阶梯人均薪酬(首年)"] == _expected(floor)["阶梯人均薪酬(首年)"]
+    assert metric_values(at)["阶梯人均薪酬(首年)"] == _expected(floor)["阶梯人均薪酬(首年)"]
     at.segmented_control(key="pay_ladder_view").set_value("yuan").run()
     assert_no_exception(at)
 
@@ -76,7 +72,7 @@ def test_url_reproduces_the_view_in_english():
     scenario, notices = Scenario.from_query_params(query)
     assert not notices
     expected = _expected(scenario, "en")
-    tiles = _tiles(at)
+    tiles = metric_values(at)
     for label in ("Extra cost of the ladder, year 1", "Ladder average pay, year 1", "Extra cost over 3 years"):
         assert tiles[label] == expected[label], label
     assert at.slider(key="pay__pay_coefficient").value == pytest.approx(1.05)
@@ -107,7 +103,7 @@ def test_cli_matches_model_and_page():
     # and the page shows the same numbers for the same URL
     at = run_page("pay", {"lang": "en", **dict(item.split("=") for item in sets)})
     assert_no_exception(at)
-    tiles = _tiles(at)
+    tiles = metric_values(at)
     for key in ("pay_increment_year1", "pay_ladder_mean_yuan"):
         m = model[key]
         assert tiles[m.label("en")] == m.formatted("en")

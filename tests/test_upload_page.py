@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import assert_no_exception, run_page
+from tests.conftest import assert_no_exception, metric_values, run_page
 from tests.test_validate import BAD, EXPECTED, GOOD, tree_digest
 
 
@@ -45,10 +45,6 @@ def apply_upload(at, dataset: str, name: str):
     at.button(key="data_apply").click().run()
     assert_no_exception(at)
     return at
-
-
-def metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 @pytest.fixture(scope="module")
@@ -172,8 +168,8 @@ def test_upload_changes_numbers_in_that_session_only(dataset, name, page):
         assert_no_exception(a)
         assert_no_exception(b)
         fresh = run_page(page)
-        assert metrics(a) != metrics(b), f"{page} numbers did not change after uploading {dataset}"
-        assert metrics(b) == metrics(fresh), "another session's upload leaked"
+        assert metric_values(a) != metric_values(b), f"{page} numbers did not change after uploading {dataset}"
+        assert metric_values(b) == metric_values(fresh), "another session's upload leaked"
     else:
         rows = [v for (d, m), v in changed.items() if d == "街道/乡镇边界" and m == "行数"]
         assert rows == [2]
