@@ -53,6 +53,19 @@ def test_overview_map_shows_uploaded_subdistricts():
     assert "新中山街道" in overview_map(at)
 
 
+def test_overview_map_escapes_uploaded_names():
+    """The map reaches the page through st.markdown(unsafe_allow_html=True): an uploaded name is text, never markup."""
+    at = run_page()
+    subdistricts = geo.layer("subdistricts")
+    hostile = '<img src=x onerror="alert(1)">\n\n<script>alert(2)</script>'
+    at.session_state["overlay"] = db.Overlay({"subdistrict_shapes": subdistricts.assign(name=hostile)})
+    at.run()
+    assert_no_exception(at)
+    svg = overview_map(at)
+    assert "<img" not in svg and "<script" not in svg and "\n" not in svg
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in svg
+
+
 def test_sources_page_search():
     at = run_page("sources")
     assert_no_exception(at)
