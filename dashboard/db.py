@@ -38,7 +38,7 @@ import pandera
 import pyarrow
 
 from dashboard import QUERIES_DIR, REPO_ROOT, data_root, schemas
-from dashboard.schemas import DATASETS, Dataset, Field, pandera_schema
+from dashboard.schemas import DATASETS, PANDAS_TYPES, Dataset, Field, pandera_schema
 
 # ---------------------------------------------------------------- problems
 
@@ -184,8 +184,7 @@ def _parse_frame(ds: Dataset, raw: pd.DataFrame, file_label: str, row_offset: in
             if expected:
                 problems.append(Problem(file_label, i + row_offset, f.name, text, expected, _CELL_KEYS[expected]))
             values.append(value)
-        dtype = {"str": "string", "int": "Int64", "float": "Float64", "bool": "boolean"}[f.type]
-        out[f.name] = pd.Series(values, dtype=dtype)
+        out[f.name] = pd.Series(values, dtype=PANDAS_TYPES[f.type])
     frame = pd.DataFrame(out)
     # Value checks run even when some cells failed to parse, so every problem is reported at once;
     # a cell already reported (e.g. unreadable, hence empty now) is not reported twice.
@@ -330,7 +329,6 @@ def load_all(root: Path | None = None) -> dict[str, pd.DataFrame]:
 
 CACHE_KEEP = 4  # cache entries kept (newest first): shipped data plus a few edits or test copies
 _CACHE_FORMAT = 1
-_DTYPES = {"str": "string", "int": "Int64", "float": "Float64", "bool": "boolean"}
 
 
 def cache_dir() -> Path:
@@ -379,7 +377,7 @@ def _frames_match_schemas(frames: object) -> bool:
         ds = DATASETS[name]
         if not isinstance(frame, pd.DataFrame) or list(frame.columns) != ds.columns:
             return False
-        if [str(t) for t in frame.dtypes] != [_DTYPES[f.type] for f in ds.fields]:
+        if [str(t) for t in frame.dtypes] != [PANDAS_TYPES[f.type] for f in ds.fields]:
             return False
     return True
 

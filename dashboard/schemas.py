@@ -336,7 +336,8 @@ def _checks(f: Field) -> list[pa.Check]:
     return checks
 
 
-_PANDAS_TYPES = {"str": "string", "int": "Int64", "float": "Float64", "bool": "boolean"}
+# The pandas dtype of each field type: what parsing produces, pandera checks and the cache holds.
+PANDAS_TYPES = {"str": "string", "int": "Int64", "float": "Float64", "bool": "boolean"}
 
 
 @cache
@@ -346,7 +347,7 @@ def pandera_schema(name: str) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
             f.name: pa.Column(
-                _PANDAS_TYPES[f.type],
+                PANDAS_TYPES[f.type],
                 checks=_checks(f),
                 nullable=f.nullable,
                 unique=f.unique,
