@@ -65,7 +65,8 @@ def base_layout(fig: go.Figure, title: str = "", height: int = 480) -> go.Figure
     return fig
 
 
-def _rings(geom) -> list[np.ndarray]:
+def polygon_rings(geom) -> list[np.ndarray]:
+    """(n, 2) lon/lat arrays of every ring (exteriors and holes) of a (multi)polygon; [] for other geometry."""
     polys = geom.geoms if isinstance(geom, MultiPolygon) else [geom] if isinstance(geom, Polygon) else []
     rings = []
     for poly in polys:
@@ -78,7 +79,7 @@ def polygon_xy(geom) -> tuple[list[float | None], list[float | None]]:
     """Coordinates of every ring of a (multi)polygon, separated by None, for one Scatter trace."""
     xs: list[float | None] = []
     ys: list[float | None] = []
-    for ring in _rings(geom):
+    for ring in polygon_rings(geom):
         xs.extend(ring[:, 0].tolist() + [None])
         ys.extend(ring[:, 1].tolist() + [None])
     return xs, ys

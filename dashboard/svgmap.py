@@ -20,9 +20,8 @@ import geopandas as gpd
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.ops import polylabel
 
-from dashboard import data_root, geo
-from dashboard.charts import FONT, PALETTE
-from dashboard.schemas import DATASETS
+from dashboard import db, geo
+from dashboard.charts import FONT, PALETTE, polygon_rings
 
 # Colours and line widths of charts.overview_map (plotly px at ~600 px map width ≈ 1.7 viewBox units).
 FILL = {"street": "#CFE3F3", "town": "#EAF2E3"}
@@ -75,16 +74,15 @@ def _polygons(geom) -> list[Polygon]:
 def _path_data(geom, proj: _Projection) -> str:
     """SVG path data for every ring of a (multi)polygon (holes drawn with fill-rule evenodd)."""
     parts = []
-    for poly in _polygons(geom):
-        for ring in (poly.exterior, *poly.interiors):
-            points = []
-            for lon, lat in ring.coords[:-1]:  # the closing point is implied by "Z"
-                x, y = proj.xy(lon, lat)
-                point = f"{_fmt(x)} {_fmt(y)}"
-                if not points or points[-1] != point:  # rounding can merge neighbours
-                    points.append(point)
-            if len(points) >= 3:
-                parts.append("M" + points[0] + "L" + " ".join(points[1:]) + "Z")
+    for ring in polygon_rings(geom):
+        points = []
+        for lon, lat in ring[:-1]:  # the closing point is implied by "Z"
+            x, y = proj.xy(lon, lat)
+            point = f"{_fmt(x)} {_fmt(y)}"
+            if not points or points[-1] != point:  # rounding can merge neighbours
+                points.append(point)
+        if len(points) >= 3:
+            parts.append("M" + points[0] + "L" + " ".join(points[1:]) + "Z")
     return "".join(parts)
 
 
@@ -222,13 +220,8 @@ def overview_svg(districts: gpd.GeoDataFrame, subdistricts: gpd.GeoDataFrame, ne
 # ---------------------------------------------------------------- cached for the app
 
 
-def _layer_mtimes() -> tuple[int, ...]:
-    files = (DATASETS[name].file for name in ("district_shapes", "subdistrict_shapes", "new_area_shapes"))
-    return tuple((data_root() / f).stat().st_mtime_ns for f in files)
-
-
 @lru_cache(maxsize=32)
-def _cached(mtimes: tuple[int, ...], overlay, labels: tuple[tuple[str, str], ...], lang: str, title: str) -> str:
+def _cached(_database_token: str, overlay, labels: tuple[tuple[str, str], ...], lang: str, title: str) -> str:
     return overview_svg(geo.central_city_districts(), geo.layer("subdistricts", overlay), geo.layer("new_areas"),
                         dict(labels), lang, title)
 
@@ -236,9 +229,10 @@ def _cached(mtimes: tuple[int, ...], overlay, labels: tuple[tuple[str, str], ...
 def overview_svg_for(overlay, labels: Mapping[str, str], lang: str, title: str = "") -> str:
     """`overview_svg` of the shipped layers (sub-districts from `overlay` if it replaces them), cached.
 
-    Cached per layer-file mtimes, the overlay's content token (only when it holds uploaded
+    Cached per database token (it changes when any shipped file, the layers included, changes; taken
+    once per script run), the overlay's content token (only when it holds uploaded
     sub-districts), language, labels and title: drawing takes ~10 ms, a cache hit ~0.1 ms.
     """
     uploaded = overlay is not None and "subdistrict_shapes" in overlay and isinstance(
         overlay["subdistrict_shapes"], gpd.GeoDataFrame)
-    return _cached(_layer_mtimes(), overlay if uploaded else None, tuple(sorted(labels.items())), lang, title)
+    return _cached(db.database_token(), overlay if uploaded else None, tuple(sorted(labels.items())), lang, title)
