@@ -339,3 +339,11 @@ def test_every_area_choice_computes(area):
     assert res.area == area
     assert math.isfinite(res.required_per_year)
     assert beds.summary_sentence(Scenario.default().with_values(beds_district=area), "en")
+
+
+def test_reach_all_communities_is_missing_centres_times_mean_size_and_subsidy(default_results):
+    reach = beds.reach_all_communities(default_results)
+    row = beds.selected_row(default_results)
+    assert reach["communities"] == int(row["without_centre"]) > 0
+    assert reach["beds"] == pytest.approx(reach["communities"] * default_results.home_care_mean_beds)
+    assert reach["build_cost_yuan"] == pytest.approx(reach["beds"] * default_results.build_subsidy_per_bed)

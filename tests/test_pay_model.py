@@ -360,3 +360,10 @@ def test_floor_sentence_says_at_least():
     scenario = Scenario.default().with_values(pay_ladder_anchor="floor")
     assert pay.summary_sentence(scenario, "en").startswith("Paying every community worker at least 0.94")
     assert "不低于上年社平工资的0.94倍" in pay.summary_sentence(scenario, "zh")
+
+
+def test_workload_totals_sum_the_districts():
+    wl = pay.details(Scenario.default())["workload"]
+    assert wl["norm_posts_total"] > 0
+    assert wl["norm_posts_total"] == pytest.approx(sum(s["norm_posts"] or 0 for s in wl["staffing"]))
+    assert wl["posts_budgeted_total"] == sum(s["posts_budgeted"] or 0 for s in wl["staffing"]) == 419 + 506

@@ -134,14 +134,11 @@ with tabs[3]:
     tiles(("without_centre",), 3)
     ui.plotly_chart("beds_coverage_chart", lambda: charts_beds.coverage_figure(details, lang), width="stretch",
                     config=CHART_CONFIG)
-    row = beds.selected_row(res)
-    missing = int(row["without_centre"])
-    if row["communities"]:
-        beds_needed = missing * res.home_care_mean_beds
-        cost = beds_needed * res.build_subsidy_per_bed
-        st.markdown(ui.tr("beds.coverage_reach_all", name=beds.area_name(res, lang), n=missing,
-                          size=res.home_care_mean_beds, beds=beds_needed,
-                          cost=format_value(cost / 1e6, "million_yuan", 1, lang)))
+    if beds.selected_row(res)["communities"]:
+        reach = beds.reach_all_communities(res)
+        st.markdown(ui.tr("beds.coverage_reach_all", name=beds.area_name(res, lang), n=reach["communities"],
+                          size=res.home_care_mean_beds, beds=reach["beds"],
+                          cost=format_value(reach["build_cost_yuan"] / 1e6, "million_yuan", 1, lang)))
     if cal["jingzhou_reform_communities"]:
         n, k = cal["jingzhou_reform_communities"], cal["jingzhou_reform_with_centre"]
         st.markdown(ui.tr("beds.coverage_jingzhou", n=n, k=k, share=k / n))

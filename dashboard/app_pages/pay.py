@@ -139,11 +139,10 @@ st.subheader(ui.tr("pay.workload_title"))
 wl = res["workload"]
 ui.plotly_chart("pay_workload", lambda: charts_pay.workload_figure(res, lang), width="stretch",
                 config=PLOT_CONFIG)
-norm_total = sum(s["norm_posts"] or 0 for s in wl["staffing"])
-posts_total = sum(s["posts_budgeted"] or 0 for s in wl["staffing"])
 if wl.get("tasks_over_lawful"):
     st.markdown(ui.tr("pay.workload_text", lawful=f"{wl['lawful_total']:.0f}", ratio=f"{wl['tasks_over_lawful']:.1f}",
-                      hh=f"{wl['households_per_worker']:,.0f}", norm=f"{norm_total:,.0f}", posts=f"{posts_total:,.0f}"))
+                      hh=f"{wl['households_per_worker']:,.0f}", norm=f"{wl['norm_posts_total']:,.0f}",
+                      posts=f"{wl['posts_budgeted_total']:,.0f}"))
 st.caption(ui.tr("pay.workload_caption"))
 
 with st.expander(ui.tr("pay.sources_title")):

@@ -571,6 +571,14 @@ def selected_row(res: BedsResults) -> pd.Series:
     return res.table[res.table["area_code"] == res.area].iloc[0]
 
 
+def reach_all_communities(res: BedsResults) -> dict[str, float]:
+    """What a home-care centre in every community of the selected area still without one would take:
+    communities, beds at the mean size of today's centres, and the build subsidy for them (yuan)."""
+    missing = int(selected_row(res)["without_centre"])
+    beds_needed = missing * res.home_care_mean_beds
+    return {"communities": missing, "beds": beds_needed, "build_cost_yuan": beds_needed * res.build_subsidy_per_bed}
+
+
 def closing_text(year: int) -> str | int:
     """The closing year, or '>2035' when the gap does not close within the horizon."""
     return year if year != NOT_CLOSED else f">{END_YEAR}"

@@ -441,6 +441,9 @@ def compute(assumptions: PayAssumptions, staff: pd.DataFrame, report: dict[str, 
         "lawful_assist": report.get("lawful_assist"), "lawful_total": lawful,
         "tasks_over_lawful": report["tasks_shashi"] / lawful if lawful and report.get("tasks_shashi") else None,
         "households_per_worker": a.households_per_worker, "staffing": staffing,
+        # totals over the districts with reform-household counts (the page's workload sentence)
+        "norm_posts_total": sum(s["norm_posts"] or 0 for s in staffing),
+        "posts_budgeted_total": sum(s["posts_budgeted"] or 0 for s in staffing),
     }
 
     today_bill = totals[0]["today_yuan"] if totals else 0.0
