@@ -100,7 +100,7 @@ def bench_city(runs: int = 25) -> list[dict]:
     rows = [_row("coverage_city: coverage at city scale", median, runs, 0.050,
                  f"{what}; by sub-district, district, new area and city; covered share {share:.1%}")]
     if inputs is not None:
-        from dashboard.scenario import Scenario
+        from dashboard.core.scenario import Scenario
 
         distances = iter(range(1005, 3000, 10))  # each run a distance not seen before (no cache hit)
 

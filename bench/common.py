@@ -13,7 +13,6 @@ polls is still seen, and the time from an input to the app settling is measured 
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import datetime as dt
 import fcntl
@@ -282,28 +281,19 @@ def wait_charts_drawn(page, timeout_ms: float = 20_000) -> None:
 
 
 def app_pages() -> list[dict]:
-    """The pages registered in dashboard/app.py: [{'page', 'path', 'title_key', 'default', 'url'}].
+    """The app's pages from the registry: [{'page', 'path', 'title_key', 'default', 'url'}].
 
-    Read from the PAGES literal with `ast`, so nothing Streamlit runs on import.
+    dashboard.registry imports no analysis (nor Streamlit), so reading it here is cheap.
     """
-    tree = ast.parse(APP.read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "PAGES" for t in node.targets):
-            entries = ast.literal_eval(node.value)
-            break
-    else:
-        raise RuntimeError(f"no PAGES list in {APP}")
-    pages = []
-    for path, title_key, _icon, default in entries:
-        name = Path(path).stem
-        pages.append({"page": name, "path": path, "title_key": title_key, "default": bool(default),
-                      "url": "/" if default else f"/{name}"})
-    return pages
+    from dashboard import registry
+
+    return [{"page": p.key, "path": p.script, "title_key": f"nav.{p.key}", "default": p is registry.PAGES[0],
+             "url": "/" + p.url_path} for p in registry.PAGES]
 
 
 def slider_params(page: str) -> list:
     """The scenario parameters shown as sliders on a page (int and float kinds)."""
-    from dashboard.scenario import page_params
+    from dashboard.core.scenario import page_params
 
     return [p for p in page_params(page) if p.kind in ("int", "float")]
 

@@ -17,11 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from dashboard import registry
+
 
 def _cmd_check(args: argparse.Namespace) -> int:
     # Always a full validation (never the cache), which then stores the validated frames so the
-    # server's first page can skip validating the same files again (see dashboard/db.py).
-    from dashboard.db import DataError, validate_and_cache
+    # server's first page can skip validating the same files again (see dashboard/data/db.py).
+    from dashboard.data.db import DataError, validate_and_cache
 
     try:
         frames = validate_and_cache()
@@ -29,7 +31,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print(f"check: FAILED\n{exc}", file=sys.stderr)
         return 1
     width = max(len(n) for n in frames)
-    from dashboard.schemas import DATASETS
+    from dashboard.data.schemas import DATASETS
 
     for name, frame in frames.items():
         kinds = ""
@@ -41,7 +43,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_indicators(args: argparse.Namespace) -> int:
-    from dashboard.db import run_query
+    from dashboard.data.db import run_query
 
     frame = run_query("indicators_search", topic=args.topic or "", text=args.search or "")
     if frame.empty:
@@ -62,7 +64,7 @@ def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
 
 
 def _load_scenario(args: argparse.Namespace):
-    from dashboard.scenario import Scenario, parse_set_args
+    from dashboard.core.scenario import Scenario, parse_set_args
 
     notices: list[str] = []
     scenario = Scenario.default()
@@ -78,7 +80,7 @@ def _load_scenario(args: argparse.Namespace):
 
 
 def _cmd_scenario(args: argparse.Namespace) -> int:
-    from dashboard.results import scenario_results
+    from dashboard.core.results import scenario_results
 
     scenario = _load_scenario(args)
     results = scenario_results(scenario, pages=args.page or None, lang=args.lang)
@@ -88,7 +90,7 @@ def _cmd_scenario(args: argparse.Namespace) -> int:
     for page, res in results["pages"].items():
         print(f"== {page}")
         for m in res["metrics"]:
-            from dashboard.metrics import format_value
+            from dashboard.core.metrics import format_value
 
             label = m["label_zh"] if args.lang == "zh" else m["label_en"]
             print(f"  {label}: {format_value(m['value'], m['unit'], m['decimals'], args.lang)}  [{', '.join(m['source_ids'])}]")
@@ -105,7 +107,7 @@ def _json_default(obj: object) -> object:
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
-    from dashboard.scenario import all_params
+    from dashboard.core.scenario import all_params
 
     rows = [
         {"key": p.key, "default": p.default, "min": p.min, "max": p.max, "unit": p.unit,
@@ -117,7 +119,7 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from dashboard import exports
+    from dashboard.exports import brief as exports
 
     scenario = _load_scenario(args)
     out = Path(args.output)
@@ -149,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("scenario", help="every page's headline figures for a scenario")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", default=[])
     p.add_argument("--scenario", metavar="FILE.json")
-    p.add_argument("--page", action="append", choices=("coverage", "beds", "pay"))
+    p.add_argument("--page", action="append", choices=registry.scenario_keys())
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=_cmd_scenario)
 

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import freeze_startup_objects, hearing, ui
-from dashboard.db import DataError, get_database
+from dashboard import freeze_startup_objects, registry
+from dashboard.data.db import DataError, get_database
+from dashboard.ui import hearing
+from dashboard.ui import widgets as ui
 
 # The icon is a file, not an emoji: Streamlit checks an emoji string against its emoji table, a
 # one-off ~35-100 ms regex compile on the first page (measured); an SVG file costs ~2 ms and is
@@ -25,21 +27,10 @@ except DataError as exc:  # shipped data broken: say exactly where, never a trac
     st.stop()
 freeze_startup_objects()  # once per process: later garbage collections skip the libraries and the database
 
-PAGES = [
-    ("app_pages/overview.py", "nav.overview", ":material/home:", True),
-    ("app_pages/coverage.py", "nav.coverage", ":material/local_hospital:", False),
-    ("app_pages/beds.py", "nav.beds", ":material/bed:", False),
-    ("app_pages/pay.py", "nav.pay", ":material/payments:", False),
-    ("app_pages/data.py", "nav.data", ":material/upload_file:", False),
-    ("app_pages/sources.py", "nav.sources", ":material/menu_book:", False),
-]
-
-pages = [
-    st.Page(path, title=ui.tr(key), icon=icon, default=default, url_path=path.split("/")[-1][:-3])
-    for path, key, icon, default in PAGES
-]
+pages = [st.Page(p.script, title=ui.tr(f"nav.{p.key}"), icon=p.icon, default=p is registry.PAGES[0], url_path=p.key)
+         for p in registry.PAGES]
 page = st.navigation(pages, position="hidden" if ui.presenting() else "sidebar")
-page_key = page.url_path or "overview"
+page_key = page.url_path or registry.PAGES[0].key
 
 with st.sidebar:
     st.markdown(f"### {ui.tr('common.app_title')}")

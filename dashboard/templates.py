@@ -1,4 +1,4 @@
-"""Upload templates (CSV, XLSX, GeoJSON) and column descriptions, generated from dashboard.schemas.
+"""Upload templates (CSV, XLSX, GeoJSON) and column descriptions, generated from dashboard.data.schemas.
 
 The same `Field`s that check an upload write its template: header (Chinese or English), one filled
 example row, and per column its meaning, type, unit, whether it is required, allowed values,
@@ -13,8 +13,8 @@ import json
 
 import pandas as pd
 
-from dashboard.i18n import t, unit_label
-from dashboard.schemas import DATASETS, Dataset, Field
+from dashboard.core.text import t, unit_label
+from dashboard.data.schemas import DATASETS, Dataset, Field
 
 # Provenance comes from the upload form, not from a column the user fills in.
 _FORM_COLUMNS = ("source_id",)

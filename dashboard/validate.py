@@ -6,7 +6,7 @@ refused before they are parsed, with bounded memory: oversized files, zip bombs,
 XML entity declarations, thousands of columns, binary junk, deeply nested JSON. Every problem is
 reported at once as (row, column, value, expected), in Chinese or English (catalog `data.problem_*`).
 
-The checks come from `dashboard.schemas` (types, required, allowed values, ranges, patterns,
+The checks come from `dashboard.data.schemas` (types, required, allowed values, ranges, patterns,
 unique keys, via `db.parse_frame`) plus what needs reference data: division codes that exist at
 their level and agree with each other, new-area ids, points inside 荆州市, polygon validity and CRS.
 
@@ -45,9 +45,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dashboard import data_root, db
-from dashboard.i18n import t
-from dashboard.schemas import DATASETS, Dataset, Field
+from dashboard import data_root
+from dashboard.core.text import t
+from dashboard.data import db
+from dashboard.data.schemas import DATASETS, Dataset, Field
 
 # ---------------------------------------------------------------- limits
 
@@ -274,7 +275,7 @@ def reference() -> _Reference:
 def _reference(stamp: tuple) -> _Reference:
     import shapely
 
-    from dashboard import geo
+    from dashboard.data import geo
 
     divisions, _ = db.load_dataset("divisions")
     levels = {str(level): frozenset(grp["code"].dropna()) for level, grp in divisions.groupby("level")}

@@ -1,4 +1,4 @@
-"""Write data/README.md from dashboard/schemas.py (one definition; tests check it is current).
+"""Write data/README.md from dashboard/data/schemas.py (one definition; tests check it is current).
 
     python scripts/make_data_readme.py          # rewrite data/README.md
     python scripts/make_data_readme.py --check  # exit 1 if it is out of date
@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dashboard.schemas import DATASETS  # noqa: E402
+from dashboard.data.schemas import DATASETS  # noqa: E402
 
 README = Path(__file__).resolve().parents[1] / "data" / "README.md"
 
@@ -47,7 +47,7 @@ def render() -> str:
     out = [
         "# Datasets",
         "",
-        "Generated from `dashboard/schemas.py` by `scripts/make_data_readme.py` — edit the schema, then rerun it.",
+        "Generated from `dashboard/data/schemas.py` by `scripts/make_data_readme.py` — edit the schema, then rerun it.",
         "Division codes are national statistical codes stored as text (6 digits district, 9 sub-district, 12",
         "committee). Coordinates are WGS84 lon/lat. Money is yuan per year. Every row has a `source_id` that",
         "resolves in `sources.csv`. Datasets marked *replaceable* can be replaced for one browser session by",

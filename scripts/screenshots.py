@@ -73,8 +73,8 @@ def browser_shots(port: int, out: Path) -> None:
 
 
 def brief_slides(out: Path) -> None:
-    from dashboard import exports
-    from dashboard.scenario import Scenario
+    from dashboard.core.scenario import Scenario
+    from dashboard.exports import brief as exports
 
     scenario = Scenario.from_values(BRIEF_SCENARIO)[0]
     with tempfile.TemporaryDirectory() as tmp:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from dashboard import registry
+
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "dashboard" / "app.py"
 
@@ -20,14 +22,14 @@ def run_page(page: str | None = None, query: dict[str, str] | None = None, timeo
         at.query_params[key] = value
     at.run()
     if page:
-        at.switch_page(f"app_pages/{page}.py")
+        at.switch_page(registry.page(page).script)
         at.run()
     return at
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _own_cache_dir(tmp_path_factory):
-    """Validated-data caches (dashboard/db.py) go to a temporary folder, not the repo's .cache/."""
+    """Validated-data caches (dashboard/data/db.py) go to a temporary folder, not the repo's .cache/."""
     if os.environ.get("DASHBOARD_CACHE_DIR"):
         yield
         return

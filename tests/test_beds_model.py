@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.models import beds
-from dashboard.models.beds import (
+from dashboard.analyses.beds import model as beds
+from dashboard.analyses.beds.model import (
     NOT_CLOSED,
     DemandRule,
     Plan,
@@ -18,7 +18,7 @@ from dashboard.models.beds import (
     project,
     required_per_year,
 )
-from dashboard.scenario import Scenario
+from dashboard.core.scenario import Scenario
 
 NORM40 = DemandRule("norm", norm_per_1000=40)
 FLAT = Plan(growth_60_plus=0.0, growth_80_plus=0.0, new_per_year=0.0, closure_rate=0.0)

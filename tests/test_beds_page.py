@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from dashboard.metrics import format_value
-from dashboard.models import beds
-from dashboard.scenario import Scenario
+from dashboard.analyses.beds import model as beds
+from dashboard.core.metrics import format_value
+from dashboard.core.scenario import Scenario
 from tests.conftest import REPO, assert_no_exception, metric_values, run_page
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.i18n import CATALOG_DIR, LANGS, catalog, missing_keys, t
+from dashboard.core.text import CATALOG_DIR, LANGS, catalog, missing_keys, t
 
 DASHBOARD = Path(__file__).resolve().parents[1] / "dashboard"
 
@@ -97,7 +97,7 @@ def test_every_literal_key_in_the_code_exists():
 
 
 def test_every_page_title_and_choice_label_resolves():
-    from dashboard.scenario import all_params
+    from dashboard.core.scenario import all_params
 
     for page in ("overview", "coverage", "beds", "pay", "data", "sources"):
         for lang in LANGS:

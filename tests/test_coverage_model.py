@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from dashboard.models import coverage as cv
+from dashboard.analyses.coverage import model as cv
 
 # ---------------------------------------------------------------- helpers
 
@@ -344,7 +344,7 @@ def test_params_have_sources_labels_and_units():
     import csv
 
     from dashboard import REPO_ROOT
-    from dashboard.i18n import catalog
+    from dashboard.core.text import catalog
 
     with open(REPO_ROOT / "data" / "sources.csv", encoding="utf-8") as fh:
         sources = {row["source_id"]: row for row in csv.DictReader(fh)}
@@ -365,7 +365,7 @@ def test_params_have_sources_labels_and_units():
 
 
 def test_coverage_catalogue_is_complete():
-    from dashboard.i18n import catalog
+    from dashboard.core.text import catalog
 
     own = {k: v for k, v in catalog().items() if k.startswith("coverage.")}
     assert len(own) > 40
@@ -374,7 +374,7 @@ def test_coverage_catalogue_is_complete():
 
 
 def test_query_headers_match_their_sql():
-    from dashboard import db
+    from dashboard.data import db
 
     for name in ("coverage_demand", "coverage_facilities", "coverage_subdistricts", "coverage_new_areas"):
         spec = db.load_query(name)
@@ -386,7 +386,7 @@ def test_query_headers_match_their_sql():
 
 @pytest.fixture(scope="module")
 def default_details():
-    from dashboard.scenario import Scenario
+    from dashboard.core.scenario import Scenario
 
     return cv.details(Scenario.default())
 
@@ -429,7 +429,7 @@ def test_default_details_are_consistent_and_json_ready(default_details):
 
 
 def test_headline_and_summary_agree():
-    from dashboard.scenario import Scenario
+    from dashboard.core.scenario import Scenario
 
     scenario, _ = Scenario.from_values({"clinic_service_distance_m": 1200, "new_centres": 3})
     metrics = {m.key: m for m in cv.headline(scenario)}
@@ -442,7 +442,7 @@ def test_headline_and_summary_agree():
 
 
 def test_more_distance_and_more_centres_never_lower_the_default_figures():
-    from dashboard.scenario import Scenario
+    from dashboard.core.scenario import Scenario
 
     previous = -1.0
     for distance in (500, 1000, 1500):

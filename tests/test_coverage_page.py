@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from dashboard.metrics import format_value
-from dashboard.models import coverage as cv
-from dashboard.scenario import Scenario
+from dashboard.analyses.coverage import model as cv
+from dashboard.core.metrics import format_value
+from dashboard.core.scenario import Scenario
 from tests.conftest import REPO, assert_no_exception, metric_values, run_page
 
 HEADLINE_ZH = ("可及覆盖率(现状)", "新建后覆盖率", "每名全科医生服务居民", "无公办中心的街道")
@@ -112,8 +112,8 @@ def test_cli_prints_the_same_figures_and_sites_as_the_model_and_page():
 def test_csv_download_neutralises_formulas():
     import pandas as pd
 
-    from dashboard import charts_coverage
-    from dashboard.tables import csv_bytes
+    from dashboard.analyses.coverage import charts as charts_coverage
+    from dashboard.exports.tables import csv_bytes
 
     demand = pd.DataFrame({"compound_id": ["C1"], "x_m": [0.0], "y_m": [0.0], "residents": [10],
                            "subdistrict_code": ["421002001"], "district_code": ["421002"]})

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import db
-from dashboard.schemas import DATASETS
+from dashboard.data import db
+from dashboard.data.schemas import DATASETS
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = {"VARCHAR": "", "INTEGER": 2020, "BIGINT": 2020, "DOUBLE": 1.0, "BOOLEAN": True, "VARCHAR[]": []}
@@ -413,7 +413,7 @@ def _fingerprint_script():
 
     import streamlit as st
 
-    from dashboard import db
+    from dashboard.data import db
 
     first = db.current_fingerprint()
     path = os.path.join(os.environ["DASHBOARD_DATA_ROOT"], "data", "census.csv")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import db
-from dashboard.scenario import VIEW_PARAMS, all_params
-from dashboard.schemas import DATASETS
+from dashboard.core.scenario import VIEW_PARAMS, all_params
+from dashboard.data import db
+from dashboard.data.schemas import DATASETS
 
 REPO = Path(__file__).resolve().parents[1]
 

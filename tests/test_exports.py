@@ -19,13 +19,14 @@ import pytest
 from pptx import Presentation
 from pptx.util import Emu
 
-from dashboard import exports
-from dashboard.i18n import t
-from dashboard.metrics import Metric
-from dashboard.models import overview
-from dashboard.results import scenario_results
-from dashboard.scenario import Scenario
-from dashboard.tables import csv_bytes
+from dashboard import registry
+from dashboard.analyses.overview import model as overview
+from dashboard.core.metrics import Metric
+from dashboard.core.results import scenario_results
+from dashboard.core.scenario import Scenario
+from dashboard.core.text import t
+from dashboard.exports import brief as exports
+from dashboard.exports.tables import csv_bytes
 
 REPO = Path(__file__).resolve().parents[1]
 CHANGES = {"beds_new_per_year": 1500, "new_centres": 8, "pay_coefficient": 1.0}
@@ -39,7 +40,7 @@ def scenario() -> Scenario:
 
 
 def _params():
-    from dashboard.scenario import all_params
+    from dashboard.core.scenario import all_params
 
     return all_params()
 
@@ -148,7 +149,7 @@ def test_pptx_states_parameters_sources_years_and_link(cli_pptx):
         assert len(links) == 1
         url = urlsplit(links[0])
         assert f"{url.scheme}://{url.netloc}" == exports.DEFAULT_BASE_URL
-        assert url.path == "/" + exports.PAGE_URL_PATHS[page]
+        assert url.path == "/" + registry.page(page).url_path
         reopened, notices = Scenario.from_query_params({k: v[-1] for k, v in parse_qs(url.query).items()})
         assert notices == [] and reopened.model_values() == sc.model_values()
         for key in sc.model_values():
@@ -276,7 +277,7 @@ def test_unknown_format_is_a_clear_error(tmp_path):
 # ---------------------------------------------------------------- tables and chart images
 
 
-@pytest.mark.parametrize("page", exports.BRIEF_PAGES)
+@pytest.mark.parametrize("page", registry.keys(in_brief=True))
 def test_every_table_downloads_as_csv_and_xlsx(page):
     if page not in exports.available_pages():
         pytest.skip(f"{page} model not present")
@@ -286,7 +287,7 @@ def test_every_table_downloads_as_csv_and_xlsx(page):
         assert isinstance(frame, pd.DataFrame) and len(frame.columns), name
         data = csv_bytes(frame)
         assert data.startswith(b"\xef\xbb\xbf")
-    from dashboard.tables import xlsx_bytes
+    from dashboard.exports.tables import xlsx_bytes
 
     book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(tables)))
     assert len(book.sheetnames) == len(tables)

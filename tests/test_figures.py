@@ -13,8 +13,10 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from dashboard import charts, exports
-from dashboard.scenario import Scenario
+from dashboard import registry
+from dashboard.core import charts
+from dashboard.core.scenario import Scenario
+from dashboard.exports import brief as exports
 
 SCENARIOS = {
     "default": Scenario.default(),
@@ -24,7 +26,7 @@ SCENARIOS = {
     })[0],
 }
 CASES = [(page, name, scenario, lang)
-         for page in exports.FIGURE_BUILDERS
+         for page in registry.keys(analysis=True)
          for name in exports.figure_names(page)
          for scenario in SCENARIOS
          for lang in ("zh", "en")]
@@ -70,9 +72,9 @@ def _page_chart_specs(page: str) -> list[dict]:
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
-@pytest.mark.parametrize("page", [p for p in exports.FIGURE_BUILDERS if p != "overview"])
+@pytest.mark.parametrize("page", [p for p in registry.keys(analysis=True) if p != "overview"])
 def test_every_chart_on_a_page_is_the_registered_figure(page):
-    """What the browser is sent is exactly a figure of exports.FIGURE_BUILDERS (the brief's and the
+    """What the browser is sent is exactly a figure of an analysis's charts.figures (the brief's and the
     CLI's source), one per registered chart: no page draws a chart the registry, and so these
     validation tests and the brief, do not know about."""
     shown = _page_chart_specs(page)
@@ -84,5 +86,5 @@ def test_every_chart_on_a_page_is_the_registered_figure(page):
 
 
 def test_overview_draws_no_plotly_chart():
-    """The Overview's map is server-drawn SVG (dashboard/svgmap.py); its plotly twin is only for the brief."""
+    """The Overview's map is server-drawn SVG (dashboard/analyses/overview/svgmap.py); its plotly twin is only for the brief."""
     assert _page_chart_specs("overview") == []

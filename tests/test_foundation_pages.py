@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import db, geo
+from dashboard.data import db, geo
 from tests.conftest import assert_no_exception, metric_values, run_page
 
 

@@ -240,13 +240,13 @@ def test_new_areas_are_where_the_report_puts_them(new_areas):
     assert c["jinan"].distance(shapely.Point(112.18, 30.45)) < 0.03  # 纪南城
 
 
-# ---------------------------------------------------------------- dashboard.geo's reader
+# ---------------------------------------------------------------- dashboard.data.geo's reader
 
 
 @pytest.mark.parametrize("name", ["districts", "subdistricts", "new_areas"])
 def test_layer_reader_matches_geopandas_read_file(name):
     """The json + shapely reader gives what geopandas.read_file gave: columns, dtypes, geometries, CRS."""
-    from dashboard import geo
+    from dashboard.data import geo
 
     path = GEODATA / f"{name}.geojson"
     fast = geo._read_geojson_lonlat(str(path))
@@ -276,7 +276,7 @@ _SQUARE = {"type": "Polygon", "coordinates": [[[112.0, 30.0], [112.1, 30.0], [11
 
 @pytest.mark.parametrize("case", ["no_crs", "crs84"])
 def test_layer_reader_fast_path_assumes_wgs84(tmp_path, case):
-    from dashboard import geo
+    from dashboard.data import geo
 
     crs = None if case == "no_crs" else {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
     path = _write_geojson(tmp_path / "a.geojson", [
@@ -296,7 +296,7 @@ def test_layer_reader_fast_path_assumes_wgs84(tmp_path, case):
 @pytest.mark.parametrize("case", ["other_crs", "numeric_property", "null_geometry", "feature_id", "ragged"])
 def test_layer_reader_leaves_other_files_to_geopandas(tmp_path, case):
     """Anything but plain lon/lat text features goes through geopandas.read_file, unchanged."""
-    from dashboard import geo
+    from dashboard.data import geo
 
     props = [{"code": "1", "name": "甲"}, {"code": "2", "name": "乙"}]
     geoms = [_SQUARE, _SQUARE]

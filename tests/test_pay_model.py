@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.models import pay
-from dashboard.scenario import Scenario
+from dashboard.analyses.pay import model as pay
+from dashboard.core.scenario import Scenario
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT = pay.PayAssumptions.from_scenario(Scenario.default())
@@ -239,7 +239,7 @@ def test_params_are_prefixed_and_sourced():
 
 
 def test_choice_labels_exist():
-    from dashboard.i18n import catalog
+    from dashboard.core.text import catalog
 
     for p in pay.PARAMS:
         for choice in p.choices:
@@ -249,10 +249,10 @@ def test_choice_labels_exist():
 
 
 def test_catalog_keys_used_exist():
-    from dashboard.i18n import catalog
+    from dashboard.core.text import catalog
 
     keys = set()
-    for path in ("dashboard/app_pages/pay.py", "dashboard/charts_pay.py"):
+    for path in ("dashboard/analyses/pay/page.py", "dashboard/analyses/pay/charts.py"):
         keys |= set(re.findall(r"""["'](pay\.[a-z_]+)["']""", (REPO / path).read_text(encoding="utf-8")))
     keys |= {f"pay.post_{p}" for p in pay.POSTS} | {f"pay.anchor_{a}_text" for a in pay.ANCHORS}
     keys |= {f"pay.series_{k}" for k in ("today", "ladder", "quits_today", "quits_ladder")}
@@ -266,7 +266,7 @@ def test_catalog_keys_used_exist():
 # ---------------------------------------------------------------- the shipped data and the report
 
 def test_param_defaults_equal_report_indicators():
-    from dashboard.db import run_query
+    from dashboard.data.db import run_query
 
     found = run_query("indicators_by_id", ids=list(pay.PARAM_INDICATORS.values()))
     by_id = dict(zip(found["indicator_id"], found["value"], strict=True))
@@ -321,7 +321,7 @@ def test_higher_coefficient_costs_more():
 
 
 def test_overlay_staff_list_goes_through_the_query():
-    from dashboard.db import Overlay
+    from dashboard.data.db import Overlay
 
     frame = pd.DataFrame({
         "worker_id": ["X1", "X2"], "district_code": ["421003", "421003"],

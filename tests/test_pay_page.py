@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.models import pay
-from dashboard.scenario import Scenario
+from dashboard.analyses.pay import model as pay
+from dashboard.core.scenario import Scenario
 from tests.conftest import assert_no_exception, metric_values, run_page
 
 REPO = Path(__file__).resolve().parents[1]

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from dashboard import exports
-from dashboard.i18n import t
-from dashboard.results import page_modules
-from dashboard.scenario import Scenario, params_by_key
+from dashboard.core.results import page_modules
+from dashboard.core.scenario import Scenario, params_by_key
+from dashboard.core.text import t
+from dashboard.exports import brief as exports
 from tests.conftest import assert_no_exception, run_page
 
 ALL_PAGES = ("overview", "coverage", "beds", "pay", "data", "sources")
@@ -100,7 +100,7 @@ def test_footer_has_link_comparison_and_downloads(page):
 
 
 def test_copy_box_escapes_the_link():
-    from dashboard.hearing import copy_box_html
+    from dashboard.ui.hearing import copy_box_html
 
     box = copy_box_html('http://h/?a=1&b="<x>', "复制", "已复制")
     assert "<x>" not in box and 'href="http://h/?a=1&amp;b=&quot;&lt;x&gt;"' in box
@@ -145,7 +145,7 @@ def test_saved_scenarios_download_as_json():
     button = next(d for d in at.get("download_button") if d.proto.label == t("hearing.download_json", "zh"))
     assert button.proto.file_name == "scenarios.json" if hasattr(button.proto, "file_name") else True
     saved = at.session_state["hearing_saved"]
-    from dashboard.scenario import scenarios_from_json, scenarios_to_json
+    from dashboard.core.scenario import scenarios_from_json, scenarios_to_json
 
     assert scenarios_from_json(scenarios_to_json(saved))[0] == saved
     doc = json.loads(scenarios_to_json(saved))

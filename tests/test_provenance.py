@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import db
-from dashboard.metrics import cite_data
-from dashboard.models import beds
-from dashboard.scenario import Scenario
+from dashboard.analyses.beds import model as beds
+from dashboard.core.metrics import cite_data
+from dashboard.core.scenario import Scenario
+from dashboard.data import db
 
 
 def _upload_overlay(table: str, source_id: str) -> db.Overlay:
@@ -43,7 +43,7 @@ def test_beds_supply_cites_the_upload():
 
 
 def test_coverage_cites_the_upload():
-    from dashboard.models import coverage
+    from dashboard.analyses.coverage import model as coverage
 
     overlay = _upload_overlay("clinics", "upload_clinics_test")
     uploaded = {m.key: m for m in coverage.headline(Scenario.default(), overlay)}

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.scenario import (
+from dashboard.core.scenario import (
     Param,
     Scenario,
     all_params,

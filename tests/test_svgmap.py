@@ -1,4 +1,4 @@
-"""The Overview map as a server-drawn SVG (dashboard/svgmap.py): valid XML, one titled shape per feature,
+"""The Overview map as a server-drawn SVG (dashboard/analyses/overview/svgmap.py): valid XML, one titled shape per feature,
 localised labels, escaped text, coordinates inside the viewBox, true proportions."""
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from dashboard import db, geo, svgmap
-from dashboard.i18n import t
+from dashboard.analyses.overview import svgmap
+from dashboard.core.text import t
+from dashboard.data import db, geo
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 LEGEND_KEYS = ("legend.district", "legend.street", "legend.town", "legend.new_area")

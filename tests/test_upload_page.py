@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from dashboard import registry
 from tests.conftest import assert_no_exception, metric_values, run_page
 from tests.test_validate import BAD, EXPECTED, GOOD, tree_digest
 
@@ -112,11 +113,11 @@ def test_good_upload_apply_banner_source_and_reset():
     row = status[status["数据集"] == "社区卫生服务机构"].iloc[0]
     assert row["状态"] == "您上传的数据" and "荆州市卫生健康委员会 · 2023-06-30" in row["来源"]
     # the sources page resolves the upload's source id
-    at.switch_page("app_pages/sources.py").run()
+    at.switch_page(registry.page("sources").script).run()
     assert_no_exception(at)
     assert "荆州市卫生健康委员会" in page_text(at)
     # reset returns to the shipped data
-    at.switch_page("app_pages/data.py").run()
+    at.switch_page(registry.page("data").script).run()
     at.button(key="data_reset_all").click().run()
     assert_no_exception(at)
     assert "本会话使用的全部是自带数据" in page_text(at)
@@ -125,8 +126,8 @@ def test_good_upload_apply_banner_source_and_reset():
 
 def test_upload_survives_page_changes_and_other_uploads():
     at = apply_upload(run_page("data"), "clinics", "clinics.csv")
-    at.switch_page("app_pages/overview.py").run()
-    at.switch_page("app_pages/data.py").run()
+    at.switch_page(registry.page("overview").script).run()
+    at.switch_page(registry.page("data").script).run()
     at = apply_upload(at, "community_workers", "community_workers.csv")
     assert sorted(at.session_state["overlay"].user_datasets) == ["clinics", "community_workers"]
     at.button(key="data_reset_clinics").click().run()
@@ -163,8 +164,8 @@ def test_upload_changes_numbers_in_that_session_only(dataset, name, page):
     assert _totals(b) == shipped
     assert not b.session_state["overlay"]
     if page != "data":
-        a.switch_page(f"app_pages/{page}.py").run()
-        b.switch_page(f"app_pages/{page}.py").run()
+        a.switch_page(registry.page(page).script).run()
+        b.switch_page(registry.page(page).script).run()
         assert_no_exception(a)
         assert_no_exception(b)
         fresh = run_page(page)
@@ -178,7 +179,7 @@ def test_upload_changes_numbers_in_that_session_only(dataset, name, page):
 def test_uploaded_boundaries_reach_the_map():
     """An uploaded sub-district layer is what that session's coverage map draws."""
     a = apply_upload(run_page("data"), "subdistrict_shapes", "subdistricts.geojson")
-    a.switch_page("app_pages/coverage.py").run()
+    a.switch_page(registry.page("coverage").script).run()
     b = run_page("coverage")
     spec_a = " ".join(c.proto.spec for c in a.get("plotly_chart"))
     spec_b = " ".join(c.proto.spec for c in b.get("plotly_chart"))

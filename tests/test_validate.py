@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import db, templates, validate
-from dashboard.schemas import DATASETS, Dataset, Field
+from dashboard import templates, validate
+from dashboard.data import db
+from dashboard.data.schemas import DATASETS, Dataset, Field
 
 REPO = Path(__file__).resolve().parents[1]
 BAD = REPO / "tests" / "fixtures" / "bad"
@@ -384,7 +385,7 @@ def test_two_overlays_are_isolated_in_queries():
 
 
 def test_uploaded_boundaries_replace_the_layer_for_that_overlay_only():
-    from dashboard import geo
+    from dashboard.data import geo
 
     result = validate.validate_path(GOOD / "subdistricts.geojson", "subdistricts")
     overlay = validate.apply(db.EMPTY_OVERLAY, result, validate.Provenance("荆州市自然资源和规划局", "2023"))

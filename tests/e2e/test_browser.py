@@ -2,7 +2,7 @@
 value, a scenario link reproduces the view, the language switches, and the console stays clean.
 
 Expected numbers are computed in this process from the same functions the page calls
-(`dashboard.results.scenario_results`), and compared as the text `Metric.formatted(lang)` shows.
+(`dashboard.core.results.scenario_results`), and compared as the text `Metric.formatted(lang)` shows.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import pytest
 
 from bench import common
-from dashboard.i18n import t, unit_label
-from dashboard.metrics import Metric
-from dashboard.results import scenario_results
-from dashboard.scenario import Param, Scenario, params_by_key
+from dashboard.core.metrics import Metric
+from dashboard.core.results import scenario_results
+from dashboard.core.scenario import Param, Scenario, params_by_key
+from dashboard.core.text import t, unit_label
 
 pytestmark = pytest.mark.e2e
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bench import common
-from dashboard.i18n import t
+from dashboard.core.text import t
 
 pytestmark = pytest.mark.e2e
 

@@ -1,0 +1,35 @@
+"""All pages' results for one scenario: the single entry point the CLI and the brief call.
+
+Each analysis model with parameters (`registry.scenario_keys()`) provides
+`headline(scenario, overlay=None) -> list[Metric]` (the figures a page shows as tiles),
+`details(scenario, overlay=None) -> dict` (JSON-ready tables and series) and
+`summary_sentence(scenario, lang, overlay=None) -> str` (the plain-language result).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dashboard import registry
+from dashboard.core.scenario import Scenario
+from dashboard.data.db import Overlay
+
+
+def page_modules() -> dict[str, Any]:
+    """page name -> model module, for the analyses whose results depend on the scenario."""
+    return {key: registry.model(key) for key in registry.scenario_keys()}
+
+
+def scenario_results(scenario: Scenario, overlay: Overlay | None = None, pages: list[str] | None = None,
+                     lang: str = "zh") -> dict[str, Any]:
+    """Headline metrics, details and the summary sentence of every (or the chosen) page."""
+    out: dict[str, Any] = {"scenario": scenario.model_values(), "pages": {}}
+    for page, mod in page_modules().items():
+        if pages and page not in pages:
+            continue
+        out["pages"][page] = {
+            "metrics": [m.to_dict() for m in mod.headline(scenario, overlay)],
+            "summary": mod.summary_sentence(scenario, lang, overlay),
+            "details": mod.details(scenario, overlay),
+        }
+    return out

@@ -1,1 +1,0 @@
-"""Pure models: no Streamlit imports, deterministic, tested."""

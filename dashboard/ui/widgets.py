@@ -1,0 +1,276 @@
+"""Shared Streamlit pieces: the session's scenario and overlay, parameter widgets, metric tiles, sources.
+
+Pages call these so that every slider reads and writes the one Scenario (mirrored into the URL)
+and every number is shown with its source.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import streamlit as st
+
+from dashboard.core.metrics import Metric
+from dashboard.core.scenario import Param, Scenario, params_by_key
+from dashboard.core.text import t, unit_label
+from dashboard.data import db
+
+_SCENARIO = "scenario"
+_OVERLAY = "overlay"
+_NOTICES = "scenario_notices"
+
+
+# ---------------------------------------------------------------- session state
+
+
+def init_session() -> None:
+    """On a session's first run, read the scenario from the URL (clamping or dropping bad values)."""
+    if _SCENARIO not in st.session_state:
+        scenario, notices = Scenario.from_query_params(st.query_params.to_dict())
+        st.session_state[_SCENARIO] = scenario
+        st.session_state[_NOTICES] = notices
+    if _OVERLAY not in st.session_state:
+        st.session_state[_OVERLAY] = db.EMPTY_OVERLAY
+
+
+def scenario() -> Scenario:
+    init_session()
+    return st.session_state[_SCENARIO]
+
+
+def set_scenario(new: Scenario) -> None:
+    """Replace the session's scenario and mirror its non-default values into the URL."""
+    st.session_state[_SCENARIO] = new
+    sync_url()
+
+
+def sync_url() -> None:
+    wanted = scenario().to_query_params()
+    current = st.query_params.to_dict()
+    if current != wanted:
+        st.query_params.clear()
+        st.query_params.update(wanted)
+
+
+def pop_notices() -> list[str]:
+    return st.session_state.pop(_NOTICES, []) or []
+
+
+def overlay() -> db.Overlay:
+    init_session()
+    return st.session_state[_OVERLAY]
+
+
+def set_overlay(new: db.Overlay) -> None:
+    st.session_state[_OVERLAY] = new
+
+
+def lang() -> str:
+    return scenario().get("lang")
+
+
+def tr(key: str, **fmt: object) -> str:
+    """Catalog text in the session's language."""
+    return t(key, lang(), **fmt)
+
+
+def presenting() -> bool:
+    return bool(scenario().get("present"))
+
+
+# ---------------------------------------------------------------- widgets
+
+
+def _widget_key(param: Param) -> str:
+    return f"{param.page}__{param.key}"
+
+
+def _on_change(param: Param) -> None:
+    raw = st.session_state[_widget_key(param)]
+    value, _ = param.coerce(list(raw) if param.kind == "multi" else raw)
+    set_scenario(scenario().with_values(**{param.key: value}))
+
+
+def param_widget(key: str, container=None, **kwargs) -> object:
+    """A widget bound to scenario parameter `key`: slider, select, toggle or multiselect.
+
+    In presentation mode the page's controls are hidden: nothing is drawn and the current value returned.
+    """
+    param = params_by_key()[key]
+    where = container or st
+    wkey = _widget_key(param)
+    current = scenario().get(key)
+    if presenting() and param.page != "app":
+        return list(current) if param.kind == "multi" else current
+    if st.session_state.get(wkey) != (list(current) if param.kind == "multi" else current):
+        st.session_state[wkey] = list(current) if param.kind == "multi" else current
+    label = param.label(lang()) + (f" ({unit_label(param.unit, lang())})" if param.unit else "")
+    help_text = param.help(lang()) or None
+    common = {"key": wkey, "on_change": _on_change, "args": (param,), "help": help_text, **kwargs}
+    if param.kind in ("int", "float"):
+        cast = int if param.kind == "int" else float
+        return where.slider(label, min_value=cast(param.min), max_value=cast(param.max), step=cast(param.step or 1), **common)
+    if param.kind == "bool":
+        return where.toggle(label, **common)
+    if param.kind == "text":
+        return where.text_input(label, max_chars=int(param.max or 60), **common)
+    options = list(param.choices)
+    fmt = _choice_formatter(param)
+    if param.kind == "multi":
+        return where.multiselect(label, options, format_func=fmt, **common)
+    return where.selectbox(label, options, format_func=fmt, **common)
+
+
+def _choice_formatter(param: Param):
+    language = lang()  # captured now: the formatter may run outside the script run (AppTest, reruns)
+
+    def fmt(option: str) -> str:
+        try:
+            return t(f"choices.{param.key}.{option}", language)
+        except KeyError:
+            return option
+
+    return fmt
+
+
+# ---------------------------------------------------------------- charts
+
+_FIGURES_MAX = 96
+_figures: OrderedDict[tuple, Any] = OrderedDict()
+_figures_lock = threading.Lock()
+
+
+def cached_figure(key: str, build: Callable[[], Any], deps: tuple = ()) -> Any:
+    """`build()`, memoised by (key, scenario, language, overlay, database, deps), shared by sessions.
+
+    A page switch, or a rerun that changes nothing the chart is drawn from, shows the same figure;
+    building it again costs 10-40 ms of plotly per chart (bench/RESULTS.md). `deps` carries
+    anything else the builder reads (e.g. a page-local view choice). Figures are shared between
+    sessions, so treat them as read-only: st.plotly_chart copies a figure before serialising it.
+    """
+    ov = overlay()
+    cache_key = (key, scenario(), lang(), ov.token, db.database_token(), deps)
+    with _figures_lock:
+        fig = _figures.get(cache_key)
+        if fig is not None:
+            _figures.move_to_end(cache_key)
+            return fig
+    fig = build()  # outside the lock: sessions building different figures do not wait for each other
+    with _figures_lock:
+        _figures[cache_key] = fig
+        while len(_figures) > _FIGURES_MAX:
+            _figures.popitem(last=False)
+    return fig
+
+
+def plotly_chart(key: str, build: Callable[[], Any], deps: tuple = (), **kwargs: Any) -> None:
+    """st.plotly_chart of `build()` (memoised, see `cached_figure`), with `key` as the element key."""
+    st.plotly_chart(cached_figure(key, build, deps), key=key, **kwargs)
+
+
+# ---------------------------------------------------------------- numbers and sources
+
+
+@st.cache_resource(show_spinner=False)
+def _sources_table(token: str, overlay_token: str = "", _overlay: db.Overlay | None = None) -> dict[str, dict[str, str]]:
+    # keyed by overlay_token: an upload registers its own source in the session overlay's `sources`.
+    # cache_resource, not cache_data: a page asks ~50 times a rerun, and cache_data returns a fresh
+    # copy (unpickled) each time. Callers only read it.
+    frame = db.run_query("sources_list", overlay=_overlay)
+    return {row["source_id"]: row for row in frame.to_dict("records")}
+
+
+def source_info(source_id: str) -> dict[str, str]:
+    ov = overlay()
+    table = _sources_table(db.database_token(), ov.token, ov)
+    return table.get(source_id, {"source_id": source_id, "kind": "?", "title": source_id})
+
+
+def source_text(source_ids: Sequence[str], short: bool = False) -> str:
+    """'Source: <kind> · <title>' for each id in the session's language.
+
+    With `short` (tiles), only the kinds are named, once each: the tile's tooltip carries the titles,
+    and the quote beside a report figure already says where it stands.
+    """
+    parts: list[str] = []
+    for sid in source_ids:
+        info = source_info(sid)
+        kind = info.get("kind")
+        label = tr(f"common.kind_{kind}") if kind in _KINDS else str(kind)
+        text = label if short else f"{label} · {info.get('title') or sid}"
+        if text not in parts:
+            parts.append(text)
+    return tr("common.source") + ": " + ("、" if short and lang() == "zh" else "; ").join(parts)
+
+
+def source_help(source_ids: Sequence[str]) -> str:
+    """Full source descriptions (title, publisher, date, note) for a tooltip."""
+    lines = []
+    for sid in source_ids:
+        info = source_info(sid)
+        bits = [str(info.get(k)) for k in ("title", "publisher", "date") if info.get(k)]
+        lines.append(" · ".join(bits) + (f"  \n{info['note']}" if info.get("note") else ""))
+    return "  \n\n".join(lines)
+
+
+_KINDS = ("report", "official_statistics", "standard", "assumption", "illustrative")
+
+
+def source_kinds_text(source_ids: Sequence[str]) -> str:
+    """'Source: report · illustrative' — the kinds of the sources only, each once (presentation mode)."""
+    kinds = dict.fromkeys(str(source_info(sid).get("kind")) for sid in source_ids)
+    labels = [tr(f"common.kind_{k}") if k in _KINDS else k for k in kinds]
+    return tr("common.source") + ": " + " · ".join(labels)
+
+
+def baseline_delta(metric: Metric, ref: Metric | None, language: str) -> tuple[str | None, str | None]:
+    """(delta, description) for a tile: the difference with its unit, and the baseline figure itself."""
+    if ref is None or ref.formatted(language) == metric.formatted(language):
+        return None, None
+    from dashboard.exports.brief import difference_text
+
+    described = t("common.vs_baseline", language) + " " + ref.formatted(language)
+    diff = difference_text(metric, ref, language)
+    return (described, None) if diff == "—" else (diff, described)
+
+
+def metric_tiles(metrics: Sequence[Metric], columns: int = 4, baseline: Sequence[Metric] | None = None) -> None:
+    """Big-number tiles; each shows its source below, and the difference from the baseline when given."""
+    base = {m.key: m for m in baseline or ()}
+    cols = st.columns(min(columns, max(len(metrics), 1)))
+    for i, metric in enumerate(metrics):
+        with cols[i % len(cols)], st.container(border=True):
+            delta, described = baseline_delta(metric, base.get(metric.key), lang())
+            st.metric(metric.label(lang()), metric.formatted(lang()), delta=delta, delta_color="off",
+                      delta_arrow="auto" if described else "off", delta_description=described,
+                      help=source_help(metric.source_ids))
+            note = metric.note(lang())
+            if not presenting():  # full titles are in the tooltip; the caption stays readable
+                st.caption((note + " · " if note else "") + source_text(metric.source_ids, short=True))
+            else:  # on a projector the tile is the number: the source line names the kinds only
+                st.caption(source_kinds_text(metric.source_ids))
+
+
+def dataset_label(name: str) -> str:
+    """A dataset's name for people (e.g. 社区卫生服务机构), in the session's language."""
+    try:
+        return tr(f"data.ds_{name}")
+    except KeyError:
+        return name
+
+
+def overlay_banner(where=None) -> None:
+    """Which datasets this session has replaced with uploads, and that everything else is shipped."""
+    names = overlay().user_datasets
+    target = where or st
+    if names:
+        sep = "、" if lang() == "zh" else ", "
+        target.warning(tr("data.banner_user", datasets=sep.join(dataset_label(n) for n in names)), icon=":material/upload_file:")
+
+
+def illustrative_banner() -> None:
+    """The standing notice that demonstration data is not fact."""
+    st.info(tr("common.illustrative_banner"), icon=":material/info:")
