@@ -119,11 +119,11 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from dashboard.exports import brief as exports
+    from dashboard.exports import brief
 
     scenario = _load_scenario(args)
     out = Path(args.output)
-    exports.write_brief(scenario, args.format, out, lang=args.lang)
+    brief.write_brief(scenario, args.format, out, lang=args.lang)
     print(f"wrote {out}")
     return 0
 

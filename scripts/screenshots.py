@@ -74,13 +74,13 @@ def browser_shots(port: int, out: Path) -> None:
 
 def brief_slides(out: Path) -> None:
     from dashboard.core.scenario import Scenario
-    from dashboard.exports import brief as exports
+    from dashboard.exports import brief
 
     scenario = Scenario.from_values(BRIEF_SCENARIO)[0]
     with tempfile.TemporaryDirectory() as tmp:
         pdf = Path(tmp) / "brief.pdf"
         start = time.perf_counter()
-        brief = exports.write_brief(scenario, "pdf", pdf)
+        brief = brief.write_brief(scenario, "pdf", pdf)
         print(f"brief: {len(brief.slides)} slides, {pdf.stat().st_size / 1e3:.0f} kB, "
               f"{time.perf_counter() - start:.1f} s (charts {brief.render_seconds:.1f} s)")
         for i, slide in enumerate(brief.slides, start=1):

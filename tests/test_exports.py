@@ -25,12 +25,12 @@ from dashboard.core.metrics import Metric
 from dashboard.core.results import scenario_results
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import t
-from dashboard.exports import brief as exports
+from dashboard.exports import brief, content, images, pptx_file, tables
 from dashboard.exports.tables import csv_bytes
 
 REPO = Path(__file__).resolve().parents[1]
 CHANGES = {"beds_new_per_year": 1500, "new_centres": 8, "pay_coefficient": 1.0}
-HAVE_CHROMIUM = exports.browser_path() is not None
+HAVE_CHROMIUM = images.browser_path() is not None
 HAVE_PDFTOTEXT = shutil.which("pdftotext") is not None
 
 
@@ -105,7 +105,7 @@ def test_cli_writes_a_pptx_with_one_16x9_slide_per_page(cli_pptx):
     assert f"wrote {out}" in res.stdout
     prs = Presentation(str(out))
     assert prs.slide_width * 9 == prs.slide_height * 16
-    pages = exports.available_pages()
+    pages = content.available_pages()
     assert pages[0] == "overview" and set(pages) >= {"overview"}
     assert len(prs.slides) == len(pages)
     for page, slide in zip(pages, prs.slides, strict=True):
@@ -119,7 +119,7 @@ def test_pptx_numbers_equal_scenario_results_formatted(cli_pptx):
     sc = scenario()
     expected = expected_metrics(sc)
     baseline = expected_metrics(sc.baseline())
-    for page, slide in zip(exports.available_pages(), prs.slides, strict=True):
+    for page, slide in zip(content.available_pages(), prs.slides, strict=True):
         text, cells = slide_texts(slide)
         for metric in expected[page]:
             assert metric.label("zh") in cells, (page, metric.key)
@@ -140,7 +140,7 @@ def test_pptx_states_parameters_sources_years_and_link(cli_pptx):
     out, _ = cli_pptx
     prs = Presentation(str(out))
     sc = scenario()
-    for page, slide in zip(exports.available_pages(), prs.slides, strict=True):
+    for page, slide in zip(content.available_pages(), prs.slides, strict=True):
         text, _ = slide_texts(slide)
         assert t("hearing.years", "zh") in text and "2020" in text
         assert t("common.kind_report", "zh") in text
@@ -148,7 +148,7 @@ def test_pptx_states_parameters_sources_years_and_link(cli_pptx):
                  for p in s.text_frame.paragraphs for r in p.runs if r.hyperlink.address]
         assert len(links) == 1
         url = urlsplit(links[0])
-        assert f"{url.scheme}://{url.netloc}" == exports.DEFAULT_BASE_URL
+        assert f"{url.scheme}://{url.netloc}" == content.DEFAULT_BASE_URL
         assert url.path == "/" + registry.page(page).url_path
         reopened, notices = Scenario.from_query_params({k: v[-1] for k, v in parse_qs(url.query).items()})
         assert notices == [] and reopened.model_values() == sc.model_values()
@@ -188,7 +188,7 @@ def test_pdf_text_has_the_headline_figures_in_chinese(cli_pdf):
     out, res = cli_pdf
     assert res.returncode == 0, res.stderr
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout
-    pages = exports.available_pages()
+    pages = content.available_pages()
     assert re.search(rf"Pages:\s+{len(pages)}\b", info)
     assert "960 x 540 pts" in info  # 13.333 x 7.5 in, 16:9
     text = subprocess.run(["pdftotext", "-raw", str(out), "-"], capture_output=True, text=True).stdout
@@ -223,53 +223,53 @@ def test_text_only_brief_when_no_browser(tmp_path, scenario_file):
     assert "Chrome/Chromium" in res.stderr  # a clear message, not a traceback
     assert "Traceback" not in res.stderr
     prs = Presentation(str(out))
-    assert len(prs.slides) == len(exports.available_pages())
+    assert len(prs.slides) == len(content.available_pages())
     for slide in prs.slides:
         assert not [s for s in slide.shapes if s.shape_type == 13]
         text, cells = slide_texts(slide)
         assert "图表未导出" in text
     # the numbers are all still there
     expected = expected_metrics(scenario())
-    for page, slide in zip(exports.available_pages(), prs.slides, strict=True):
+    for page, slide in zip(content.available_pages(), prs.slides, strict=True):
         _, cells = slide_texts(slide)
         assert all(m.formatted("zh") in cells for m in expected[page])
 
 
 def test_text_only_brief_when_rendering_fails(monkeypatch, tmp_path):
     def broken(figs, opts):
-        raise exports.RendererUnavailable("browser crashed")
+        raise images.RendererUnavailable("browser crashed")
 
-    monkeypatch.setattr(exports, "_run_kaleido", broken)
-    monkeypatch.setattr(exports, "_IMAGE_CACHE", type(exports._IMAGE_CACHE)())
-    monkeypatch.setattr(exports, "browser_path", lambda: "/usr/bin/true")
-    brief = exports.write_brief(Scenario.default(), "pdf", tmp_path / "b.pdf", pages=["overview"])
-    assert not brief.has_images
-    assert brief.notes and "browser crashed" in brief.notes[0]
+    monkeypatch.setattr(images, "_run_kaleido", broken)
+    monkeypatch.setattr(images, "_IMAGE_CACHE", type(images._IMAGE_CACHE)())
+    monkeypatch.setattr(images, "browser_path", lambda: "/usr/bin/true")
+    made = brief.write_brief(Scenario.default(), "pdf", tmp_path / "b.pdf", pages=["overview"])
+    assert not made.has_images
+    assert made.notes and "browser crashed" in made.notes[0]
     assert (tmp_path / "b.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_images_can_be_switched_off(monkeypatch):
     monkeypatch.setenv("DASHBOARD_CHART_IMAGES", "0")
-    assert exports.renderer_problem("en") == t("hearing.images_off", "en")
-    with pytest.raises(exports.RendererUnavailable):
-        exports.render_images([])
+    assert images.renderer_problem("en") == t("hearing.images_off", "en")
+    with pytest.raises(images.RendererUnavailable):
+        images.render_images([])
 
 
 def test_english_brief_and_base_url(tmp_path, monkeypatch):
     monkeypatch.setenv("DASHBOARD_BASE_URL", "https://dash.example.org/gov/")
-    brief = exports.build_brief(scenario(), "en", pages=["overview", "pay"] if "pay" in exports.available_pages()
-                                else ["overview"], images=False)
-    data = exports.pptx_bytes(brief)
+    made = brief.build_brief(scenario(), "en", pages=["overview", "pay"] if "pay" in content.available_pages()
+                               else ["overview"], images=False)
+    data = pptx_file.pptx_bytes(made)
     prs = Presentation(io.BytesIO(data))
     text, cells = slide_texts(prs.slides[0])
     assert "Overview" in text and "General practitioners" in cells and "213 people" in cells
-    assert brief.slides[0].link.startswith("https://dash.example.org/gov/?")
-    assert "lang=en" in brief.slides[0].link
+    assert made.slides[0].link.startswith("https://dash.example.org/gov/?")
+    assert "lang=en" in made.slides[0].link
 
 
 def test_unknown_format_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="pptx"):
-        exports.write_brief(Scenario.default(), "docx", tmp_path / "b.docx")
+        brief.write_brief(Scenario.default(), "docx", tmp_path / "b.docx")
     res = run_cli("export", "--format", "docx", "-o", str(tmp_path / "x"))
     assert res.returncode != 0 and "Traceback" not in res.stderr
 
@@ -279,24 +279,24 @@ def test_unknown_format_is_a_clear_error(tmp_path):
 
 @pytest.mark.parametrize("page", registry.keys(in_brief=True))
 def test_every_table_downloads_as_csv_and_xlsx(page):
-    if page not in exports.available_pages():
+    if page not in content.available_pages():
         pytest.skip(f"{page} model not present")
-    tables = exports.page_tables(page, scenario())
-    assert f"{page}_headline" in tables
-    for name, frame in tables.items():
+    frames = tables.page_tables(page, scenario())
+    assert f"{page}_headline" in frames
+    for name, frame in frames.items():
         assert isinstance(frame, pd.DataFrame) and len(frame.columns), name
         data = csv_bytes(frame)
         assert data.startswith(b"\xef\xbb\xbf")
     from dashboard.exports.tables import xlsx_bytes
 
-    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(tables)))
-    assert len(book.sheetnames) == len(tables)
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(frames)))
+    assert len(book.sheetnames) == len(frames)
 
 
 def test_headline_table_matches_formatted_metrics():
     sc = scenario()
-    for page in exports.available_pages():
-        frame = exports.page_tables(page, sc)[f"{page}_headline"]
+    for page in content.available_pages():
+        frame = tables.page_tables(page, sc)[f"{page}_headline"]
         shown = list(frame[t("hearing.col_scenario", "zh")])
         assert shown == [m.formatted("zh") for m in expected_metrics(sc)[page]]
 
@@ -310,16 +310,16 @@ def test_formula_cells_are_neutralised_in_downloads():
 def test_details_tables_are_found():
     details = {"rows": [{"a": 1}, {"a": 2}], "cols": {"x": [1, 2], "y": [3, 4]}, "scalar": 3,
                "nested": {"inner": [{"b": 1}]}, "ragged": {"x": [1], "y": [1, 2]}}
-    tables = exports.details_tables(details)
-    assert set(tables) == {"rows", "cols", "nested.inner"}
+    found = tables.details_tables(details)
+    assert set(found) == {"rows", "cols", "nested.inner"}
 
 
 def test_scenario_comparison_table():
     named = [("基准", Scenario.default()), ("方案", scenario())]
-    frame = exports.scenario_headline_table(named, "zh")
+    frame = tables.scenario_headline_table(named, "zh")
     assert list(frame[t("hearing.col_name", "zh")]) == ["基准", "方案"]
     expected = expected_metrics(scenario())
-    for page in exports.available_pages():
+    for page in content.available_pages():
         for m in expected.get(page, []) if page != "overview" else []:
             assert m.formatted("zh") in set(frame[m.label("zh")]) or m.label("zh") in frame.columns
 
@@ -334,31 +334,31 @@ def test_chart_images_are_high_resolution_png_and_svg():
     import plotly.graph_objects as go
 
     fig = go.Figure(go.Bar(x=["沙市区", "荆州区"], y=[4515, 2527]))
-    png = exports.figure_image(fig, "png")
-    assert png_size(png) == (exports.DOWNLOAD_CHART_PX[0] * exports.DOWNLOAD_CHART_SCALE,
-                             exports.DOWNLOAD_CHART_PX[1] * exports.DOWNLOAD_CHART_SCALE)
-    svg = exports.figure_image(fig, "svg")
+    png = images.figure_image(fig, "png")
+    assert png_size(png) == (images.DOWNLOAD_CHART_PX[0] * images.DOWNLOAD_CHART_SCALE,
+                             images.DOWNLOAD_CHART_PX[1] * images.DOWNLOAD_CHART_SCALE)
+    svg = images.figure_image(fig, "svg")
     assert b"<svg" in svg[:500] and "沙市区".encode() in svg
     # cached: the same figure is not drawn twice
-    assert exports.figure_image(fig, "png") is png
+    assert images.figure_image(fig, "png") is png
 
 
 def test_every_page_names_its_charts():
-    for page in exports.available_pages():
-        names = exports.figure_names(page)
+    for page in content.available_pages():
+        names = content.figure_names(page)
         assert names, page
         assert all(n.startswith(page) for n in names)
 
 
 def test_view_link_round_trips():
     sc = scenario()
-    link = exports.view_link(sc, "beds", lang="en", base="http://h:1")
+    link = content.view_link(sc, "beds", lang="en", base="http://h:1")
     url = urlsplit(link)
     assert url.path == "/beds"
     query = {k: v[-1] for k, v in parse_qs(url.query).items()}
     back, notices = Scenario.from_query_params(query)
     assert notices == [] and back.model_values() == sc.model_values() and back.get("lang") == "en"
-    assert exports.view_link(Scenario.default(), "overview", base="http://h:1") == "http://h:1/"
+    assert content.view_link(Scenario.default(), "overview", base="http://h:1") == "http://h:1/"
 
 
 def test_scenario_json_from_the_cli_round_trips(scenario_file):

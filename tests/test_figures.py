@@ -16,7 +16,7 @@ import pytest
 from dashboard import registry
 from dashboard.core import charts
 from dashboard.core.scenario import Scenario
-from dashboard.exports import brief as exports
+from dashboard.exports import content
 
 SCENARIOS = {
     "default": Scenario.default(),
@@ -27,7 +27,7 @@ SCENARIOS = {
 }
 CASES = [(page, name, scenario, lang)
          for page in registry.keys(analysis=True)
-         for name in exports.figure_names(page)
+         for name in content.figure_names(page)
          for scenario in SCENARIOS
          for lang in ("zh", "en")]
 
@@ -39,7 +39,7 @@ def _json(fig: go.Figure) -> dict:
 @pytest.mark.parametrize(("page", "name", "scenario", "lang"), CASES,
                          ids=[f"{p}-{n}-{s}-{lang}" for p, n, s, lang in CASES])
 def test_figure_passes_plotly_validation_unchanged(page, name, scenario, lang):
-    fig = exports.page_figure(page, name, SCENARIOS[scenario], lang)
+    fig = content.page_figure(page, name, SCENARIOS[scenario], lang)
     built = _json(fig)
     assert built["data"], f"{name} has no traces"
     validated = go.Figure(fig.to_dict())  # full validation: raises on a bad value
@@ -47,7 +47,7 @@ def test_figure_passes_plotly_validation_unchanged(page, name, scenario, lang):
 
 
 def test_builders_skip_value_checks():
-    fig = exports.page_figure("coverage", "coverage_map", Scenario.default())
+    fig = content.page_figure("coverage", "coverage_map", Scenario.default())
     assert fig._validate is False
     assert all(trace._validate is False for trace in fig.data)
 
@@ -79,10 +79,10 @@ def test_every_chart_on_a_page_is_the_registered_figure(page):
     validation tests and the brief, do not know about."""
     shown = _page_chart_specs(page)
     registered = [json.loads(pio.to_json(fig.to_dict(), validate=False))
-                  for fig in exports.page_figures(page, Scenario.default()).values()]
+                  for fig in content.page_figures(page, Scenario.default()).values()]
     assert len(shown) == len(registered), f"{page}: {len(shown)} charts on the page, {len(registered)} registered"
     for spec in shown:
-        assert spec in registered, f"{page}: a chart on the page is not one of {exports.figure_names(page)}"
+        assert spec in registered, f"{page}: a chart on the page is not one of {content.figure_names(page)}"
 
 
 def test_overview_draws_no_plotly_chart():

@@ -10,7 +10,7 @@ import pytest
 from dashboard.core.results import page_modules
 from dashboard.core.scenario import Scenario, params_by_key
 from dashboard.core.text import t
-from dashboard.exports import brief as exports
+from dashboard.exports import content, images
 from tests.conftest import assert_no_exception, run_page
 
 ALL_PAGES = ("overview", "coverage", "beds", "pay", "data", "sources")
@@ -51,7 +51,7 @@ def test_every_page_runs_in_presentation_mode(page, lang):
 def test_presentation_leads_with_a_summary_sentence(page):
     at = open_page(page, {"present": "1"})
     assert_no_exception(at)
-    summary = exports.page_results(page, Scenario.from_values({"present": "1"})[0], "zh")["summary"]
+    summary = content.page_results(page, Scenario.from_values({"present": "1"})[0], "zh")["summary"]
     assert summary[:20] in texts(at)
 
 
@@ -85,8 +85,8 @@ def test_footer_has_link_comparison_and_downloads(page):
     query = dict([CHANGED[page]]) if page in CHANGED else {}
     at = open_page(page, query)
     assert_no_exception(at)
-    link = exports.view_link(Scenario.from_values(query)[0], page, lang="zh", present=False)
-    present = exports.view_link(Scenario.from_values(query)[0], page, lang="zh", present=True)
+    link = content.view_link(Scenario.from_values(query)[0], page, lang="zh", present=False)
+    present = content.view_link(Scenario.from_values(query)[0], page, lang="zh", present=True)
     boxes = [h.proto.body for h in at.get("html") if "share-link" in h.proto.body]
     assert [b for b in boxes if f'href="{html.escape(link)}"' in b]
     assert [b for b in boxes if f'data-copy="{html.escape(present)}"' in b]
@@ -95,8 +95,8 @@ def test_footer_has_link_comparison_and_downloads(page):
     assert t("hearing.brief_pptx", "zh") in labels and t("hearing.brief_pdf", "zh") in labels
     assert t("hearing.xlsx_all", "zh") in labels
     assert f"{page}_headline.csv" in labels
-    if exports.renderer_problem() is None:
-        assert labels.count("PNG") == len(exports.figure_names(page)) == labels.count("SVG")
+    if images.renderer_problem() is None:
+        assert labels.count("PNG") == len(content.figure_names(page)) == labels.count("SVG")
 
 
 def test_copy_box_escapes_the_link():

@@ -1,10 +1,19 @@
-"""Table downloads: CSV/XLSX bytes with spreadsheet-formula injection neutralised."""
+"""Tables of a page (metrics, details) and their downloads: CSV/XLSX bytes with formula injection neutralised."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
 import pandas as pd
+
+from dashboard.core.metrics import Metric, format_value
+from dashboard.core.scenario import Scenario
+from dashboard.core.text import t
+from dashboard.data import db
+from dashboard.exports.content import page_results
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -30,3 +39,100 @@ def xlsx_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
         for name, frame in frames.items():
             neutralise(frame).to_excel(writer, sheet_name=name[:31], index=False)
     return buf.getvalue()
+
+
+# ---------------------------------------------------------------- tables
+
+
+def metrics_frame(metrics: Sequence[Metric], lang: str, baseline: Sequence[Metric] | None = None,
+                  overlay: db.Overlay | None = None) -> pd.DataFrame:
+    """Headline figures as a table: label, value, text as shown, [baseline, difference], sources."""
+    base = {m.key: m for m in baseline or ()}
+    rows = []
+    for m in metrics:
+        row = {"key": m.key, t("hearing.col_indicator", lang): m.label(lang), t("hearing.col_value", lang): m.value,
+               t("hearing.col_unit", lang): m.unit, t("hearing.col_scenario", lang): m.formatted(lang)}
+        if baseline is not None:
+            ref = base.get(m.key)
+            row[t("hearing.col_baseline", lang)] = ref.formatted(lang) if ref else "—"
+            row[t("hearing.col_difference", lang)] = difference_text(m, ref, lang)
+        row[t("hearing.col_source", lang)] = ", ".join(m.source_ids)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def difference_text(metric: Metric, ref: Metric | None, lang: str) -> str:
+    """'+1,234张' style difference (scenario − baseline), or '—' when equal or not numeric."""
+    if ref is None or not _numeric(metric.value) or not _numeric(ref.value):
+        return "—"
+    diff = float(metric.value) - float(ref.value)
+    if abs(diff) < 0.5 * 10 ** -metric.decimals:
+        return "—"
+    if metric.unit == "percent":  # a difference of two shares is in percentage points
+        text = f"{abs(diff):,.{metric.decimals}f}" + t("hearing.pct_points", lang)
+    else:
+        text = format_value(abs(diff), metric.unit, metric.decimals, lang)
+    return ("+" if diff > 0 else "-") + text
+
+
+def _numeric(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def details_tables(details: Any, prefix: str = "") -> dict[str, pd.DataFrame]:
+    """Tables found in a model's JSON-ready details: lists of records and dicts of equal-length columns."""
+    out: dict[str, pd.DataFrame] = {}
+    if not isinstance(details, dict):
+        return out
+    for key, value in details.items():
+        name = f"{prefix}{key}"
+        records = isinstance(value, list) and value and all(isinstance(r, dict) for r in value)
+        columns = (isinstance(value, dict) and value and all(isinstance(v, list) for v in value.values())
+                   and len({len(v) for v in value.values()}) == 1
+                   and not any(isinstance(x, dict | list) for v in value.values() for x in v))
+        if records or columns:
+            out[name] = pd.DataFrame(value)
+        elif isinstance(value, dict) and not prefix:
+            out.update(details_tables(value, prefix=f"{name}."))
+    return out
+
+
+def page_tables(page: str, scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None
+                ) -> dict[str, pd.DataFrame]:
+    """Every table of a page: the headline figures (with baseline) and each table in the model's details.
+
+    Memoised like `page_results` (the footer's download buttons ask on every rerun, and a page switch
+    asks again for an unchanged scenario). Treat the frames as read-only.
+    """
+    return _page_tables(page, scenario, lang, overlay, db.database_token())
+
+
+@lru_cache(maxsize=32)
+def _page_tables(page: str, scenario: Scenario, lang: str, overlay: db.Overlay | None,
+                 _database_token: str) -> dict[str, pd.DataFrame]:
+    res = page_results(page, scenario, lang, overlay)
+    baseline = None
+    if page != "overview":
+        baseline = page_results(page, scenario.baseline(), lang, overlay)["metrics"]
+    tables = {f"{page}_headline": metrics_frame(res["metrics"], lang, baseline)}
+    for name, frame in details_tables(res["details"]).items():
+        tables[f"{page}_{name}"] = frame
+    return tables
+
+
+def scenario_headline_table(named: Sequence[tuple[str, Scenario]], lang: str = "zh",
+                            overlay: db.Overlay | None = None, pages: Sequence[str] | None = None) -> pd.DataFrame:
+    """Scenario × headline figure: one row per named scenario, one column per metric (formatted text)."""
+    from dashboard.core.results import page_modules
+
+    pages = [p for p in (pages or page_modules()) if p != "overview"]
+    rows = []
+    for name, scenario in named:
+        row: dict[str, Any] = {t("hearing.col_name", lang): name}
+        for page in pages:
+            for m in page_results(page, scenario, lang, overlay)["metrics"]:
+                row[f"{m.label(lang)}"] = m.formatted(lang)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+

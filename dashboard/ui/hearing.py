@@ -2,7 +2,7 @@
 
 `dashboard/app.py` calls `page_header(page)` before a page and `page_footer(page)` after it (unless the
 page placed the footer itself with `hearing.page_footer("<page>")`), and `sidebar()` for the scenario
-manager. Numbers come from `dashboard.exports.brief.page_results`, i.e. the same Metrics as the page tiles,
+manager. Numbers come from `dashboard.exports.content.page_results`, i.e. the same Metrics as the page tiles,
 the CLI and the brief.
 """
 
@@ -16,7 +16,7 @@ import streamlit as st
 
 from dashboard import registry
 from dashboard.core.scenario import Scenario, scenarios_from_json, scenarios_to_json
-from dashboard.exports import brief as exports
+from dashboard.exports import brief, content, images, tables
 from dashboard.exports.tables import csv_bytes, xlsx_bytes
 from dashboard.ui import widgets as ui
 
@@ -56,7 +56,7 @@ def app_base_url() -> str:
     except Exception:  # no browser context (AppTest, bare mode)
         url = None
     if not url:
-        return exports.base_url()
+        return content.base_url()
     parts = urlsplit(url)
     path = parts.path.rstrip("/")
     current = registry.page(st.session_state[_PAGE]).url_path if st.session_state.get(_PAGE) else ""
@@ -67,7 +67,7 @@ def app_base_url() -> str:
 
 def link(page: str, present: bool | None = False) -> str:
     """The URL that reopens `page` with the session's scenario (language kept, presentation optional)."""
-    return exports.view_link(ui.scenario(), page, lang=ui.lang(), base=app_base_url(), present=present)
+    return content.view_link(ui.scenario(), page, lang=ui.lang(), base=app_base_url(), present=present)
 
 
 # The share link is a plain link with a copy button, not st.code: st.code makes the browser load
@@ -142,9 +142,9 @@ def comparison_frame(page: str) -> pd.DataFrame:
     """Headline figures of `page`: baseline, scenario and difference, as shown on screen."""
     lang = ui.lang()
     scenario = ui.scenario()
-    res = exports.page_results(page, scenario, lang, _overlay())
-    base = exports.page_results(page, scenario.baseline(), lang, _overlay())
-    frame = exports.metrics_frame(res["metrics"], lang, base["metrics"])
+    res = content.page_results(page, scenario, lang, _overlay())
+    base = content.page_results(page, scenario.baseline(), lang, _overlay())
+    frame = tables.metrics_frame(res["metrics"], lang, base["metrics"])
     keep = [ui.tr(f"hearing.col_{c}") for c in ("indicator", "baseline", "scenario", "difference")]
     return frame[keep]
 
@@ -255,8 +255,8 @@ def saved_comparison(page: str) -> None:
     """Scenario × headline figures for the baseline, the current scenario and every saved one."""
     named = [(ui.tr("hearing.baseline_name"), ui.scenario().baseline()),
              (ui.tr("hearing.current_name"), ui.scenario()), *saved()]
-    pages = [page] if page != "overview" and page in exports.available_pages() else None
-    frame = exports.scenario_headline_table(named, ui.lang(), _overlay(), pages=pages)
+    pages = [page] if page != "overview" and page in content.available_pages() else None
+    frame = tables.scenario_headline_table(named, ui.lang(), _overlay(), pages=pages)
     st.dataframe(frame, hide_index=True, width="stretch")
     st.caption(ui.tr("hearing.compare_table_caption"))
 
@@ -319,7 +319,7 @@ def _set_present(value: bool) -> None:
 
 def presentation_bar(page: str) -> None:
     """Exit, previous and next, at the top of the screen while presenting."""
-    order = exports.available_pages()  # the brief's slides, in navigation order
+    order = content.available_pages()  # the brief's slides, in navigation order
     i = order.index(page) if page in order else -1
     cols = st.columns([1.2, 1.7, 1.7, 5])
     cols[0].button("✕ " + ui.tr("hearing.present_exit"), on_click=_set_present, args=(False,), key="hearing_exit")
@@ -341,7 +341,7 @@ def page_header(page: str) -> None:
     presentation_css()
     presentation_bar(page)
     if registry.page(page).in_brief and not registry.page(page).own_summary:
-        summary_banner(exports.page_results(page, ui.scenario(), ui.lang(), _overlay())["summary"])
+        summary_banner(content.page_results(page, ui.scenario(), ui.lang(), _overlay())["summary"])
 
 
 # ---------------------------------------------------------------- downloads
@@ -350,7 +350,7 @@ def page_header(page: str) -> None:
 def downloads(page: str) -> None:
     """The brief (PPTX/PDF), CSV/XLSX of every table and PNG/SVG of every chart, each made on click."""
     lang, scenario, overlay, base = ui.lang(), ui.scenario(), _overlay(), app_base_url()
-    problem = exports.renderer_problem(lang)
+    problem = images.renderer_problem(lang)
     st.caption(ui.tr("hearing.brief_help"))
     if problem:
         st.warning(ui.tr("hearing.renderer_missing"))
@@ -362,19 +362,19 @@ def downloads(page: str) -> None:
             file_name=f"hearing-brief-{lang}.{fmt}", mime=mime, key=f"hearing_{page}_brief_{fmt}",
             on_click="ignore", type="primary", icon=":material/slideshow:", width="stretch")
 
-    tables = exports.page_tables(page, scenario, lang, overlay)
+    frames = tables.page_tables(page, scenario, lang, overlay)
     st.markdown(f"**{ui.tr('hearing.tables')}**")
-    cols = st.columns(min(len(tables) + 1, 4))
-    for i, (name, frame) in enumerate(tables.items()):
+    cols = st.columns(min(len(frames) + 1, 4))
+    for i, (name, frame) in enumerate(frames.items()):
         cols[i % len(cols)].download_button(f"{name}.csv", data=_csv_maker(frame), file_name=f"{name}.csv",
                                             mime="text/csv", key=f"hearing_{page}_csv_{name}", on_click="ignore",
                                             width="stretch")
-    cols[len(tables) % len(cols)].download_button(
-        ui.tr("hearing.xlsx_all"), data=_xlsx_maker(tables), file_name=f"{page}-tables.xlsx",
+    cols[len(frames) % len(cols)].download_button(
+        ui.tr("hearing.xlsx_all"), data=_xlsx_maker(frames), file_name=f"{page}-tables.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"hearing_{page}_xlsx",
         on_click="ignore", width="stretch")
 
-    names = exports.figure_names(page)
+    names = content.figure_names(page)
     if names:
         st.markdown(f"**{ui.tr('hearing.charts')}**")
         for name in names:
@@ -389,7 +389,7 @@ def downloads(page: str) -> None:
 # Deferred download data: these run when the user clicks, outside the script run, so they capture
 # plain values (no session state).
 def _brief_maker(scenario, fmt, lang, overlay, base):
-    return lambda: exports.brief_bytes(scenario, fmt, lang, overlay, base=base)
+    return lambda: brief.brief_bytes(scenario, fmt, lang, overlay, base=base)
 
 
 def _csv_maker(frame):
@@ -401,7 +401,7 @@ def _xlsx_maker(tables):
 
 
 def _image_maker(page, name, fmt, scenario, lang, overlay):
-    return lambda: exports.figure_image(exports.page_figure(page, name, scenario, lang, overlay), fmt)
+    return lambda: images.figure_image(content.page_figure(page, name, scenario, lang, overlay), fmt)
 
 
 # ---------------------------------------------------------------- the footer
@@ -422,7 +422,7 @@ def page_footer(page: str, summary: bool | None = None) -> None:
         return
     st.divider()
     if show_summary and registry.page(page).in_brief:
-        text = exports.page_results(page, ui.scenario(), ui.lang(), _overlay())["summary"]
+        text = content.page_results(page, ui.scenario(), ui.lang(), _overlay())["summary"]
         st.markdown(f"**{ui.tr('hearing.summary_label')}** · {text}")
     if page != "overview":
         with st.expander(ui.tr("hearing.compare_title"), expanded=not ui.scenario().is_baseline()):

@@ -1,0 +1,271 @@
+"""Slide content of the hearing brief: per-page results, parameters, sources, links and figures. No Streamlit.
+
+Every number is `Metric.formatted` of what the analysis models return, so the brief, the browser and
+`python -m dashboard scenario` print the same text for the same scenario.
+
+Configuration (environment): DASHBOARD_BASE_URL, the base of the links printed in the brief
+(default http://localhost:8501).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlencode
+
+import plotly.graph_objects as go
+
+from dashboard import registry
+from dashboard.core.metrics import Metric
+from dashboard.core.scenario import Param, Scenario, page_params
+from dashboard.core.text import t, unit_label
+from dashboard.data import db
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "http://localhost:8501"
+
+class BriefError(ValueError):
+    """The brief cannot be made (e.g. no font with Chinese glyphs for the PDF); the message says why."""
+
+
+
+# ---------------------------------------------------------------- slide content
+
+
+@dataclass(frozen=True)
+class ParamRow:
+    key: str
+    label: str
+    value: str
+    default: str
+
+
+@dataclass
+class Slide:
+    """Everything one brief slide shows, already in the brief's language."""
+
+    page: str
+    title: str
+    summary: str
+    metrics: list[Metric]
+    baseline: list[Metric]
+    params: list[ParamRow]
+    params_total: int
+    sources: list[tuple[str, str, str]]  # (source_id, kind label, title)
+    years: list[int]
+    link: str
+    illustrative: bool
+    figure: go.Figure | None = None
+    image: bytes | None = None
+    chart_note: str = ""
+
+
+@dataclass
+class Brief:
+    slides: list[Slide]
+    lang: str
+    scenario: Scenario
+    notes: list[str] = field(default_factory=list)
+    render_seconds: float = 0.0
+
+    @property
+    def has_images(self) -> bool:
+        return any(s.image for s in self.slides)
+
+
+def base_url() -> str:
+    return (os.environ.get("DASHBOARD_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+
+
+def view_link(scenario: Scenario, page: str, lang: str | None = None, base: str | None = None,
+              present: bool | None = None) -> str:
+    """The URL that reopens `page` with `scenario` (non-default values only, readable keys)."""
+    changes = scenario.changes()
+    if lang is not None:
+        changes["lang"] = lang
+    if present is not None:
+        changes["present"] = present
+    link_scenario, _ = Scenario.from_values(changes)
+    query = urlencode(link_scenario.to_query_params())
+    path = registry.page(page).url_path
+    return f"{(base or base_url()).rstrip('/')}/{path}" + (f"?{query}" if query else "")
+
+
+def param_value_text(param: Param, value: Any, lang: str) -> str:
+    """A parameter value as a reader sees it: choice labels from the catalog, numbers with units."""
+    if param.kind == "bool":
+        return t("hearing.yes" if value else "hearing.no", lang)
+    if param.kind in ("choice", "multi"):
+        items = [value] if param.kind == "choice" else list(value)
+        return "、".join(_choice_label(param, str(v), lang) for v in items) if lang == "zh" else ", ".join(
+            _choice_label(param, str(v), lang) for v in items) or "—"
+    if param.kind == "text":
+        return str(value) or "—"
+    number = f"{value:,g}" if isinstance(value, float) else f"{value:,}"
+    unit = unit_label(param.unit, lang)
+    if not unit:
+        return number
+    return f"{number}{unit}" if lang == "zh" or unit in ("%",) else f"{number} {unit}"
+
+
+def _choice_label(param: Param, option: str, lang: str) -> str:
+    try:
+        return t(f"choices.{param.key}.{option}", lang)
+    except KeyError:
+        return option
+
+
+def param_rows(scenario: Scenario, page: str, lang: str) -> tuple[list[ParamRow], int]:
+    """The page's parameters that differ from their defaults, and how many the page has in all."""
+    params = page_params(page)
+    rows = [
+        ParamRow(p.key, p.label(lang), param_value_text(p, scenario.get(p.key), lang),
+                 param_value_text(p, p.default, lang))
+        for p in params if scenario.get(p.key) != p.default
+    ]
+    return rows, len(params)
+
+
+def sources_table(overlay: db.Overlay | None = None) -> dict[str, dict[str, Any]]:
+    """source_id -> row of data/sources.csv (kind, title, date, ...)."""
+    frame = db.run_query("sources_list", overlay=overlay)
+    return {r["source_id"]: r for r in frame.to_dict("records")}
+
+
+def source_rows(source_ids: Sequence[str], lang: str, overlay: db.Overlay | None = None
+                ) -> tuple[list[tuple[str, str, str]], list[int]]:
+    """(source_id, kind label, title) per distinct id, and the data years their dates give."""
+    table = sources_table(overlay)
+    rows, years = [], set()
+    for sid in dict.fromkeys(source_ids):
+        info = table.get(sid, {})
+        kind = str(info.get("kind") or "?")
+        try:
+            kind_label = t(f"common.kind_{kind}", lang)
+        except KeyError:
+            kind_label = kind
+        rows.append((sid, kind_label, str(info.get("title") or sid)))
+        date = str(info.get("date") or "")
+        if date[:4].isdigit():
+            years.add(int(date[:4]))
+    return rows, sorted(years)
+
+
+def _detail_years(details: Any) -> set[int]:
+    """Years a model states in its details (keys such as 'data_year', 'base_year', 'years')."""
+    found: set[int] = set()
+    if isinstance(details, dict):
+        for key, value in details.items():
+            if key in ("data_year", "base_year", "year", "data_years") and not isinstance(value, bool):
+                for v in value if isinstance(value, list) else [value]:
+                    if isinstance(v, int) and 1900 < v < 2200:
+                        found.add(v)
+    return found
+
+
+def page_results(page: str, scenario: Scenario, lang: str, overlay: db.Overlay | None = None) -> dict[str, Any]:
+    """{'metrics': [Metric], 'summary': str, 'details': dict} for one page (overview included).
+
+    Memoised per (page, scenario, language, overlay, database): a page's footer asks for the same
+    results up to six times a rerun (summary, comparison, tables, saved scenarios); computing them
+    once is a measurable share of a slider rerun (bench/RESULTS.md). Treat the result as read-only.
+    """
+    return _page_results(page, scenario, lang, overlay, db.database_token())
+
+
+@lru_cache(maxsize=32)
+def _page_results(page: str, scenario: Scenario, lang: str, overlay: db.Overlay | None,
+                  _database_token: str) -> dict[str, Any]:
+    model = registry.model(page)
+    return {"metrics": model.headline(scenario, overlay), "summary": model.summary_sentence(scenario, lang, overlay),
+            "details": model.details(scenario, overlay)}
+
+
+# Sources of a slide's chart beyond its figures' (the overview map: real district outlines, illustrative
+# sub-districts and new areas).
+FIGURE_SOURCES = {"overview": ("cnmaps_boundaries", "nbs_divisions", "demo_layer")}
+
+
+def available_pages() -> list[str]:
+    """Pages with a slide in the brief, in navigation order."""
+    return list(registry.keys(in_brief=True))
+
+
+def build_slides(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None,
+                 pages: Sequence[str] | None = None, base: str | None = None,
+                 with_figures: bool = True) -> list[Slide]:
+    """The content of every slide (figures built, not yet drawn)."""
+    slides = []
+    for page in pages or available_pages():
+        res = page_results(page, scenario, lang, overlay)
+        base_res = res if page == "overview" or scenario.is_baseline() else page_results(
+            page, scenario.baseline(), lang, overlay)
+        params, total = param_rows(scenario, page, lang)
+        ids = [sid for m in res["metrics"] for sid in m.source_ids]
+        ids += [p.source_id for p in page_params(page) if p.source_id]
+        ids += list(FIGURE_SOURCES.get(page, ()))
+        sources, years = source_rows(ids, lang, overlay)
+        years = sorted(set(years) | _detail_years(res["details"]))
+        figure, note = None, ""
+        if with_figures:
+            try:
+                figure = main_figure(page, scenario, lang, overlay)
+            except Exception as exc:  # a chart bug must not cost the hearing its brief
+                log.exception("figure for %s failed", page)
+                note = t("hearing.render_failed", lang, error=f"{type(exc).__name__}: {exc}"[:120])
+        slides.append(Slide(
+            page=page, title=t(f"nav.{page}", lang), summary=res["summary"], metrics=res["metrics"],
+            baseline=base_res["metrics"], params=params, params_total=total, sources=sources, years=years,
+            link=view_link(scenario, page, lang=lang, base=base, present=False),
+            illustrative=any(k == "illustrative" for k in _kinds(ids, overlay)), figure=figure, chart_note=note,
+        ))
+    return slides
+
+
+def _kinds(ids: Sequence[str], overlay: db.Overlay | None) -> list[str]:
+    table = sources_table(overlay)
+    return [str(table.get(i, {}).get("kind")) for i in ids]
+
+
+# ---------------------------------------------------------------- figures per page
+# Each analysis's charts module has `figures(scenario, lang, overlay) -> {chart name: builder}` for
+# every chart on its page, built from the model's outputs (the models cache their results, so building
+# several charts computes once). The first chart is the one on the brief's slide.
+
+
+def _builders(page: str, scenario: Scenario, lang: str, overlay: db.Overlay | None
+              ) -> dict[str, Callable[[], go.Figure]]:
+    spec = registry.page(page)
+    return registry.charts(page).figures(scenario, lang, overlay) if spec.analysis else {}
+
+
+def figure_names(page: str) -> list[str]:
+    """Names of a page's charts (nothing is built)."""
+    return list(_builders(page, Scenario.default(), "zh", None))
+
+
+def page_figure(page: str, name: str, scenario: Scenario, lang: str = "zh",
+                overlay: db.Overlay | None = None) -> go.Figure:
+    """One named chart of a page."""
+    builders = _builders(page, scenario, lang, overlay)
+    if name not in builders:
+        raise KeyError(f"page {page!r} has no chart {name!r}; it has {sorted(builders)}")
+    return builders[name]()
+
+
+def page_figures(page: str, scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None
+                 ) -> dict[str, go.Figure]:
+    """Every chart of a page by name; the first is the page's main figure (the one on the slide)."""
+    return {name: build() for name, build in _builders(page, scenario, lang, overlay).items()}
+
+
+def main_figure(page: str, scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None
+                ) -> go.Figure | None:
+    """The chart on the page's slide (only that one is built)."""
+    builders = _builders(page, scenario, lang, overlay)
+    return next(iter(builders.values()))() if builders else None

@@ -1,0 +1,100 @@
+"""Text blocks every brief format (PPTX, PDF) lays out the same way. No Streamlit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from dashboard.core.metrics import Metric
+from dashboard.core.text import t
+from dashboard.exports.content import Brief, Slide
+from dashboard.exports.tables import difference_text
+
+
+def scenario_caption(brief: Brief) -> str:
+    changed = not brief.scenario.is_baseline()
+    return t("hearing.brief_scenario_changed" if changed else "hearing.brief_scenario_default", brief.lang)
+
+
+def today() -> str:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    day = dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch and epoch.isdigit() else dt.date.today()
+    return day.isoformat()
+
+
+def slide_text_blocks(slide: Slide, lang: str) -> dict[str, Any]:
+    """The text pieces every format lays out the same way."""
+    show_baseline = slide.page != "overview" and any(
+        difference_text(m, b, lang) != "—" for m, b in metric_pairs(slide))
+    if slide.page == "overview":
+        params = [t("hearing.params_none_page", lang)]
+    elif slide.params:
+        params = [t("hearing.param_line", lang, label=p.label, value=p.value, default=p.default) for p in slide.params]
+    else:
+        params = [t("hearing.params_none", lang, n=slide.params_total)]
+    sources = sources_text(slide.sources, lang)
+    years = "、".join(str(y) for y in slide.years) if lang == "zh" else ", ".join(str(y) for y in slide.years)
+    footer = [f"{t('hearing.years', lang)}: {years or t('hearing.years_none', lang)}",
+              f"{t('hearing.sources', lang)}: {sources}"]
+    if slide.illustrative:
+        footer.append(t("hearing.illustrative_note", lang))
+    return {"show_baseline": show_baseline, "params": params, "footer": footer}
+
+
+_KIND_ORDER = ("report", "official_statistics", "standard", "illustrative", "assumption")
+
+
+def sources_text(sources: Sequence[tuple[str, str, str]], lang: str, title_chars: int = 44) -> str:
+    """Sources grouped by kind (report first); assumptions are counted, not listed, to fit a slide."""
+    labels = {t(f"common.kind_{k}", lang): k for k in _KIND_ORDER}
+    groups: dict[str, list[str]] = {}
+    for _, kind_label, title in sources:
+        groups.setdefault(kind_label, []).append(title if len(title) <= title_chars else title[:title_chars - 1] + "…")
+    order = sorted(groups, key=lambda k: _KIND_ORDER.index(labels[k]) if k in labels else len(_KIND_ORDER))
+    parts = []
+    for kind_label in order:
+        titles = groups[kind_label]
+        if labels.get(kind_label) == "assumption":
+            parts.append(f"{kind_label} · {t('hearing.assumptions_count', lang, n=len(titles))}")
+        else:
+            parts.append(f"{kind_label} · " + ("；".join(titles) if lang == "zh" else "; ".join(titles)))
+    return "; ".join(parts)
+
+
+def metric_pairs(slide: Slide) -> list[tuple[Metric, Metric | None]]:
+    base = {m.key: m for m in slide.baseline}
+    return [(m, base.get(m.key)) for m in slide.metrics]
+
+
+def metric_rows(slide: Slide, lang: str, show_baseline: bool) -> list[list[str]]:
+    header = [t("hearing.col_indicator", lang), t("hearing.col_scenario" if show_baseline else "hearing.col_value", lang)]
+    if show_baseline:
+        header += [t("hearing.col_baseline", lang), t("hearing.col_difference", lang)]
+    rows = [header]
+    for m, ref in metric_pairs(slide):
+        row = [m.label(lang), m.formatted(lang)]
+        if show_baseline:
+            row += [ref.formatted(lang) if ref else "—", difference_text(m, ref, lang)]
+        rows.append(row)
+    return rows
+
+
+# ---- geometry and colours shared by the PPTX and PDF layouts
+
+# Slide geometry in inches (13.333 × 7.5): chart box (x, y, w, h) and figures table (x, y, w).
+CHART_BOX_IN = (0.45, 1.8, 7.0, 4.2)
+TABLE_BOX_IN = (7.7, 1.8, 5.2)
+TABLE_WIDTHS = {2: (2.2, 1.3), 4: (1.6, 1.15, 1.15, 1.1)}
+
+
+def table_font_size(rows: list[list[str]]) -> int:
+    n, cols = len(rows), len(rows[0])
+    size = 14 if n <= 7 else 12 if n <= 10 else 10
+    return min(size, 12) if cols == 4 else size
+
+
+INK = (0x1F, 0x2A, 0x37)
+MUTED = (0x55, 0x60, 0x6E)
+ACCENT = (0x00, 0x72, 0xB2)  # Okabe-Ito blue, as in charts.PALETTE
