@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import freeze_startup_objects, registry
-from dashboard.data.db import DataError, get_database
+from dashboard.data.db import DataError, get_database, sources_pinned
 from dashboard.ui import hearing
 from dashboard.ui import widgets as ui
 
@@ -17,34 +17,41 @@ from dashboard.ui import widgets as ui
 FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.svg"
 st.set_page_config(page_title="社区治理决策看板 · Community Governance Dashboard", page_icon=FAVICON, layout="wide")
 
-ui.init_session()
 
-try:
-    get_database()
-except DataError as exc:  # shipped data broken: say exactly where, never a traceback
-    st.error(ui.tr("common.data_error_title"))
-    st.code(str(exc), language=None)
-    st.stop()
-freeze_startup_objects()  # once per process: later garbage collections skip the libraries and the database
+def main() -> None:
+    ui.init_session()
 
-pages = [st.Page(p.script, title=ui.tr(f"nav.{p.key}"), icon=p.icon, default=p is registry.PAGES[0], url_path=p.key)
-         for p in registry.PAGES]
-page = st.navigation(pages, position="hidden" if ui.presenting() else "sidebar")
-page_key = page.url_path or registry.PAGES[0].key
+    try:
+        get_database()
+    except DataError as exc:  # shipped data broken: say exactly where, never a traceback
+        st.error(ui.tr("common.data_error_title"))
+        st.code(str(exc), language=None)
+        st.stop()
+    freeze_startup_objects()  # once per process: later garbage collections skip the libraries and the database
 
-with st.sidebar:
-    st.markdown(f"### {ui.tr('common.app_title')}")
-    ui.param_widget("lang")
-    ui.param_widget("present")
-    ui.overlay_banner()
-    if not ui.presenting():
-        hearing.sidebar()
+    pages = [st.Page(p.script, title=ui.tr(f"nav.{p.key}"), icon=p.icon, default=p is registry.PAGES[0], url_path=p.key)
+             for p in registry.PAGES]
+    page = st.navigation(pages, position="hidden" if ui.presenting() else "sidebar")
+    page_key = page.url_path or registry.PAGES[0].key
 
-for notice in ui.pop_notices():
-    st.toast(ui.tr("common.url_notice", notice=notice), icon=":material/warning:")
+    with st.sidebar:
+        st.markdown(f"### {ui.tr('common.app_title')}")
+        ui.param_widget("lang")
+        ui.param_widget("present")
+        ui.overlay_banner()
+        if not ui.presenting():
+            hearing.sidebar()
 
-ui.sync_url()
-hearing.begin_page(page_key)
-hearing.page_header(page_key)  # presentation mode: large type, no controls, summary sentence first
-page.run()
-hearing.end_page(page_key)  # link, baseline vs scenario, saved scenarios, brief and downloads
+    for notice in ui.pop_notices():
+        st.toast(ui.tr("common.url_notice", notice=notice), icon=":material/warning:")
+
+    ui.sync_url()
+    hearing.begin_page(page_key)
+    hearing.page_header(page_key)  # presentation mode: large type, no controls, summary sentence first
+    page.run()
+    hearing.end_page(page_key)  # link, baseline vs scenario, saved scenarios, brief and downloads
+
+
+# The source files are stat-ed once for the whole run (every database lookup of the run reuses it).
+with sources_pinned():
+    main()

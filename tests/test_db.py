@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
-import threading
 import time
 from pathlib import Path
 
@@ -357,53 +356,53 @@ def test_fingerprint_is_taken_once_per_script_run(tmp_path, monkeypatch):
     stats = []
     real = db.source_fingerprint
     monkeypatch.setattr(db, "source_fingerprint", lambda root=None: stats.append(1) or real(root))
-    run = [object()]
-    monkeypatch.setattr(db, "_script_run_marker", lambda: run[0])
-    first = db.current_fingerprint()
     path = root / "data/census.csv"
-    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
-    assert db.current_fingerprint() == first, "one fingerprint per run"
-    assert len(stats) == 1
-    run[0] = object()  # the next script run
-    assert db.current_fingerprint() != first, "a change is picked up by the next run"
-    assert len(stats) == 2
-    monkeypatch.setattr(db, "_script_run_marker", lambda: None)  # no script run (CLI, tests)
-    db.current_fingerprint()
+    with db.sources_pinned():  # one app script run
+        first = db.current_fingerprint()
+        os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+        assert db.current_fingerprint() == first, "one fingerprint per run"
+        assert len(stats) == 1
+    with db.sources_pinned():  # the next run
+        assert db.current_fingerprint() != first, "a change is picked up by the next run"
+        assert len(stats) == 2
+    db.current_fingerprint()  # no script run (CLI, tests): every call stats the files
     db.current_fingerprint()
     assert len(stats) == 4
 
 
 def test_overlapping_runs_do_not_rebuild_in_turn(tmp_path, monkeypatch):
-    """Run A (older memo) after run B rebuilt for a change: A looks again instead of rebuilding back."""
+    """Run A (older pin) after run B rebuilt for a change: A looks again instead of rebuilding back."""
     from concurrent.futures import ThreadPoolExecutor
 
     root = _copy_data(tmp_path)
     monkeypatch.setenv("DASHBOARD_DATA_ROOT", str(root))
-    local = threading.local()
-    monkeypatch.setattr(db, "_script_run_marker", lambda: getattr(local, "marker", None))
     builds = []
     real = db.build_database
     monkeypatch.setattr(db, "build_database", lambda frames: builds.append(1) or real(frames))
+    runs = {}
 
-    def start_run():
-        local.marker = object()
+    def start_run(name):
+        runs[name] = db.sources_pinned()
+        runs[name].__enter__()
         return db.get_database()
 
     a, b = ThreadPoolExecutor(1), ThreadPoolExecutor(1)  # one thread per session
     try:
-        a.submit(start_run).result()  # session A's run begins: fingerprint memoised
+        a.submit(start_run, "a").result()  # session A's run begins: fingerprint pinned
         n = len(builds)
         path = root / "data/census.csv"
         path.write_text(path.read_text(encoding="utf-8").replace("504893", "504894"), encoding="utf-8")
         os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
-        b.submit(start_run).result()  # session B's run sees the change and rebuilds
+        b.submit(start_run, "b").result()  # session B's run sees the change and rebuilds
         assert len(builds) == n + 1
         token = b.submit(db.database_token).result()
-        assert a.submit(db.database_token).result() == token  # A (same run, older memo) does not rebuild
+        assert a.submit(db.database_token).result() == token  # A (same run, older pin) does not rebuild
         assert len(builds) == n + 1
         census = a.submit(lambda: db.run_query("census_population")).result()
         assert int(census.loc[census.area_code == "421002", "residents"].iloc[0]) == 504894
     finally:
+        a.submit(lambda: runs["a"].__exit__(None, None, None)).result()
+        b.submit(lambda: runs["b"].__exit__(None, None, None)).result()
         a.shutdown()
         b.shutdown()
 
@@ -415,17 +414,18 @@ def _fingerprint_script():
 
     from dashboard.data import db
 
-    first = db.current_fingerprint()
-    path = os.path.join(os.environ["DASHBOARD_DATA_ROOT"], "data", "census.csv")
-    st.session_state.setdefault("runs", []).append(first)
-    bump = len(st.session_state["runs"]) * 10**9
-    os.utime(path, ns=(bump, bump))  # the file changes during the run
-    st.session_state["same_within_run"] = db.current_fingerprint() == first
-    st.session_state["changed_on_disk"] = db.source_fingerprint() != first
+    with db.sources_pinned():
+        first = db.current_fingerprint()
+        path = os.path.join(os.environ["DASHBOARD_DATA_ROOT"], "data", "census.csv")
+        st.session_state.setdefault("runs", []).append(first)
+        bump = len(st.session_state["runs"]) * 10**9
+        os.utime(path, ns=(bump, bump))  # the file changes during the run
+        st.session_state["same_within_run"] = db.current_fingerprint() == first
+        st.session_state["changed_on_disk"] = db.source_fingerprint() != first
 
 
 def test_fingerprint_memo_under_streamlit_sees_a_change_on_the_next_run(tmp_path, monkeypatch):
-    """Checks the Streamlit detail the memo relies on: a fresh marker object for every script run."""
+    """Under Streamlit: the pin holds within a run, and the next run sees a file changed during the previous one."""
     from streamlit.testing.v1 import AppTest
 
     root = _copy_data(tmp_path)

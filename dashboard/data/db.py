@@ -25,8 +25,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
-from contextlib import suppress
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -520,43 +520,32 @@ def source_fingerprint(root: Path | None = None) -> tuple:
 
 
 # A page run asks for the database (directly or through `database_token()` in cache keys) dozens
-# of times; stat-ing every source file each time was ~70 × 13 stats per run. Within one Streamlit
-# script run the fingerprint is taken once: the memo is keyed by an object Streamlit creates afresh
-# for every run (ScriptRunContext.parallel_coordinator, replaced in ctx.reset() at the start of
-# each run), held strongly so its identity cannot be reused, per thread (each session runs its
-# script on its own thread). So a file changed between two runs is seen by the next run, as before.
-# Outside a script run (CLI, tests, worker threads without a context) every call stats the files.
-_run_memo = threading.local()
+# of times; stat-ing every source file each time was ~70 × 13 stats per run. The app script runs
+# inside `sources_pinned()`: the files are stat-ed once at the start of the run and that fingerprint
+# is used until the run ends (per thread: each session runs its script on its own thread), so a file
+# changed between two runs is seen by the next run. Outside it (CLI, tests, download callbacks)
+# every call stats the files.
+_pinned = threading.local()
 
 
-def _script_run_marker() -> object | None:
-    """An object unique to the current Streamlit script run, or None outside one."""
-    if "streamlit" not in sys.modules:  # the CLI never imports Streamlit
-        return None
+@contextmanager
+def sources_pinned() -> Iterator[None]:
+    """Stat the source files once for the block (one app script run) instead of on every call."""
+    _pinned.value = (str(data_root()), source_fingerprint())
     try:
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-        ctx = get_script_run_ctx(suppress_warning=True)
-    except Exception:  # a Streamlit without this API: no memo, stat every time
-        return None
-    return getattr(ctx, "parallel_coordinator", None) if ctx is not None else None
+        yield
+    finally:
+        _pinned.value = None
 
 
 def current_fingerprint(refresh: bool = False) -> tuple:
-    """`source_fingerprint()`, taken once per Streamlit script run (every call outside one).
-
-    `refresh=True` stats the files again and updates this run's memo.
-    """
-    marker = _script_run_marker()
-    if marker is None:
+    """`source_fingerprint()`, or the one pinned for this script run; `refresh=True` stats again."""
+    pinned = getattr(_pinned, "value", None)
+    if pinned is None or pinned[0] != str(data_root()):
         return source_fingerprint()
-    root = str(data_root())
-    memo = getattr(_run_memo, "value", None)
-    if not refresh and memo is not None and memo[0] is marker and memo[1] == root:
-        return memo[2]
-    fingerprint = source_fingerprint()
-    _run_memo.value = (marker, root, fingerprint)
-    return fingerprint
+    if refresh:
+        _pinned.value = (pinned[0], source_fingerprint())
+    return _pinned.value[1]
 
 
 _lock = threading.Lock()
