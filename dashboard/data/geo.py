@@ -39,8 +39,6 @@ def _read_geojson_lonlat(path: str) -> gpd.GeoDataFrame | None:
     text properties in the same order and no feature id. Anything else returns None and goes
     through `geopandas.read_file` as before (tests/test_geodata.py checks the two agree).
     """
-    from shapely.geometry import shape
-
     try:
         with open(path, encoding="utf-8") as fh:
             doc = json.load(fh)
@@ -54,30 +52,22 @@ def _read_geojson_lonlat(path: str) -> gpd.GeoDataFrame | None:
                             or crs["properties"].get("name") not in _LONLAT_CRS_NAMES):
         return None
     features = doc.get("features")
-    if not isinstance(features, list) or not features:
+    if not isinstance(features, list) or not features or not all(isinstance(f, dict) for f in features):
         return None
-    columns: list[str] | None = None
-    rows, geometries = [], []
+    columns = list(features[0].get("properties") or {})
+    if not columns or "geometry" in columns:
+        return None
     for feature in features:
-        if not isinstance(feature, dict):
-            return None
         props = feature.get("properties")
         if (feature.get("type") != "Feature" or "id" in feature or not isinstance(props, dict)
-                or not isinstance(feature.get("geometry"), dict)):
+                or not isinstance(feature.get("geometry"), dict)
+                or list(props) != columns or not all(isinstance(v, str) for v in props.values())):
             return None
-        if columns is None:
-            columns = list(props)
-            if not columns or "geometry" in columns:
-                return None
-        if list(props) != columns or not all(isinstance(v, str) for v in props.values()):
-            return None
-        try:
-            geometries.append(shape(feature["geometry"]))
-        except Exception:
-            return None
-        rows.append(list(props.values()))
-    frame = pd.DataFrame(rows, columns=columns)
-    return gpd.GeoDataFrame(frame, geometry=geometries, crs=WGS84)
+    try:
+        gdf = gpd.GeoDataFrame.from_features(features, crs=WGS84)
+    except Exception:  # a geometry shapely cannot read: let GDAL say what is wrong
+        return None
+    return gdf[[*columns, "geometry"]]
 
 
 @cache

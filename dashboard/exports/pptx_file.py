@@ -136,10 +136,9 @@ def _pptx_fill(tf, text: str, size: float, bold: bool = False, color: tuple[int,
                align: str = "left") -> None:
     from pptx.enum.text import PP_ALIGN
 
+    tf.clear()  # one empty paragraph
     tf.word_wrap = True
     para = tf.paragraphs[0]
-    for r in list(para.runs):
-        r._r.getparent().remove(r._r)
     para.alignment = {"left": PP_ALIGN.LEFT, "right": PP_ALIGN.RIGHT, "center": PP_ALIGN.CENTER}[align]
     _pptx_run(para, text, size, bold, color)
 
@@ -155,6 +154,9 @@ def _pptx_run(para, text: str, size: float, bold: bool = False, color: tuple[int
     run.font.bold = bold
     run.font.color.rgb = RGBColor(*color)
     run.font.name = _PPTX_FONT
+    # python-pptx has no API for the East Asian typeface (a:ea), which PowerPoint uses for Chinese text:
+    # set it on the run's XML. `_r` is python-pptx's documented-in-source oxml element; the version is
+    # pinned below 2 in pyproject.toml and tests/test_exports.py checks every run names the CJK face.
     rpr = run._r.get_or_add_rPr()
     ea = rpr.find(qn("a:ea"))
     if ea is None:

@@ -6,8 +6,6 @@ and every number is shown with its source.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -139,8 +137,12 @@ def _choice_formatter(param: Param):
 # ---------------------------------------------------------------- charts
 
 _FIGURES_MAX = 96
-_figures: OrderedDict[tuple, Any] = OrderedDict()
-_figures_lock = threading.Lock()
+
+
+@st.cache_resource(max_entries=_FIGURES_MAX, show_spinner=False)
+def _figure(key: str, scenario_: Scenario, lang_: str, overlay_token: str, database_token: str, deps: tuple,
+            _build: Callable[[], Any]) -> Any:
+    return _build()
 
 
 def cached_figure(key: str, build: Callable[[], Any], deps: tuple = ()) -> Any:
@@ -149,21 +151,10 @@ def cached_figure(key: str, build: Callable[[], Any], deps: tuple = ()) -> Any:
     A page switch, or a rerun that changes nothing the chart is drawn from, shows the same figure;
     building it again costs 10-40 ms of plotly per chart (bench/RESULTS.md). `deps` carries
     anything else the builder reads (e.g. a page-local view choice). Figures are shared between
-    sessions, so treat them as read-only: st.plotly_chart copies a figure before serialising it.
+    sessions (st.cache_resource, least recently used dropped past 96), so treat them as read-only:
+    st.plotly_chart copies a figure before serialising it.
     """
-    ov = overlay()
-    cache_key = (key, scenario(), lang(), ov.token, db.database_token(), deps)
-    with _figures_lock:
-        fig = _figures.get(cache_key)
-        if fig is not None:
-            _figures.move_to_end(cache_key)
-            return fig
-    fig = build()  # outside the lock: sessions building different figures do not wait for each other
-    with _figures_lock:
-        _figures[cache_key] = fig
-        while len(_figures) > _FIGURES_MAX:
-            _figures.popitem(last=False)
-    return fig
+    return _figure(key, scenario(), lang(), overlay().token, db.database_token(), deps, build)
 
 
 def plotly_chart(key: str, build: Callable[[], Any], deps: tuple = (), **kwargs: Any) -> None:
