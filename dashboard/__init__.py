@@ -8,7 +8,10 @@ from pathlib import Path
 __version__ = "0.1.0"
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-REPO_ROOT = PACKAGE_DIR.parent
+# The folder holding queries/, data/, geodata/ and .streamlit/: the source checkout (also behind an
+# editable install), or, in an installed wheel, the copies its build put in dashboard/_shipped (setup.py).
+_CHECKOUT = PACKAGE_DIR.parent
+REPO_ROOT = _CHECKOUT if (_CHECKOUT / "queries" / "_schema.sql").is_file() else PACKAGE_DIR / "_shipped"
 
 
 def data_root() -> Path:

@@ -134,10 +134,36 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return validate.cli(args.file, args.dataset, lang=args.lang)
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    """Serve the dashboard (what `make run` does in a checkout; works from any directory when installed)."""
+    import subprocess
+    import tomllib
+
+    from dashboard import PACKAGE_DIR, REPO_ROOT
+
+    # Streamlit reads .streamlit/config.toml from the working directory only: pass the shipped settings
+    # as command-line options so the server behaves the same wherever it is started.
+    options: list[str] = []
+    config = REPO_ROOT / ".streamlit" / "config.toml"
+    if config.is_file():
+        for section, values in tomllib.loads(config.read_text(encoding="utf-8")).items():
+            for key, value in values.items():
+                text = str(value).lower() if isinstance(value, bool) else str(value)
+                options.append(f"--{section}.{key}={text}")
+    if args.port:
+        options.append(f"--server.port={args.port}")
+    cmd = [sys.executable, "-m", "streamlit", "run", str(PACKAGE_DIR / "app.py"), *options]
+    return subprocess.call(cmd)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dashboard", description="社区治理决策看板 / Community Governance Dashboard")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="serve the dashboard in a browser (Streamlit)")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("check", help="validate every source file and print a summary")
     p.set_defaults(func=_cmd_check)

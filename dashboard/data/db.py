@@ -334,7 +334,11 @@ _CACHE_FORMAT = 1
 
 def cache_dir() -> Path:
     """Where validated frames are cached: `DASHBOARD_CACHE_DIR`, default `<repo>/.cache/dashboard`."""
-    return Path(os.environ.get("DASHBOARD_CACHE_DIR") or REPO_ROOT / ".cache" / "dashboard")
+    if os.environ.get("DASHBOARD_CACHE_DIR"):
+        return Path(os.environ["DASHBOARD_CACHE_DIR"])
+    if REPO_ROOT.name == "_shipped":  # an installed wheel: site-packages is no place for a cache
+        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "governance-dashboard"
+    return REPO_ROOT / ".cache" / "dashboard"
 
 
 def cache_key(root: Path | None = None) -> str:
