@@ -5,13 +5,24 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench loadtest data geodata check setup system-deps lint clean
+.PHONY: lock run test bench loadtest data geodata check setup system-deps lint clean
 
-$(STAMP): pyproject.toml
+# Installs exactly the versions in requirements.lock (`make lock` regenerates it from pyproject.toml), then
+# the project itself; `pip check` fails here, not in a test, if pyproject.toml gained a dependency the
+# lock does not have yet.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
 	@touch $(STAMP)
+
+# Pin every dependency of the runtime, test, dev and bench extras for this platform (needs the package index).
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra dev --extra bench --python-version 3.11 \
+		--python-platform x86_64-unknown-linux-gnu -o requirements.lock
 
 # Byte-compile the app once: with PYTHONDONTWRITEBYTECODE set (as on some machines and CI images) the
 # server would otherwise compile every dashboard module on each start (~60 ms of a cold start).
