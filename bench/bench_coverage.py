@@ -65,6 +65,25 @@ def synthetic_city(n_demand: int = 1790, n_facilities: int = 58, extent_m: float
     return xy, residents, groups, facilities
 
 
+def dense_instance(n_demand: int, n_candidates: int, extent_m: float, radius_m: float, clusters: int = 40,
+                   seed: int = 2020):
+    """A dense site-selection instance (issue 20): clustered demand with lognormal weights, candidates
+    at a seeded sample of the demand points, a large radius (many candidates per point). Returns the
+    demand × candidate coverage matrix (scipy CSC) and the weights; nothing is covered yet."""
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(0, extent_m, (clusters, 2))
+    which = rng.integers(0, clusters, n_demand)
+    xy = centres[which] + rng.normal(0, extent_m * 3 / 25, (n_demand, 2))
+    weights = np.round(rng.lognormal(6.0, 0.6, n_demand))
+    candidates = rng.choice(n_demand, n_candidates, replace=False)
+    matrix = cv.coverage_matrix(xy, xy[candidates], radius_m)
+    return matrix, weights
+
+
+# (name, demand, candidates, extent m, radius m): mean candidates per demand point 77 and 49
+DENSE = {"20k_x_2k": (20_000, 2_000, 20_000.0, 2_500.0), "100k_x_5k": (100_000, 5_000, 40_000.0, 2_500.0)}
+
+
 def _city_inputs():
     """The shipped central city as arrays, or None when the demonstration layer is not there."""
     try:

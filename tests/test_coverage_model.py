@@ -261,7 +261,8 @@ def test_exact_beats_greedy_where_greedy_is_myopic():
     greedy, gains = cv.greedy_cover(matrix, weights, 2)
     assert greedy == [0, 1] and sum(gains) == pytest.approx(5.5)
     sol = cv.max_cover(matrix, weights, 2)
-    assert sol.method == "exact" and sol.optimal and sol.proof == "solver"
+    # one swap (s0 out, s2 in) reaches the online bound 7 + 0: optimal without the MIP
+    assert sol.method == "swap" and sol.optimal and sol.proof == "bound" and sol.gap == 0
     assert sorted(sol.chosen) == [1, 2]
     assert sol.total == pytest.approx(7.0) and sol.greedy_total == pytest.approx(5.5)
     assert sum(sol.marginal) == pytest.approx(sol.total)
@@ -271,7 +272,10 @@ def test_greedy_proved_optimal_by_its_bound_without_a_solver(monkeypatch):
     # disjoint sites: greedy takes the k heaviest, which the online bound certifies
     weights = np.array([5, 4, 3, 2, 1.0])
     matrix = _matrix([[0], [1], [2], [3], [4]], 5)
-    monkeypatch.setattr(cv, "_exact_cover", lambda *a, **k: pytest.fail("the solver should not run"))
+    from dashboard.analyses.coverage import solver
+
+    monkeypatch.setattr(solver, "swap_search", lambda *a, **k: pytest.fail("the local search should not run"))
+    monkeypatch.setattr(solver, "mip", lambda *a, **k: pytest.fail("the solver should not run"))
     sol = cv.max_cover(matrix, weights, 2)
     assert sol.optimal and sol.proof == "bound" and sol.total == 9.0
     assert cv.max_cover(matrix, weights, 0).proof == "trivial"

@@ -11,8 +11,9 @@ Method (full text with sources in docs/coverage.md):
   so a compound reached by several facilities is counted once; no distance matrix, no buffer union.
 - `suggest_sites` solves the maximal covering location problem (Church & ReVelle 1974): choose k new
   sites among candidate compounds to maximise newly covered residents, existing facilities locked.
-  CBC (via PuLP) solves it exactly under a time limit, warm-started with the greedy answer; the
-  greedy answer is the fallback and the bound the result must equal or beat.
+  `dashboard.analyses.coverage.solver` does it within one time limit (reduction, greedy, swap local
+  search, Lagrangian bound, HiGHS); the greedy answer is the floor, and the result says how far from
+  the best possible it can be (proven gap) when optimality is not proven.
 - The report's goal (三(二)一: 力争3年内中心城区每个街道至少按标准设置1所公办社区卫生服务中心)
   becomes the "one public centre per sub-district" plan: count, standard staffing
   (std_chsc_staffing) and build cost (asm_centre_build_cost).
@@ -31,8 +32,10 @@ import pandas as pd
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from dashboard.analyses.coverage import solver
 from dashboard.core.metrics import Metric, format_value
 from dashboard.core.scenario import Param, Scenario
+from dashboard.core.text import t
 from dashboard.data import db
 
 PAGE = "coverage"
@@ -155,10 +158,13 @@ class CoverSolution:
     marginal: tuple[float, ...]
     total: float
     greedy_total: float
-    method: str  # "exact" (solver's set beat greedy) | "greedy"
+    method: str  # which step found the set: "greedy" | "swap" (local search) | "mip" (HiGHS)
     optimal: bool  # the reported total is proved optimal
     status: str
-    proof: str = ""  # how optimality was shown: "solver" (CBC) | "bound" (greedy online bound) | "trivial" | ""
+    proof: str = ""  # how optimality was shown: "solver" (HiGHS) | "bound" (an upper bound reached) | "trivial" | ""
+    bound: float = math.inf  # proven upper bound on the best total
+    gap: float = 0.0  # (bound - total) / bound: the total is within this fraction of the best possible
+    seconds: float = 0.0
 
 
 def coverage_matrix(demand_xy: Any, sites_xy: Any, radius_m: float,
@@ -186,184 +192,22 @@ def _covered_total(matrix: sparse.csc_matrix, weights: np.ndarray, chosen: Seque
 
 def greedy_cover(matrix: sparse.csc_matrix, weights: np.ndarray, k: int,
                  allowed: np.ndarray | None = None, column_group: np.ndarray | None = None) -> tuple[list[int], list[float]]:
-    """Greedy maximal cover: repeatedly take the column adding most weight (lowest index on ties).
-
-    Stops early when no column adds anything. With `column_group`, at most one column per group.
-    Greedy is within (1 - 1/e) of the optimum (Nemhauser, Wolsey & Fisher 1978).
-    """
-    chosen, gains, _ = _greedy(matrix, weights, k, allowed, column_group)
+    """Greedy maximal cover (`solver.greedy`): the column adding most weight, k times, lowest index on ties."""
+    chosen, gains, _ = solver.greedy(matrix, weights, k, allowed, column_group)
     return chosen, gains
-
-
-def _greedy(matrix: sparse.csc_matrix, weights: np.ndarray, k: int, allowed: np.ndarray | None = None,
-            column_group: np.ndarray | None = None) -> tuple[list[int], list[float], float]:
-    """Greedy cover plus an upper bound on the optimum of any k columns.
-
-    The bound is the "online bound" of submodular maximisation (Leskovec et al. 2007): for every
-    greedy prefix S, OPT ≤ f(S) + the sum of the k largest marginal gains given S. When greedy
-    reaches the smallest such bound it is optimal and no solver is needed.
-    """
-    weights = np.asarray(weights, dtype=float).copy()
-    matrix_t = matrix.T.tocsr()
-    ok = np.ones(matrix.shape[1], dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool).copy()
-    k = max(int(k), 0)
-    chosen: list[int] = []
-    gains: list[float] = []
-    total, bound = 0.0, math.inf
-    for step in range(k + 1):
-        gain = matrix_t @ weights
-        gain[~ok] = -1.0
-        positive = gain[gain > 0]
-        if k == 0:
-            top = 0.0
-        elif len(positive) > k:
-            top = np.partition(positive, len(positive) - k)[-k:].sum()
-        else:
-            top = positive.sum()
-        bound = min(bound, total + float(top))
-        if step == k or not ok.any():
-            break
-        best = int(np.argmax(gain))
-        if gain[best] <= 0:
-            break
-        chosen.append(best)
-        gains.append(float(gain[best]))
-        total += float(gain[best])
-        weights[matrix.indices[matrix.indptr[best]:matrix.indptr[best + 1]]] = 0.0
-        ok[best] = False
-        if column_group is not None:
-            ok[column_group == column_group[best]] = False
-    return chosen, gains, bound
-
-
-def _cbc_solver(time_limit_s: float):
-    """A CBC solver for PuLP (the binary bundled with PuLP, else `cbc` on PATH); None if there is none."""
-    try:
-        import pulp
-    except ImportError:  # pragma: no cover - pulp is a declared dependency
-        return None
-    bundled = getattr(getattr(pulp, "PULP_CBC_CMD", None), "pulp_cbc_path", None)
-    for path in (bundled, None):
-        try:
-            solver = pulp.COIN_CMD(path=path, msg=False, timeLimit=time_limit_s, warmStart=True, threads=1)
-        except Exception:  # noqa: BLE001 - any construction failure means "try the next"
-            continue
-        if solver.available():
-            return solver
-    return None
-
-
-def _reduce(matrix: sparse.csc_matrix, weights: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
-    """Drop rows nobody can gain from and columns that cover nothing; merge identical rows and columns.
-
-    Returns (group × column matrix, group weights, original column index of each kept column).
-    """
-    rows = np.asarray(matrix.sum(axis=1)).ravel() > 0
-    rows &= weights > 0
-    sub = matrix[rows].tocsc()
-    w = weights[rows]
-    col_keep: list[int] = []
-    seen: set[bytes] = set()
-    for j in range(sub.shape[1]):
-        idx = sub.indices[sub.indptr[j]:sub.indptr[j + 1]]
-        if len(idx) == 0:
-            continue
-        key = np.sort(idx).tobytes()
-        if key in seen:  # same people as an earlier column: never better, keep the first
-            continue
-        seen.add(key)
-        col_keep.append(j)
-    cols = np.asarray(col_keep, dtype=np.int64)
-    sub = sub[:, cols].tocsr()
-    groups: dict[bytes, int] = {}
-    group_rows: list[np.ndarray] = []
-    group_w: list[float] = []
-    for i in range(sub.shape[0]):
-        idx = np.sort(sub.indices[sub.indptr[i]:sub.indptr[i + 1]])
-        key = idx.tobytes()
-        g = groups.get(key)
-        if g is None:
-            groups[key] = len(group_rows)
-            group_rows.append(idx)
-            group_w.append(float(w[i]))
-        else:
-            group_w[g] += float(w[i])
-    if group_rows:
-        indptr = np.concatenate([[0], np.cumsum([len(r) for r in group_rows])])
-        reduced = sparse.csr_matrix((np.ones(indptr[-1]), np.concatenate(group_rows), indptr),
-                                    shape=(len(group_rows), len(cols)))
-    else:
-        reduced = sparse.csr_matrix((0, len(cols)))
-    return reduced, np.asarray(group_w), cols
-
-
-def _exact_cover(matrix: sparse.csc_matrix, weights: np.ndarray, k: int, warm: Sequence[int],
-                 time_limit_s: float) -> tuple[list[int] | None, bool, str]:
-    """CBC on the MCLP: max Σ w_i y_i, y_i ≤ Σ_{j covers i} x_j, Σ x_j ≤ k. Returns (columns, optimal, status)."""
-    reduced, w, cols = _reduce(matrix, weights)
-    if len(cols) <= k:  # every useful column fits: trivially optimal
-        return [int(c) for c in cols], True, "all useful sites fit"
-    solver = _cbc_solver(time_limit_s)
-    if solver is None:
-        return None, False, "no CBC solver available"
-    import pulp
-
-    prob = pulp.LpProblem("mclp", pulp.LpMaximize)
-    add_var = getattr(prob, "add_variable", None) or (lambda name, lo, up, cat: pulp.LpVariable(name, lo, up, cat))
-    x = [add_var(f"x{j}", 0, 1, pulp.LpBinary) for j in range(len(cols))]
-    y = [add_var(f"y{i}", 0, 1, pulp.LpContinuous) for i in range(reduced.shape[0])]
-    prob += pulp.lpSum(float(w[i]) * y[i] for i in range(len(y)))
-    for i in range(len(y)):
-        idx = reduced.indices[reduced.indptr[i]:reduced.indptr[i + 1]]
-        prob += y[i] <= pulp.lpSum(x[j] for j in idx)
-    prob += pulp.lpSum(x) <= k
-    position = {int(c): p for p, c in enumerate(cols)}
-    warm_set = {position[c] for c in warm if c in position}
-    for p, var in enumerate(x):
-        var.setInitialValue(1 if p in warm_set else 0)
-    for i, var in enumerate(y):
-        idx = reduced.indices[reduced.indptr[i]:reduced.indptr[i + 1]]
-        var.setInitialValue(1 if warm_set.intersection(idx.tolist()) else 0)
-    try:
-        prob.solve(solver)
-    except Exception as exc:  # noqa: BLE001 - a solver crash falls back to greedy
-        return None, False, f"solver failed: {type(exc).__name__}"
-    sol = getattr(prob, "sol_status", None)
-    if sol not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
-        return None, False, f"no solution ({pulp.LpStatus.get(prob.status, prob.status)})"
-    chosen = [int(cols[p]) for p, var in enumerate(x) if (var.value() or 0) > 0.5]
-    optimal = sol == pulp.LpSolutionOptimal
-    return chosen, optimal, "optimal" if optimal else "time limit: best found"
 
 
 def max_cover(matrix: sparse.csc_matrix, weights: Any, k: int, exact: bool = True,
               time_limit_s: float = SOLVER_TIME_LIMIT_S) -> CoverSolution:
-    """Choose up to k columns covering most weight; exact (CBC) when possible, never worse than greedy."""
+    """Choose up to k columns covering most weight (`solver.solve`: never worse than greedy, with a
+    proven bound and gap), reported in the order that adds most first."""
     weights = np.asarray(weights, dtype=float)
-    greedy, _, bound = _greedy(matrix, weights, k)
-    greedy_total = _covered_total(matrix, weights, greedy)
-    chosen, method, optimal, status, proof = greedy, "greedy", False, "greedy only", ""
-    if k <= 0:
-        optimal, status, proof = True, "no new sites asked for", "trivial"
-    elif not greedy:
-        optimal, status, proof = True, "no candidate adds anyone", "trivial"
-    elif greedy_total >= bound - 1e-9 * max(1.0, bound):
-        optimal, status, proof = True, "greedy reaches the upper bound: optimal", "bound"
-    elif exact:
-        found, optimal, status = _exact_cover(matrix, weights, k, greedy, time_limit_s)
-        if found is not None and _covered_total(matrix, weights, found) > greedy_total + 1e-9:
-            chosen, method = found, "exact"
-        elif found is None:
-            optimal = False
-        # on a tie the greedy set is kept (deterministic, nested in k) and is optimal if CBC proved it
-        if optimal:
-            proof = "trivial" if status == "all useful sites fit" else "solver"
-    # report the chosen sites in the order that adds most first: the returns curve of this answer
+    sol = solver.solve(matrix, weights, int(k), time_limit_s=time_limit_s, exact=exact)
     allowed = np.zeros(matrix.shape[1], dtype=bool)
-    allowed[list(chosen)] = True
-    ordered, marginal = greedy_cover(matrix, weights, len(chosen), allowed=allowed)
-    return CoverSolution(tuple(ordered), tuple(marginal), float(sum(marginal)), greedy_total, method, optimal, status,
-                         proof)
+    allowed[list(sol.chosen)] = True
+    ordered, marginal = greedy_cover(matrix, weights, len(sol.chosen), allowed=allowed)
+    return CoverSolution(tuple(ordered), tuple(marginal), float(sum(marginal)), sol.greedy_objective, sol.method,
+                         sol.optimal, sol.status, sol.proof, sol.bound, sol.gap, sol.seconds)
 
 
 @dataclass(frozen=True)
@@ -380,6 +224,9 @@ class SiteSuggestion:
     candidates: int
     curve: tuple[float, ...]  # greedy: residents added by the 1st, 2nd, ... site (for the fall-off chart)
     proof: str = ""
+    bound: float = math.inf  # proven upper bound on the residents any k sites can add
+    gap: float = 0.0  # (bound - added) / bound; 0 when optimal
+    seconds: float = 0.0
 
 
 def suggest_sites(demand_xy: Any, residents: Any, covered: Any, candidates: Any, radius_m: float, k: int,
@@ -406,6 +253,7 @@ def suggest_sites(demand_xy: Any, residents: Any, covered: Any, candidates: Any,
         sites=tuple(int(cand[j]) for j in solution.chosen), marginal=solution.marginal, added=solution.total,
         greedy_added=solution.greedy_total, method=solution.method, optimal=solution.optimal,
         status=solution.status, candidates=int(len(cand)), curve=tuple(curve), proof=solution.proof,
+        bound=solution.bound, gap=solution.gap, seconds=solution.seconds,
     )
 
 
@@ -1017,6 +865,7 @@ def details(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, 
                                                                            "district_code"]]),
         "suggestion": {
             "method": sg.method, "optimal": sg.optimal, "proof": sg.proof, "status": sg.status,
+            "gap": sg.gap, "bound_residents": int(round(sg.bound)) if math.isfinite(sg.bound) else None,
             "candidates": sg.candidates,
             "sites_requested": s.new_centres, "sites_with_gain": len(sg.sites),
             "residents_added": int(round(sg.added)), "greedy_residents_added": int(round(sg.greedy_added)),
@@ -1028,6 +877,13 @@ def details(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, 
     })
 
 
+def gap_text(gap: float, lang: str = "zh") -> str:
+    """A proven gap as a percentage, rounded up so it is never understated ("0.4%")."""
+    pct = 100.0 * max(float(gap), 0.0)
+    digits = 1 if pct >= 0.1 else 2
+    return format_value(math.ceil(pct * 10 ** digits - 1e-9) / 10 ** digits, "percent", digits, lang)
+
+
 def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None) -> str:
     """The result in one plain sentence (figures formatted as on the page)."""
     r = scenario_result(scenario, overlay)
@@ -1035,6 +891,8 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
     before = format_value(_pct(c["covered_share_pct"]), "percent", 1, lang)
     after = format_value(_pct(c["covered_share_after_pct"]), "percent", 1, lang)
     k = len(r.suggestion.sites)
+    if not r.suggestion.optimal:  # say how near the best possible the suggested sites are
+        after += t("coverage.summary_gap", lang, gap=gap_text(r.suggestion.gap, lang))
     if lang == "zh":
         text = (f"按步行{s.service_distance_m:,}米(直线{s.radius_m:,.0f}米)计,中心城区{before}的居民可到达社区卫生服务机构;"
                 f"新增{k}所公办中心后为{after}。{c['streets_without_public_centre']}个街道尚无公办社区卫生服务中心,"

@@ -66,7 +66,7 @@ st.subheader(ui.tr("coverage.sites_title"))
 suggestion = result.suggestion
 st.caption(ui.tr(f"coverage.method.{suggestion.method}", candidates=f"{suggestion.candidates:,}",
                  greedy=f"{round(suggestion.greedy_added):,}", added=f"{round(suggestion.added):,}")
-           + " " + ui.tr(f"coverage.proof.{suggestion.proof or 'none'}"))
+           + " " + ui.tr(f"coverage.proof.{suggestion.proof or 'none'}", gap=coverage.gap_text(suggestion.gap, lang)))
 if len(suggestion.sites) < scenario.get("new_centres"):
     st.info(ui.tr("coverage.fewer_sites", n=len(suggestion.sites), k=scenario.get("new_centres")))
 left, right = st.columns([3, 2])
