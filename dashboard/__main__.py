@@ -127,7 +127,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from dashboard import validate
+    from dashboard.upload import validate
 
     return validate.cli(args.file, args.dataset, lang=args.lang)
 

@@ -13,7 +13,8 @@ import zipfile
 
 import pytest
 
-from dashboard import db, validate
+from dashboard import db
+from dashboard.upload import validate
 from tests.conftest import run_page
 from tests.test_upload_page import page_text, upload
 from tests.test_validate import tree_digest

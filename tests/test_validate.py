@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import db, templates, validate
+from dashboard import db
 from dashboard.schemas import DATASETS, Dataset, Field
+from dashboard.upload import templates, validate
 
 REPO = Path(__file__).resolve().parents[1]
 BAD = REPO / "tests" / "fixtures" / "bad"

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from dashboard import db, tables, templates, ui, validate
+from dashboard import db, tables, ui
 from dashboard.schemas import DATASETS, SOURCE_KINDS
+from dashboard.upload import templates, validate
 
 _RESULTS = "data_results"  # (file sha256, dataset, fixes) -> validate.Result, for this session
 _FIXES = "data_fixes"  # (file sha256, dataset) -> fixes the user asked for
