@@ -21,10 +21,16 @@ MAX_PROBLEMS = 2_000  # kept and shown; the rest are counted
 MAX_ZIP_ENTRIES = 200
 MAX_ZIP_ENTRY_BYTES = 40 * 1024 * 1024  # uncompressed size of one part of an XLSX
 MAX_ZIP_TOTAL_BYTES = 80 * 1024 * 1024  # uncompressed size of all parts
-MAX_ZIP_RATIO = 100  # uncompressed / compressed, for parts over 1 MB
+MAX_ZIP_RATIO = 100  # uncompressed / compressed, for parts over MAX_ZIP_RATIO_FROM_BYTES
+# A 1 MB cell of one repeated letter compresses 1000:1 and is no bomb: the ratio only matters for
+# parts big enough to cost memory (the absolute limits above bound everything else).
+MAX_ZIP_RATIO_FROM_BYTES = 8 * 1024 * 1024
+MAX_SHARED_STRINGS_BYTES = 16 * 1024 * 1024  # 50,000 rows of distinct names need ~3 MB
+MAX_SHEET_CELLS = 2_000_000  # rows x columns of the data sheet's used range (read as a dense grid)
 MAX_JSON_DEPTH = 20  # a MultiPolygon FeatureCollection needs 8
 MAX_FEATURES = 10_000
 MAX_VERTICES = 300_000  # a city's sub-district outlines need a few tens of thousands
+MAX_CELL_CHARS = 32_767  # Excel's own limit on one cell; the same for CSV and XLSX
 HEADER_SEARCH_ROWS = 10  # a title row or two above the header is common in Chinese spreadsheets
 
 WGS84_NAMES = ("urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "EPSG:4326",
@@ -60,6 +66,7 @@ class Result:
     headers: dict[str, str] = field(default_factory=dict)  # canonical column -> the user's header
     header_row: list[str] = field(default_factory=list)  # the header as given
     encoding: str = ""
+    stray: list[tuple[int, int, str, int]] = field(default_factory=list)  # (row, cell, text, byte) not UTF-8
     sha256: str = ""
 
     @property

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import re
+from dataclasses import dataclass
 
 from dashboard.upload.core import _Refuse
 
@@ -23,12 +25,34 @@ _MAGIC = (
 )
 
 
+def utf16_codec(data: bytes) -> str | None:
+    """'utf-16' (with a BOM), 'utf-16-le'/'utf-16-be' (without one, recognised by the zero bytes of
+    ASCII characters on every other byte), or None when the data is not UTF-16 text."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    head = data[:65536 - 65536 % 2]
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    for zeros, other, codec in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros >= max(2, 0.15 * pairs) and other <= 0.02 * pairs:
+            try:
+                head.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            return codec
+    return None
+
+
 def _sniff(data: bytes) -> str:
     for magic, kind in _MAGIC:
         if data.startswith(magic):
             return kind
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "text"
+    codec = utf16_codec(data)
+    if codec:
+        head = data[: 4096 - 4096 % 2].decode(codec, errors="replace").lstrip("\ufeff").lstrip()
+        return "json" if head[:1] in ("{", "[") else "markup" if head[:1] == "<" else "text"
     head = data[:65536]
     if b"\x00" in head:
         return "binary"
@@ -43,24 +67,116 @@ def _sniff(data: bytes) -> str:
     return "text"
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    """(text, encoding): UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK)."""
-    if data.startswith(codecs.BOM_UTF8):
+def check_nul(data: bytes) -> None:
+    """Refuse text with a NUL byte anywhere (the glance at the first 64 KB only catches binary files)."""
+    pos = data.find(b"\x00")
+    if pos >= 0:
+        raise _Refuse("nul_byte", position=f"{pos:,}", line=data.count(b"\n", 0, pos) + 1)
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """How a file's bytes are turned into text: `codec` for bytes.decode, `errors` ('strict', or
+    'surrogateescape' when a UTF-8 file holds a few stray bytes, each reported by row and column),
+    and the label shown to the user."""
+
+    codec: str
+    label: str
+    errors: str = "strict"
+
+
+_STRAY_RE = re.compile("[\udc80-\udcff]")
+
+
+def stray_bytes(text: str) -> list[int]:
+    """The undecodable bytes kept (as surrogates) in `text` decoded with 'surrogateescape'."""
+    return [ord(c) - 0xDC00 for c in _STRAY_RE.findall(text)]
+
+
+def show_stray(text: str) -> str:
+    """`text` with each stray byte written as <0x92>, so it can be shown (and never reaches a page raw)."""
+    return _STRAY_RE.sub(lambda m: f"<0x{ord(m.group()) - 0xDC00:02X}>", text)
+
+
+def _double_byte_share(text: str, codec: str, lead: tuple[int, int], trail: tuple[int, int]) -> float:
+    """Share of the non-ASCII characters of `text` that encode in `codec` to two bytes in the given
+    lead and trail ranges (the ranges of the codec's common characters)."""
+    chars = [c for c in text if ord(c) > 0x7F]
+    if not chars:
+        return 0.0
+    hits = 0
+    for c in chars:
+        b = c.encode(codec, errors="ignore")
+        if len(b) == 2 and lead[0] <= b[0] <= lead[1] and trail[0] <= b[1] <= trail[1]:
+            hits += 1
+    return hits / len(chars)
+
+
+def _chinese_codec(sample: bytes) -> Encoding | None:
+    """GBK/GB18030 or Big5, whichever reads `sample` as common characters (≥ 80 %), or None.
+
+    Simplified-Chinese text in GBK is almost all GB2312 characters (both bytes A1-FE); Big5 text
+    read as GBK gives rare characters (Big5's trail bytes 40-7E), and GBK text read as Big5 falls
+    outside Big5's common-character block (A440-C67E) for about half its characters.
+    """
+    scores = {}
+    for codec, lead, trail in (("gb18030", (0xA1, 0xFE), (0xA1, 0xFE)), ("big5", (0xA4, 0xC6), (0x40, 0xFE))):
         try:
-            return data[3:].decode("utf-8"), "UTF-8 (BOM)"
+            text = sample.decode(codec)
         except UnicodeDecodeError as exc:
-            raise _Refuse("encoding", position=exc.start + 3) from None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "UTF-16"
-        except UnicodeDecodeError as exc:
-            raise _Refuse("encoding", position=exc.start) from None
+            if exc.start < len(sample) - 4:  # a character cut at the end of the sample is fine
+                continue
+            text = sample[: exc.start].decode(codec, errors="ignore")
+        scores[codec] = _double_byte_share(text, codec, lead, trail)
+    best = max(scores, key=scores.get, default=None)
+    if best is None or scores[best] < 0.8:
+        return None
+    return Encoding("gb18030", "GBK/GB18030") if best == "gb18030" else Encoding("big5", "Big5")
+
+
+def detect(data: bytes) -> Encoding:
+    """The encoding of a text file: UTF-8 (BOM or not), UTF-16 (BOM or not), GBK/GB18030 or Big5.
+
+    A UTF-8 file with a few stray bytes (a Windows-1252 ’ or é typed into one cell) stays UTF-8: the
+    stray bytes are kept as surrogates and reported by row and column, instead of the whole file
+    being read as GB18030 mojibake. Anything else undecodable is refused, naming the byte.
+    """
+    codec = utf16_codec(data)
+    if codec:
+        return Encoding(codec, "UTF-16" if codec == "utf-16" else f"UTF-16 ({codec[-2:].upper()}, no BOM)")
+    bom = data.startswith(codecs.BOM_UTF8)
+    label = "UTF-8 (BOM)" if bom else "UTF-8"
     try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError as utf8_error:
+        data.decode("utf-8")
+        return Encoding("utf-8-sig" if bom else "utf-8", label)
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    loose = data.decode("utf-8", errors="surrogateescape")
+    bad = len(_STRAY_RE.findall(loose))
+    # a character typed in a one-byte code page is one stray byte; runs of them are another encoding
+    isolated = re.search("[\udc80-\udcff]{2,}", loose) is None
+    # characters a GBK/Big5 byte pair can form by accident are 2-byte UTF-8 (U+0180-U+07FF): not counted
+    valid = sum(1 for c in loose if 0xA0 <= ord(c) < 0x180 or 0x800 <= ord(c) < 0xD800 or ord(c) > 0xDFFF)
+    del loose
+    if isolated and (bom or (valid > 0 and bad <= max(8, valid // 20))):
+        return Encoding("utf-8-sig" if bom else "utf-8", label, "surrogateescape")
+    chinese = _chinese_codec(data[:262144])
+    if chinese is not None:
         try:
-            return data.decode("gb18030"), "GBK/GB18030"
+            data.decode(chinese.codec)
+            return chinese
         except UnicodeDecodeError:
-            raise _Refuse("encoding", position=utf8_error.start) from None
+            pass
+    if isolated and bad <= 8:
+        return Encoding("utf-8", label, "surrogateescape")
+    raise _Refuse("encoding", position=first_bad)
 
 
+def _decode(data: bytes) -> tuple[str, str]:
+    """(text, encoding label) of a whole file (GeoJSON): stray bytes are refused here, naming the line."""
+    enc = detect(data)
+    text = data.decode(enc.codec, errors=enc.errors).lstrip("\ufeff")
+    if enc.errors != "strict":
+        pos = _STRAY_RE.search(text).start()
+        raise _Refuse("stray_byte_text", byte=f"0x{ord(text[pos]) - 0xDC00:02X}", line=text.count("\n", 0, pos) + 1)
+    return text, enc.label

@@ -27,6 +27,7 @@ because the conversion moves as many points out of their district as into it.
 from __future__ import annotations
 
 import hashlib
+import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ import pandas as pd
 from dashboard import db
 from dashboard.i18n import t
 from dashboard.schemas import DATASETS, Dataset
+from dashboard.upload import worker, xlsx
 from dashboard.upload.checks import (
     _apply_point_fixes,
     _finish,
@@ -62,6 +64,7 @@ from dashboard.upload.core import (
     Result,
     _problem,
     _Refuse,
+    _short,
     message,
 )
 from dashboard.upload.datum import (
@@ -84,9 +87,11 @@ from dashboard.upload.headers import (
     replaceable,
     resolve_dataset,
 )
-from dashboard.upload.readers import _csv_records, _table, _xlsx_records
+from dashboard.upload.readers import _csv_records, _table
 from dashboard.upload.reference import reference
 from dashboard.upload.sniff import _sniff
+
+log = logging.getLogger(__name__)
 
 # The upload API in one place: pages, the CLI and tests use `validate.<name>`.
 __all__ = [
@@ -153,10 +158,19 @@ def validate_bytes(data: bytes, filename: str, dataset: str, fixes: Sequence[str
     result = Result(ds.name, Path(filename).name or "upload")
     try:
         _validate(data, ds, result, tuple(fixes), overlay)
+        if result.encoding == "Big5":
+            result.notes.append(("big5", {}))
     except _Refuse as exc:
         _refuse(result, exc)
     except RecursionError:
         _refuse(result, _Refuse("too_deep", limit=MAX_JSON_DEPTH))
+    except MemoryError:
+        _refuse(result, _Refuse("memory_limit", limit=f"{worker.MEMORY_BUDGET_MB:,}"))
+    except Exception:
+        # The last resort: whatever a hostile file finds, the user sees which file could not be
+        # checked, never a traceback; the server log keeps the detail.
+        log.exception("could not check upload %r as %s (%d bytes)", result.filename, ds.name, len(data))
+        _refuse(result, _Refuse("unexpected", file=_short(result.filename, 80)))
     return result
 
 
@@ -189,7 +203,7 @@ def _validate(data: bytes, ds: Dataset, result: Result, fixes: tuple[str, ...], 
             result.notes.append(("sniffed_xlsx", {"suffix": suffix or "?"}))
         result.fmt = "xlsx"
         formulas: list[tuple[int, int, str]] = []
-        raw, numbers = _table(_xlsx_records(data, result, formulas), ds, result)
+        raw, numbers = _table(xlsx.records(data, result, formulas), ds, result)
         if formulas:
             from openpyxl.utils import get_column_letter
 
@@ -204,7 +218,7 @@ def _validate(data: bytes, ds: Dataset, result: Result, fixes: tuple[str, ...], 
         if suffix in (".xlsx", ".xls"):
             result.notes.append(("sniffed_csv", {"suffix": suffix}))
         result.fmt = "csv"
-        raw, numbers = _table(_csv_records(data, result), ds, result)
+        raw, numbers = _table(_csv_records(data, result, ds), ds, result)
     _check_table(ds, raw, numbers, result, fixes, overlay)
 
 
