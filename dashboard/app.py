@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import freeze_startup_objects, hearing, ui
 from dashboard.db import DataError, get_database
+from dashboard.safetext import code_span
 
 # The icon is a file, not an emoji: Streamlit checks an emoji string against its emoji table, a
 # one-off ~35-100 ms regex compile on the first page (measured); an SVG file costs ~2 ms and is
@@ -50,7 +51,7 @@ with st.sidebar:
         hearing.sidebar()
 
 for notice in ui.pop_notices():
-    st.toast(ui.tr("common.url_notice", notice=notice), icon=":material/warning:")
+    st.toast(ui.tr("common.url_notice", notice=code_span(notice)), icon=":material/warning:")  # link text: never Markdown
 
 ui.sync_url()
 hearing.begin_page(page_key)
