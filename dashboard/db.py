@@ -86,10 +86,18 @@ class DataError(Exception):
 
 _TRUE = {"true", "1", "yes", "y", "t", "是", "有"}
 _FALSE = {"false", "0", "no", "n", "f", "否", "无"}
-_INT_RE = re.compile(r"^[+-]?\d+(\.0+)?$")
+# ASCII digits only (`\d` alone also matches Arabic-Indic and other digits, which float() accepts,
+# as it accepts "1_000"): a number is written with 0-9, an optional sign, point and exponent.
+_INT_RE = re.compile(r"^[+-]?\d+(\.0+)?$", re.ASCII)
+_FLOAT_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
+# Whole numbers are stored as int64 and shown in browsers, whose numbers are doubles: beyond 2^53 - 1
+# they would be silently rounded, so they are refused.
+MAX_SAFE_INT = 2**53 - 1
+_INT_RANGE = f"a whole number no larger than {MAX_SAFE_INT:,} in size"
 
 
-_CELL_KEYS = {"true or false": "bool", "a whole number": "int", "a number": "number", "a finite number": "finite"}
+_CELL_KEYS = {"true or false": "bool", "a whole number": "int", "a number": "number", "a finite number": "finite",
+              _INT_RANGE: "int_range"}
 
 
 def _parse_cell(f: Field, text: str) -> tuple[object, str | None]:
@@ -105,16 +113,20 @@ def _parse_cell(f: Field, text: str) -> tuple[object, str | None]:
         return None, "true or false"
     if f.type == "int":
         if _INT_RE.match(text):
-            return int(float(text)), None
+            digits = text.split(".")[0].lstrip("+-").lstrip("0")
+            if len(digits) > 16 or int(digits or "0") > MAX_SAFE_INT:  # never int() of 5,000 digits
+                return None, _INT_RANGE
+            return int(text.split(".")[0]), None
         return None, "a whole number"
     scale = 1.0
     if f.share and text.endswith("%"):  # "45%" is 45 on a 0-100 column, 0.45 on a 0-1 column
         text = text[:-1].strip()
         scale = 0.01 if f.share == "fraction" else 1.0
-    try:
-        value = float(text) * scale
-    except ValueError:
+    if text.lower().lstrip("+-") in ("inf", "infinity", "nan"):
+        return None, "a finite number"
+    if not _FLOAT_RE.match(text):
         return None, "a number"
+    value = float(text) * scale
     if not math.isfinite(value):
         return None, "a finite number"
     return value, None

@@ -20,6 +20,7 @@ from dashboard.upload.core import (
     MAX_PROBLEMS,
     Result,
     _problem,
+    _short,
 )
 from dashboard.upload.datum import (
     _FROM_WGS84,
@@ -207,3 +208,19 @@ def _apply_point_fixes(raw: pd.DataFrame, fixes: tuple[str, ...], result: Result
     return out
 
 
+
+
+_ODD_DIGITS = re.compile(r"[^\x00-\x7f]|_")
+
+
+def _digit_problems(ds: Dataset, raw: pd.DataFrame, numbers: Sequence[int], result: Result,
+                    original: pd.DataFrame | None = None) -> None:
+    """Numbers written with other digits (Arabic-Indic ١٢, ...) or Python's underscore (11_2.25):
+    refused with their own message (float() would read both). Full-width digits are already ASCII."""
+    for f in ds.fields:
+        if f.type not in ("int", "float") or f.name not in raw.columns:
+            continue
+        for i, text in enumerate(raw[f.name].tolist()):
+            if isinstance(text, str) and _ODD_DIGITS.search(text) and len(result.problems) < MAX_PROBLEMS:
+                shown = original.at[i, f.name] if original is not None and f.name in original.columns else text
+                result.problems.append(_problem(result.filename, numbers[i], f.name, _short(str(shown), 40), "digits"))

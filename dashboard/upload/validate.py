@@ -38,9 +38,10 @@ import pandas as pd
 from dashboard import db
 from dashboard.i18n import t
 from dashboard.schemas import DATASETS, Dataset
-from dashboard.upload import worker, xlsx
+from dashboard.upload import plausible, worker, xlsx
 from dashboard.upload.checks import (
     _apply_point_fixes,
+    _digit_problems,
     _finish,
     _normalise_cells,
     _optional_columns,
@@ -231,6 +232,7 @@ def _check_table(ds: Dataset, raw: pd.DataFrame, numbers: list[int], result: Res
     raw["source_id"] = "upload"  # replaced by the upload's own source id in `apply`
     raw = _optional_columns(ds, raw)
     raw = _apply_point_fixes(raw, fixes, result)
+    _digit_problems(ds, raw, numbers, result, original)
     frame, found = db.parse_frame(ds, raw, result.filename, row_offset=0, max_problems=MAX_PROBLEMS)
     for p in found:
         row = numbers[p.row] if p.row is not None and 0 <= p.row < len(numbers) else p.row
@@ -246,6 +248,7 @@ def _check_table(ds: Dataset, raw: pd.DataFrame, numbers: list[int], result: Res
     ref = reference()
     _reference_checks(ds, frame, numbers, result, ref)
     _point_checks(ds, frame, numbers, result, ref, overlay)
+    plausible.check(ds, frame, numbers, result)
     _finish(ds, result)
     result.frame = frame[ds.columns]
 
