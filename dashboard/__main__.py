@@ -29,7 +29,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     except DataError as exc:
         print(f"check: FAILED\n{exc}", file=sys.stderr)
         return 1
-    failed = _check_queries(frames)
+    failed = _check_layers() + _check_queries(frames)
     if failed:
         print("check: FAILED\n" + "\n".join(failed), file=sys.stderr)
         return 1
@@ -43,6 +43,32 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print(f"{name:<{width}}  {len(frame):>6} rows  {DATASETS[name].file:<32} sources: {kinds}")
     print(f"check: OK ({len(frames)} datasets, {sum(len(f) for f in frames.values())} rows)")
     return 0
+
+
+def _check_layers() -> list[str]:
+    """The shipped layers' coordinates by the rule uploads follow (dashboard/upload/geojson.py): a
+    non-finite or incomplete position fails; a Z coordinate is dropped by geo.layer, with a note here."""
+    from dashboard import data_root
+    from dashboard.schemas import DATASETS
+    from dashboard.upload.geojson import coords_check
+
+    failed = []
+    for ds in DATASETS.values():
+        if not ds.geo:
+            continue
+        try:
+            doc = json.loads((data_root() / ds.file).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # load_all has reported an unreadable file already
+        with_z = 0
+        for i, feat in enumerate(doc.get("features") or [], start=1):
+            bad, has_z = coords_check(feat.get("geometry") if isinstance(feat, dict) else None)
+            if bad:
+                failed.append(f"{ds.file}, feature {i}: {bad.replace('_', ' ')} (the upload check refuses it too)")
+            with_z += has_z
+        if with_z:
+            print(f"note: {ds.file}: {with_z} features have a Z coordinate; it is dropped (as for uploads)")
+    return failed
 
 
 def _check_queries(frames) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -50,13 +51,54 @@ def _json_depth_and_vertices(doc: object) -> tuple[int, int]:
     return depth, vertices
 
 
-def _crs_name(doc: dict) -> str | None:
+def _crs_name(doc: dict) -> tuple[str | None, str | None]:
+    """(declared CRS name or None, the member as text when it has the wrong shape, else None)."""
     crs = doc.get("crs")
+    if crs is None:
+        return None, None
+    if isinstance(crs, str):
+        return crs, None
+    shown = _short(json.dumps(crs, ensure_ascii=False)[:80], 60)
     if not isinstance(crs, dict):
-        return None
-    props = crs.get("properties") or {}
+        return None, shown
+    props = crs.get("properties")
+    if props is None:
+        props = {}
+    if not isinstance(props, dict):
+        return None, shown
     name = props.get("name") or props.get("href") or crs.get("type")
-    return str(name) if name else None
+    if name is not None and not isinstance(name, str):
+        return None, shown
+    return (name or None), None
+
+
+def _json_int(text: str) -> int | float:
+    """A JSON integer; one of thousands of digits becomes float (inf) instead of raising in int()."""
+    return int(text) if len(text) <= 18 else float(text)
+
+
+def coords_check(geom: object) -> tuple[str | None, bool]:
+    """(problem key or None, has a Z coordinate) of a GeoJSON geometry's coordinates, without recursion:
+    'coords_not_finite' for Infinity/NaN/1e400 (or beyond ±1e9), 'coords_shape' for a position with
+    fewer than two numbers. Used for uploads and for the shipped layers (`python -m dashboard check`)."""
+    if not isinstance(geom, dict):
+        return None, False
+    stack: list[object] = [geom.get("coordinates")]
+    stack.extend(g.get("coordinates") for g in geom.get("geometries") or [] if isinstance(g, dict))
+    has_z = False
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, list) or not node:
+            continue
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in node):
+            if len(node) < 2:
+                return "coords_shape", has_z
+            if not all(math.isfinite(v) and abs(v) < 1e9 for v in node):
+                return "coords_not_finite", has_z
+            has_z = has_z or len(node) > 2
+            continue
+        stack.extend(node)
+    return None, has_z
 
 
 def _validate_geojson(data: bytes, ds: Dataset, result: Result, fixes: tuple[str, ...]) -> None:
@@ -67,7 +109,7 @@ def _validate_geojson(data: bytes, ds: Dataset, result: Result, fixes: tuple[str
     result.fmt = "geojson"
     text, result.encoding = _decode(data)
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_int=_json_int, parse_constant=float)
     except json.JSONDecodeError as exc:
         raise _Refuse("not_json", line=exc.lineno, col=exc.colno, reason=exc.msg) from None
     del text
@@ -86,7 +128,9 @@ def _validate_geojson(data: bytes, ds: Dataset, result: Result, fixes: tuple[str
     if len(features) > MAX_FEATURES:
         raise _Refuse("too_many_features", count=f"{len(features):,}", limit=f"{MAX_FEATURES:,}")
 
-    crs = _crs_name(doc)
+    crs, malformed = _crs_name(doc)
+    if malformed:
+        result.problems.append(_problem(result.filename, None, "geometry", malformed, "crs_malformed", got=malformed))
     source_crs = None
     if crs and not any(crs.upper().endswith(n.upper()) or crs.upper() == n.upper() for n in WGS84_NAMES):
         if any(crs.upper().endswith(n.upper()) for n in CGCS2000_NAMES):
@@ -103,6 +147,7 @@ def _validate_geojson(data: bytes, ds: Dataset, result: Result, fixes: tuple[str
 
     rows: list[dict] = []
     geoms: list[object] = []
+    dropped_z = 0
     for i, feat in enumerate(features, start=1):
         if not isinstance(feat, dict):
             result.problems.append(_problem(result.filename, i, "geometry", _short(feat, 40), "not_feature"))
@@ -112,13 +157,23 @@ def _validate_geojson(data: bytes, ds: Dataset, result: Result, fixes: tuple[str
         props = feat.get("properties")
         rows.append({str(k): _cell_text(v) for k, v in props.items()} if isinstance(props, dict) else {})
         geom = feat.get("geometry")
+        bad, has_z = coords_check(geom)
+        if bad:
+            result.problems.append(_problem(result.filename, i, "geometry", _short(json.dumps(geom)[:60], 40), bad))
+            geoms.append(None)
+            continue
         try:
             g = shape(geom) if geom else None
         except Exception as exc:  # shapely raises several types for malformed coordinates
             result.problems.append(_problem(result.filename, i, "geometry", _short(json.dumps(geom)[:60], 40),
                                             "geometry_malformed", reason=_short(str(exc), 80)))
             g = None
+        if g is not None and has_z:
+            g = shapely.force_2d(g)  # maps and areas are 2D: the elevation is dropped, with a note
+            dropped_z += 1
         geoms.append(g)
+    if dropped_z:
+        result.notes.append(("dropped_z", {"count": dropped_z}))
 
     gs = gpd.GeoSeries(geoms, crs=source_crs or "EPSG:4326")
     if source_crs:
@@ -161,7 +216,9 @@ def _validate_geojson(data: bytes, ds: Dataset, result: Result, fixes: tuple[str
 
     b = gs.total_bounds if len(gs.dropna()) else np.array([np.nan] * 4)
     declared = any(p.key == "crs" for p in result.problems)
-    if not declared and np.all(np.isfinite(b)) and (np.abs(b[[0, 2]]).max() > 180 or np.abs(b[[1, 3]]).max() > 90):
+    if (not declared and np.all(np.isfinite(b)) and (np.abs(b[[0, 2]]).max() > 180 or np.abs(b[[1, 3]]).max() > 90)
+            and not shapely.box(b[1], b[0], b[3], b[2]).intersects(reference().city)):
+        # (lat, lon) order puts latitude ~112 beyond 90: reported per feature as swapped, with the repair
         result.problems.append(_problem(result.filename, None, "geometry", f"{b[0]:.0f}, {b[1]:.0f}", "projected_coords"))
 
     raw = pd.DataFrame(rows, dtype=object)
@@ -228,16 +285,49 @@ def _check_table_geo(ds: Dataset, raw: pd.DataFrame, numbers: list[int], result:
             if g.intersects(ref.city):
                 continue
             swapped = shapely.transform(g, lambda xy: xy[:, ::-1])
-            key = "swapped" if swapped.intersects(ref.city) else "outside_city"
+            key = "swapped_layer" if swapped.intersects(ref.city) else "outside_city"
             x0, y0, x1, y1 = ref.city_bounds
             result.problems.append(_problem(result.filename, numbers[i], "geometry", f"{xs[i]:.4f}, {ys[i]:.4f}", key,
                                             box=f"{x0:.2f}–{x1:.2f}, {y0:.2f}–{y1:.2f}"))
-            if key == "swapped" and "swap" not in result.fixes:
+            if key == "swapped_layer" and "swap" not in result.fixes:
                 result.fixes.append("swap")
-        if "district_code" in frame.columns:
+        if not _datum_by_outline(ds, frame, geoms, result) and "district_code" in frame.columns:
             _report_datum_guess(result, xs, ys, frame["district_code"].tolist(), ref, "geometry", int(finite.sum()))
     _finish(ds, result)
     result.frame = gpd.GeoDataFrame(frame[ds.columns], geometry=gpd.GeoSeries(geoms, crs="EPSG:4326").values, crs="EPSG:4326")
+
+
+def _datum_by_outline(ds: Dataset, frame: pd.DataFrame, geoms: list, result: Result) -> bool:
+    """Compare each feature with the shipped outline of the same code: if at least 80 % of the matches
+    (at least one) are moved by exactly the GCJ-02 (or BD-09) offset at that place (centroids within
+    ±0.0008°), the layer is flagged and the conversion offered. True when flagged."""
+    from dashboard import geo
+    from dashboard.upload.datum import _FROM_WGS84, _metres
+
+    if ds.name != "subdistrict_shapes" or "code" not in frame.columns:
+        return False
+    try:
+        shipped = geo.layer("subdistricts")
+    except Exception:  # the shipped layer is unreadable: this heuristic is optional
+        return False
+    outlines = dict(zip(shipped["code"].astype(str), shipped.geometry, strict=True))
+    pairs = [(g.centroid, outlines[str(c)].centroid) for c, g in zip(frame["code"].tolist(), geoms, strict=True)
+             if g is not None and not g.is_empty and isinstance(c, str) and c in outlines]
+    if not pairs:
+        return False
+    up = np.array([(a.x, a.y) for a, _ in pairs])
+    ref = np.array([(b.x, b.y) for _, b in pairs])
+    for kind, fn in _FROM_WGS84.items():
+        ex, ey = fn(ref[:, 0], ref[:, 1])
+        close = (np.abs(up[:, 0] - ex) < 0.0008) & (np.abs(up[:, 1] - ey) < 0.0008)
+        if close.sum() >= max(1, 0.8 * len(pairs)):
+            dlon, dlat = float(np.mean(ex - ref[:, 0])), float(np.mean(ey - ref[:, 1]))
+            result.problems.append(_problem(result.filename, None, "geometry", None, f"datum_{kind}_by_outline",
+                                            close=int(close.sum()), matched=len(pairs), metres=_metres(dlon, dlat)))
+            if kind not in result.fixes:
+                result.fixes.append(kind)
+            return True
+    return False
 
 
 def repaired_geojson(result: Result) -> bytes:
