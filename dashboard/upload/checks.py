@@ -210,7 +210,7 @@ def _apply_point_fixes(raw: pd.DataFrame, fixes: tuple[str, ...], result: Result
 
 
 
-_ODD_DIGITS = re.compile(r"[^\x00-\x7f]|_")
+_ODD_DIGITS = re.compile(r"(?![0-9])\d|\d_|_\d")  # a non-ASCII decimal digit, or 1_000
 
 
 def _digit_problems(ds: Dataset, raw: pd.DataFrame, numbers: Sequence[int], result: Result,

@@ -30,7 +30,7 @@ MAX_SHEET_CELLS = 2_000_000  # rows x columns of the data sheet's used range (re
 MAX_JSON_DEPTH = 20  # a MultiPolygon FeatureCollection needs 8
 MAX_FEATURES = 10_000
 MAX_VERTICES = 300_000  # a city's sub-district outlines need a few tens of thousands
-MAX_CELL_CHARS = 32_767  # Excel's own limit on one cell; the same for CSV and XLSX
+MAX_CELL_CHARS = 10_000  # no name, code or number needs more; the same for CSV and XLSX (calamine cuts at 32,767)
 HEADER_SEARCH_ROWS = 10  # a title row or two above the header is common in Chinese spreadsheets
 
 WGS84_NAMES = ("urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "EPSG:4326",

@@ -62,7 +62,7 @@ def _csv_records(data: bytes, result: Result, ds: Dataset) -> Iterator[tuple[int
         first.append(line)
         if len(first) >= HEADER_SEARCH_ROWS:
             break
-    delimiter = _pick_delimiter(ds, [ln for ln in first if ln.strip()])
+    delimiter = _pick_delimiter(ds, [ln[:65536] for ln in first if ln.strip()])  # a 20 MB line is not split
     reader = csv.reader(itertools.chain(first, lines), delimiter=delimiter)
     try:
         for number, record in enumerate(reader, start=1):
@@ -174,12 +174,12 @@ def _cp1252(byte: int) -> str:
 
 
 def _check_cell_lengths(number: int, record: list[str], header: list[str]) -> None:
-    """The same cell limit for CSV and XLSX (Excel's own: 32,767 characters), naming the cell."""
+    """The same cell limit for CSV and XLSX (MAX_CELL_CHARS), naming the cell."""
     for j, cell in enumerate(record):
         if len(cell) > MAX_CELL_CHARS:
             from openpyxl.utils import get_column_letter
 
-            raise _Refuse("cell_too_long_at", row=number, cell=f"{get_column_letter(j + 1)}{number}",
+            raise _Refuse("cell_too_long_at", cell=f"{get_column_letter(j + 1)}{number}",
                           length=f"{len(cell):,}", limit=f"{MAX_CELL_CHARS:,}")
 
 

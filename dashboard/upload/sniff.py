@@ -134,6 +134,20 @@ def _chinese_codec(sample: bytes) -> Encoding | None:
     return Encoding("gb18030", "GBK/GB18030") if best == "gb18030" else Encoding("big5", "Big5")
 
 
+def _first_bad_utf8(data: bytes, chunk: int = 1 << 20) -> int | None:
+    """Offset of the first byte that is not UTF-8, or None; decoded a megabyte at a time (a 20 MB file
+    never becomes one 20 MB string here)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for start in range(0, len(data), chunk):
+        try:
+            decoder.decode(data[start: start + chunk], final=start + chunk >= len(data))
+        except UnicodeDecodeError as exc:
+            return max(0, start + exc.start - len(decoder.getstate()[0]))
+    if not data:
+        return None
+    return None
+
+
 def detect(data: bytes) -> Encoding:
     """The encoding of a text file: UTF-8 (BOM or not), UTF-16 (BOM or not), GBK/GB18030 or Big5.
 
@@ -146,11 +160,9 @@ def detect(data: bytes) -> Encoding:
         return Encoding(codec, "UTF-16" if codec == "utf-16" else f"UTF-16 ({codec[-2:].upper()}, no BOM)")
     bom = data.startswith(codecs.BOM_UTF8)
     label = "UTF-8 (BOM)" if bom else "UTF-8"
-    try:
-        data.decode("utf-8")
+    first_bad = _first_bad_utf8(data)
+    if first_bad is None:
         return Encoding("utf-8-sig" if bom else "utf-8", label)
-    except UnicodeDecodeError as exc:
-        first_bad = exc.start
     loose = data.decode("utf-8", errors="surrogateescape")
     bad = len(_STRAY_RE.findall(loose))
     # a character typed in a one-byte code page is one stray byte; runs of them are another encoding

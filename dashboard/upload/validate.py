@@ -178,7 +178,11 @@ def validate_bytes(data: bytes, filename: str, dataset: str, fixes: Sequence[str
 def _refuse(result: Result, exc: _Refuse) -> None:
     result.refused = True
     result.frame = None
-    result.problems = [_problem(result.filename, None, None, None, exc.key, **exc.args_)]
+    try:
+        result.problems = [_problem(result.filename, None, None, None, exc.key, **exc.args_)]
+    except Exception:  # a message that cannot be formatted must not escape the last resort
+        log.exception("could not word the refusal %r of %r", exc.key, result.filename)
+        result.problems = [_problem(result.filename, None, None, None, "unexpected", file=_short(result.filename, 80))]
 
 
 def _validate(data: bytes, ds: Dataset, result: Result, fixes: tuple[str, ...], overlay: db.Overlay | None) -> None:

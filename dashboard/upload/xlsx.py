@@ -125,9 +125,11 @@ def _sheets(small: dict[str, bytes]) -> list[tuple[str, str, str]]:
     return out
 
 
-_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
-_REF = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
-_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]{0,200}))")
+_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d{1,9})\"")
+_COL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,4})\d")
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
+_FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]{0,200}))")
+_CELL_OPEN = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]{1,4})(\d{1,9})\"")
 
 
 def _col_number(letters: bytes) -> int:
@@ -138,7 +140,8 @@ def _col_number(letters: bytes) -> int:
 
 
 def _scan_sheet(data: bytes, part: str) -> tuple[int, int, list[tuple[int, int, str]]]:
-    """(last row, last column, formula cells as (row, column, text)) from the sheet XML itself."""
+    """(last row, last column, formula cells as (row, column, text)) from the sheet XML itself (C-speed
+    regex scans; only formula cells are looked at one by one)."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         try:
             xml = archive.read(part)
@@ -146,20 +149,21 @@ def _scan_sheet(data: bytes, part: str) -> tuple[int, int, list[tuple[int, int, 
             raise _Refuse("xlsx_damaged_reason", reason=_short(f"missing part {part}", 120)) from None
         except _DAMAGED as exc:
             raise _Refuse("xlsx_damaged_reason", reason=_short(f"{type(exc).__name__}: {exc}", 120)) from None
-    last_row = last_col = 0
+    last_row = max((int(r) for r in _ROW_REF.findall(xml)), default=0)
+    last_col = max((_col_number(c) for c in set(_COL_REF.findall(xml))), default=0)
+    if last_col > MAX_COLUMNS:
+        raise _Refuse("too_many_columns", count=f"{last_col:,}", limit=MAX_COLUMNS)
     formulas: list[tuple[int, int, str]] = []
-    for m in _CELL.finditer(xml):
-        ref = _REF.search(m.group(1))
-        if ref is None:
-            continue  # a cell without a reference follows the previous one; calamine places it
-        col, row = _col_number(ref.group(1)), int(ref.group(2))
-        if col > MAX_COLUMNS:
-            raise _Refuse("too_many_columns", count=f"{col:,}", limit=MAX_COLUMNS)
-        last_row, last_col = max(last_row, row), max(last_col, col)
-        body = m.group(2)
-        if body and (f := _FORMULA.search(body)) is not None:
-            text = (f.group(1) or b"").decode("utf-8", "replace")
-            formulas.append((row, col, "=" + text))
+    for m in _FORMULA.finditer(xml):
+        window = xml[max(0, m.start() - 400): m.start()]
+        cells = list(_CELL_OPEN.finditer(window))
+        if not cells:
+            continue
+        col, row = _col_number(cells[-1].group(1)), int(cells[-1].group(2))
+        last_row = max(last_row, row)
+        text = _FORMULA_TEXT.match(xml, m.start())
+        shown = (text.group(1) or b"").decode("utf-8", "replace") if text else ""
+        formulas.append((row, col, "=" + shown))
     return last_row, last_col, formulas
 
 
@@ -195,7 +199,10 @@ def records(data: bytes, result: Result, formulas: list[tuple[int, int, str]]) -
     for i, row in enumerate(rows, start=1):
         if len(row) > MAX_COLUMNS:
             raise _Refuse("too_many_columns", count=f"{len(row):,}", limit=MAX_COLUMNS)
-        record = ["" if (i, j) in blank else _cell_text(v) for j, v in enumerate(row, start=1)]
+        if blank:
+            record = ["" if (i, j) in blank else _cell_text(v) for j, v in enumerate(row, start=1)]
+        else:
+            record = [v if type(v) is str else _cell_text(v) for v in row]
         while record and record[-1] == "":
             record.pop()
         if record:
