@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -30,6 +31,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     except DataError as exc:
         print(f"check: FAILED\n{exc}", file=sys.stderr)
         return 1
+    failed = _check_layers() + _check_queries(frames)
+    if failed:
+        print("check: FAILED\n" + "\n".join(failed), file=sys.stderr)
+        return 1
     width = max(len(n) for n in frames)
     from dashboard.data.schemas import DATASETS
 
@@ -40,6 +45,55 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print(f"{name:<{width}}  {len(frame):>6} rows  {DATASETS[name].file:<32} sources: {kinds}")
     print(f"check: OK ({len(frames)} datasets, {sum(len(f) for f in frames.values())} rows)")
     return 0
+
+
+def _check_layers() -> list[str]:
+    """The shipped layers' coordinates by the rule uploads follow (dashboard/upload/geojson.py): a
+    non-finite or incomplete position fails; a Z coordinate is dropped by geo.layer, with a note here."""
+    from dashboard import data_root
+    from dashboard.data.schemas import DATASETS
+    from dashboard.upload.geojson import coords_check
+
+    failed = []
+    for ds in DATASETS.values():
+        if not ds.geo:
+            continue
+        try:
+            doc = json.loads((data_root() / ds.file).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # load_all has reported an unreadable file already
+        with_z = 0
+        for i, feat in enumerate(doc.get("features") or [], start=1):
+            bad, has_z = coords_check(feat.get("geometry") if isinstance(feat, dict) else None)
+            if bad:
+                failed.append(f"{ds.file}, feature {i}: {bad.replace('_', ' ')} (the upload check refuses it too)")
+            with_z += has_z
+        if with_z:
+            print(f"note: {ds.file}: {with_z} features have a Z coordinate; it is dropped (as for uploads)")
+    return failed
+
+
+def _check_queries(frames) -> list[str]:
+    """Build the database as the server does (tables, queries/_schema.sql, lockdown) and prepare every
+    named query against it, so a broken view or query fails here and not on every page."""
+    import duckdb
+
+    from dashboard.data.db import build_database, load_query, query_names
+
+    try:
+        con = build_database(frames)
+    except duckdb.Error as exc:
+        return [f"queries/_schema.sql: {str(exc).splitlines()[0]}"]
+    failed = []
+    for name in query_names():
+        try:
+            spec = load_query(name)
+            con.execute(f"PREPARE _check_{name} AS {spec.sql}")
+            con.execute(f"DEALLOCATE _check_{name}")
+        except (duckdb.Error, ValueError) as exc:
+            failed.append(f"queries/{name}.sql: {str(exc).splitlines()[0]}")
+    con.close()
+    return failed
 
 
 def _cmd_indicators(args: argparse.Namespace) -> int:
@@ -129,7 +183,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from dashboard import validate
+    from dashboard.upload import validate
 
     return validate.cli(args.file, args.dataset, lang=args.lang)
 
@@ -201,11 +255,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from dashboard.data.db import DataError
+
     try:
         return args.func(args)
+    except DataError as exc:  # shipped data broken: say where, as `check` does, never a traceback
+        print(f"error: the shipped data did not pass its checks (run `python -m dashboard check`)\n{exc}",
+              file=sys.stderr)
+        return 1
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # last resort: one clean line (the traceback only on request)
+        if os.environ.get("DASHBOARD_TRACEBACK"):
+            raise
+        print(f"error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}\n"
+              "(set DASHBOARD_TRACEBACK=1 to see the traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import freeze_startup_objects, registry
+from dashboard.core.safetext import code_span
 from dashboard.data.db import DataError, get_database, sources_pinned
 from dashboard.ui import hearing
 from dashboard.ui import widgets as ui
@@ -43,7 +44,7 @@ def main() -> None:
             hearing.sidebar()
 
     for notice in ui.pop_notices():
-        st.toast(ui.tr("common.url_notice", notice=notice), icon=":material/warning:")
+        st.toast(ui.tr("common.url_notice", notice=code_span(notice)), icon=":material/warning:")  # link text: never Markdown
 
     ui.sync_url()
     hearing.begin_page(page_key)

@@ -13,8 +13,8 @@ import zipfile
 
 import pytest
 
-from dashboard import validate
 from dashboard.data import db
+from dashboard.upload import validate
 from tests.conftest import run_page
 from tests.test_upload_page import page_text, upload
 from tests.test_validate import tree_digest
@@ -47,7 +47,8 @@ def compounds_csv(rows: int, name_repeat: int = 1) -> bytes:
     head = ("compound_id,name,kind,committee_code,subdistrict_code,district_code,new_area_id,lon,lat,households,"
             "residents,aged_60_plus,aged_80_plus,has_property_management,has_owners_committee\n")
     name = "示例小区" * name_repeat
-    body = "".join(f"C{i:06d},{name}{i},compound,421002001001,421002001,421002,,112.24,30.32,400,1100,260,35,true,false\n"
+    # 100 residents a row: 50,000 rows stay under the city's 2020 census total (plausibility check)
+    body = "".join(f"C{i:06d},{name}{i},compound,421002001001,421002001,421002,,112.24,30.32,40,100,26,3,true,false\n"
                    for i in range(rows))
     return (head + body).encode("utf-8")
 

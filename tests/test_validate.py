@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import templates, validate
 from dashboard.data import db
 from dashboard.data.schemas import DATASETS, Dataset, Field
+from dashboard.upload import templates, validate
 
 REPO = Path(__file__).resolve().parents[1]
 BAD = REPO / "tests" / "fixtures" / "bad"

@@ -225,10 +225,27 @@ class Scenario:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValueError(f"not a scenario file: invalid JSON at line {exc.lineno} column {exc.colno}") from None
+        except RecursionError:  # [[[[... nested thousands deep
+            raise ValueError("not a scenario file: nested too deeply") from None
+        _check_depth(doc)
         if not isinstance(doc, dict) or not isinstance(doc.get("values", {}), dict):
             raise ValueError('not a scenario file: expected {"name": ..., "values": {...}}')
         scenario, notices = cls.from_values(doc.get("values", {}))
         return scenario, str(doc.get("name", ""))[:80], notices
+
+
+def _check_depth(doc: object, limit: int = 10) -> None:
+    """A scenario file is flat ({"scenarios": [{"values": {key: value}}]}): refuse deeper nesting
+    (checked without recursion, before any value is turned into text)."""
+    stack = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            raise ValueError(f"not a scenario file: nested deeper than {limit} levels")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
 
 
 def scenarios_to_json(named: Iterable[tuple[str, Scenario]]) -> str:
@@ -251,6 +268,9 @@ def scenarios_from_json(text: str | bytes, max_scenarios: int = 50) -> tuple[lis
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not a scenario file: invalid JSON at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:  # [[[[... nested thousands deep
+        raise ValueError("not a scenario file: nested too deeply") from None
+    _check_depth(doc)
     items = doc.get("scenarios") if isinstance(doc, dict) and "scenarios" in doc else [doc]
     if not isinstance(items, list):
         raise ValueError('not a scenario file: "scenarios" must be a list')

@@ -16,6 +16,7 @@ and then writes that cache.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import math
 import os
@@ -86,10 +87,18 @@ class DataError(Exception):
 
 _TRUE = {"true", "1", "yes", "y", "t", "是", "有"}
 _FALSE = {"false", "0", "no", "n", "f", "否", "无"}
-_INT_RE = re.compile(r"^[+-]?\d+(\.0+)?$")
+# ASCII digits only (`\d` alone also matches Arabic-Indic and other digits, which float() accepts,
+# as it accepts "1_000"): a number is written with 0-9, an optional sign, point and exponent.
+_INT_RE = re.compile(r"^[+-]?\d+(\.0+)?$", re.ASCII)
+_FLOAT_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
+# Whole numbers are stored as int64 and shown in browsers, whose numbers are doubles: beyond 2^53 - 1
+# they would be silently rounded, so they are refused.
+MAX_SAFE_INT = 2**53 - 1
+_INT_RANGE = f"a whole number no larger than {MAX_SAFE_INT:,} in size"
 
 
-_CELL_KEYS = {"true or false": "bool", "a whole number": "int", "a number": "number", "a finite number": "finite"}
+_CELL_KEYS = {"true or false": "bool", "a whole number": "int", "a number": "number", "a finite number": "finite",
+              _INT_RANGE: "int_range"}
 
 
 def _parse_cell(f: Field, text: str) -> tuple[object, str | None]:
@@ -105,16 +114,20 @@ def _parse_cell(f: Field, text: str) -> tuple[object, str | None]:
         return None, "true or false"
     if f.type == "int":
         if _INT_RE.match(text):
-            return int(float(text)), None
+            digits = text.split(".")[0].lstrip("+-").lstrip("0")
+            if len(digits) > 16 or int(digits or "0") > MAX_SAFE_INT:  # never int() of 5,000 digits
+                return None, _INT_RANGE
+            return int(text.split(".")[0]), None
         return None, "a whole number"
     scale = 1.0
     if f.share and text.endswith("%"):  # "45%" is 45 on a 0-100 column, 0.45 on a 0-1 column
         text = text[:-1].strip()
         scale = 0.01 if f.share == "fraction" else 1.0
-    try:
-        value = float(text) * scale
-    except ValueError:
+    if text.lower().lstrip("+-") in ("inf", "infinity", "nan"):
+        return None, "a finite number"
+    if not _FLOAT_RE.match(text):
         return None, "a number"
+    value = float(text) * scale
     if not math.isfinite(value):
         return None, "a finite number"
     return value, None
@@ -323,13 +336,14 @@ def load_all(root: Path | None = None) -> dict[str, pd.DataFrame]:
 # successful validation is ever stored, and any different byte in a source file gives a different
 # key, so a bad file is always validated and reported exactly as before.
 #
-# Format: pickle. We only read files this code wrote, in our own cache directory (owner checked,
-# not writable by others). Parquet/Arrow IPC were measured and rejected: the nullable dtypes
+# Format: pickle, signed with an HMAC-SHA256 under a per-install secret key (`secret.key` in the
+# cache directory, 0600): only bytes this install wrote are unpickled. The directory is also checked
+# (owner, not writable by others). Parquet/Arrow IPC were measured and rejected: the nullable dtypes
 # (string, Int64, Float64, boolean) do round-trip through parquet, but reading the 12 frames back
 # took ~0.1 s against ~3 ms for pickle, which also keeps every dtype exactly as validated.
 
 CACHE_KEEP = 4  # cache entries kept (newest first): shipped data plus a few edits or test copies
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2  # 2: signed with an HMAC (secret.key)
 
 
 def cache_dir() -> Path:
@@ -387,6 +401,54 @@ def _frames_match_schemas(frames: object) -> bool:
     return True
 
 
+_MAC_MAGIC = b"DASHBOARD-FRAMES-HMAC1\n"
+
+
+def _secret_key(create: bool) -> bytes | None:
+    """This install's secret for the cache's HMAC (`<cache dir>/secret.key`, 32 random bytes, mode
+    0600, owned by this user); created on the first write. A cache file copied from elsewhere, or
+    written by anyone without this key, fails the HMAC and is never unpickled."""
+    path = cache_dir() / "secret.key"
+    with suppress(OSError):
+        with open(path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            key = fh.read()
+        if ((hasattr(os, "getuid") and st.st_uid != os.getuid()) or st.st_mode & 0o077) or len(key) != 32:
+            return None
+        return key
+    if not create:
+        return None
+    import secrets
+
+    key = secrets.token_bytes(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _secret_key(create=False)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key)
+    return key
+
+
+def _signed(blob: bytes) -> bytes:
+    key = _secret_key(create=True)
+    if key is None:
+        raise OSError("no usable cache key")
+    return _MAC_MAGIC + hmac.new(key, blob, hashlib.sha256).digest() + blob
+
+
+def _verified(data: bytes) -> bytes:
+    """The payload of a signed cache file; raises ValueError unless its HMAC is this install's."""
+    key = _secret_key(create=False)
+    head = len(_MAC_MAGIC)
+    if key is None or not data.startswith(_MAC_MAGIC) or len(data) < head + 32:
+        raise ValueError("unsigned cache file")
+    mac, blob = data[head: head + 32], data[head + 32:]
+    if not hmac.compare_digest(mac, hmac.new(key, blob, hashlib.sha256).digest()):
+        raise ValueError("cache file HMAC mismatch")
+    return blob
+
+
 def read_cached_frames(key: str) -> dict[str, pd.DataFrame] | None:
     """The frames cached under `key`, or None when absent, unreadable, corrupt or not ours."""
     path = _cache_file(key)
@@ -396,7 +458,9 @@ def read_cached_frames(key: str) -> dict[str, pd.DataFrame] | None:
             # only a file this user wrote and nobody else can change (pickle runs code on load)
             if (hasattr(os, "getuid") and st.st_uid != os.getuid()) or st.st_mode & 0o022:
                 return None
-            payload = pickle.load(fh)
+            blob = fh.read()
+        # pickle runs code on load: only bytes carrying this install's HMAC are unpickled
+        payload = pickle.loads(_verified(blob))
     except Exception:  # missing, unreadable, truncated or corrupt: validate instead
         return None
     if not isinstance(payload, dict) or payload.get("format") != _CACHE_FORMAT or payload.get("key") != key:
@@ -420,9 +484,10 @@ def write_cached_frames(key: str, frames: Mapping[str, pd.DataFrame]) -> bool:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(prefix=".frames-", suffix=".tmp", dir=directory)  # mode 0600
         try:
+            blob = pickle.dumps({"format": _CACHE_FORMAT, "key": key, "frames": dict(frames)},
+                                protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump({"format": _CACHE_FORMAT, "key": key, "frames": dict(frames)}, fh,
-                            protocol=pickle.HIGHEST_PROTOCOL)
+                fh.write(_signed(blob))
             os.replace(tmp, _cache_file(key))
         except BaseException:
             with suppress(OSError):
@@ -507,7 +572,17 @@ def build_database(frames: Mapping[str, pd.DataFrame]) -> duckdb.DuckDBPyConnect
         # no SQL text is built from data (constraints and types are checked as for an INSERT)
         con.from_df(frame[ds.columns]).insert_into(ds.name)
     con.execute((QUERIES_DIR / "_schema.sql").read_text(encoding="utf-8"))
+    # Built: from now on no query can read or write a file, attach a database or load an extension
+    # (a query reading /etc/passwd is refused), and no one can switch that back (lock_configuration).
+    # Overlays still work: run_query registers the session's frames on its cursor explicitly.
+    for setting in _LOCKDOWN:
+        con.execute(setting)
     return con
+
+
+_LOCKDOWN = ("SET enable_external_access = false", "SET autoload_known_extensions = false",
+             "SET autoinstall_known_extensions = false", "SET allow_community_extensions = false",
+             "SET lock_configuration = true")
 
 
 def source_fingerprint(root: Path | None = None) -> tuple:

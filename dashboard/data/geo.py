@@ -74,12 +74,21 @@ def _read_geojson_lonlat(path: str) -> gpd.GeoDataFrame | None:
 def _read_layer(path: str, mtime_ns: int) -> gpd.GeoDataFrame:
     gdf = _read_geojson_lonlat(path) if path.endswith((".geojson", ".json")) else None
     if gdf is not None:
-        return gdf
+        return _flat(gdf)
     gdf = gpd.read_file(path)
     if gdf.crs is None:
         gdf = gdf.set_crs(WGS84)
     elif gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs(WGS84)
+    return _flat(gdf)
+
+
+def _flat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Layers are 2D: a Z coordinate (elevation) is dropped, as for uploads (`check` notes it)."""
+    if len(gdf) and bool(gdf.has_z.any()):
+        import shapely
+
+        gdf = gdf.set_geometry(shapely.force_2d(gdf.geometry.values), crs=gdf.crs)
     return gdf
 
 

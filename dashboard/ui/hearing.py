@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import registry
+from dashboard.core.safetext import code_span, md_escape
 from dashboard.core.scenario import Scenario, scenarios_from_json, scenarios_to_json
 from dashboard.exports import brief, content, images, tables
 from dashboard.exports.tables import csv_bytes, xlsx_bytes
@@ -179,7 +180,7 @@ def _save(name_key: str) -> None:
     model_only = Scenario.from_values({k: v for k, v in ui.scenario().changes().items() if k not in view})[0]
     st.session_state[_SAVED] = [*items, (name, model_only)]
     st.session_state[name_key] = ""
-    st.toast(ui.tr("hearing.saved", name=name), icon=":material/save:")
+    st.toast(ui.tr("hearing.saved", name=md_escape(name)), icon=":material/save:")
 
 
 def _apply(select_key: str) -> None:
@@ -244,11 +245,11 @@ def scenario_manager() -> None:
     st.file_uploader(ui.tr("hearing.upload_json"), type=["json"], key=upload_key, on_change=_read_upload,
                      args=(upload_key,))
     if error := st.session_state.pop("_hearing_upload_error", None):
-        st.error(ui.tr("hearing.upload_error", error=error))
+        st.error(ui.tr("hearing.upload_error", error=md_escape(error)))
     if n := st.session_state.pop("_hearing_uploaded", None):
         st.success(ui.tr("hearing.uploaded", n=n))
     for notice in st.session_state.pop("_hearing_upload_notices", []) or []:
-        st.warning(ui.tr("hearing.upload_notice", notice=notice))
+        st.warning(ui.tr("hearing.upload_notice", notice=code_span(notice)))  # file text: never Markdown
 
 
 def saved_comparison(page: str) -> None:

@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from dashboard import templates, validate
+from dashboard.core.safetext import md_escape
 from dashboard.data import db
 from dashboard.data.schemas import DATASETS, SOURCE_KINDS
 from dashboard.exports import tables
 from dashboard.ui import widgets as ui
+from dashboard.upload import templates, validate, worker
 
 _RESULTS = "data_results"  # (file sha256, dataset, fixes) -> validate.Result, for this session
 _FIXES = "data_fixes"  # (file sha256, dataset) -> fixes the user asked for
@@ -24,7 +25,8 @@ def _checked(name: str, data: bytes, dataset: str) -> validate.Result:
     if key not in cache:
         cache.clear()  # keep one result per session: memory stays bounded
         with st.spinner(ui.tr("data.checking")):
-            cache[key] = validate.validate_bytes(data, name, dataset, fixes=fixes, overlay=ui.overlay())
+            # in a worker process with CPU-time and memory limits (dashboard/upload/worker.py)
+            cache[key] = worker.validate_bounded(data, name, dataset, fixes=fixes, overlay=ui.overlay())
     return cache[key]
 
 
@@ -140,11 +142,12 @@ uploaded = st.file_uploader(
 if uploaded is not None:
     result = _checked(uploaded.name, uploaded.getvalue(), dataset)
     if result.fmt:
-        st.caption(ui.tr("data.checked", file=result.filename, fmt=result.fmt.upper(), encoding=result.encoding or "—"))
+        st.caption(ui.tr("data.checked", file=md_escape(result.filename), fmt=result.fmt.upper(),
+                         encoding=md_escape(result.encoding or "—")))
     for note in result.note_texts(lang):
-        st.caption("· " + note)
+        st.caption("· " + md_escape(note))  # notes quote the file's headers and sheet names
     if result.refused:
-        st.error(ui.tr("data.refused") + " " + validate.message(result.problems[0], lang), icon=":material/block:")
+        st.error(ui.tr("data.refused") + " " + md_escape(validate.message(result.problems[0], lang)), icon=":material/block:")
     elif not result.ok:
         st.error(ui.tr("data.problems_count", count=len(result.problems)), icon=":material/warning:")
         problems = result.table(lang)

@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard.core.metrics import Metric
+from dashboard.core.safetext import md_escape
 from dashboard.core.scenario import Param, Scenario, params_by_key
 from dashboard.core.text import t, unit_label
 from dashboard.data import db
@@ -202,8 +203,9 @@ def source_help(source_ids: Sequence[str]) -> str:
     lines = []
     for sid in source_ids:
         info = source_info(sid)
-        bits = [str(info.get(k)) for k in ("title", "publisher", "date") if info.get(k)]
-        lines.append(" · ".join(bits) + (f"  \n{info['note']}" if info.get("note") else ""))
+        # an upload's title, publisher and note are the user's text (a tooltip is Markdown): escaped
+        bits = [md_escape(info.get(k)) for k in ("title", "publisher", "date") if info.get(k)]
+        lines.append(" · ".join(bits) + (f"  \n{md_escape(info['note'])}" if info.get("note") else ""))
     return "  \n\n".join(lines)
 
 
