@@ -150,3 +150,30 @@ def weighted_mean(values: Any, weights: Any, groups: Any, n_groups: int) -> np.n
     num = np.bincount(groups[ok], weights=(values * weights)[ok], minlength=n_groups)
     den = np.bincount(groups[ok], weights=weights[ok], minlength=n_groups)
     return np.divide(num, den, out=np.full(n_groups, np.nan), where=den > 0)
+
+
+@dataclass(frozen=True)
+class AccessResult:
+    """Capacity-limited coverage and 2SFCA for one set of facilities and one service distance."""
+
+    pairs: Pairs
+    allocation: Allocation
+    ratio: np.ndarray  # 2SFCA step 1, GPs per resident within reach, per facility
+    access: np.ndarray  # 2SFCA step 2, GPs per resident, per demand point
+    walk_nearest_m: np.ndarray  # walking distance to the nearest facility (inf beyond the service distance)
+
+    @property
+    def served(self) -> np.ndarray:
+        return self.allocation.served
+
+
+def evaluate_access(pairs: Pairs, residents: Any, gps: Any, panel_per_gp: float) -> AccessResult:
+    """Nearest-first allocation within capacity (GPs × panel) and 2SFCA with GPs as supply, on the same pairs."""
+    residents = np.asarray(residents, dtype=float)
+    capacity = capacities(gps, panel_per_gp)
+    allocation = allocate_nearest_first(pairs, residents, capacity)
+    ratio, access = two_step_fca(pairs, residents, np.asarray(gps, dtype=float))
+    nearest = np.full(pairs.n_demand, np.inf)
+    if len(pairs):
+        np.minimum.at(nearest, pairs.demand, pairs.walk_m)
+    return AccessResult(pairs, allocation, ratio, access, nearest)

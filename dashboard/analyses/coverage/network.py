@@ -49,7 +49,15 @@ FORMATS = ("osm.pbf", "geojson")
 
 
 class NetworkError(ValueError):
-    """A network file that cannot be used, with a message a user can act on (no traceback)."""
+    """A network file that cannot be used, with a message a user can act on (no traceback).
+
+    `key` and `params` let a page show the message in its language (catalog `coverage.network_error.<key>`).
+    """
+
+    def __init__(self, message: str, key: str = "other", **params: Any) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
 
 
 @dataclass(frozen=True, eq=False)
@@ -183,12 +191,14 @@ def from_lines(lines: Any, source: str = "lines", fmt: str = "lines", epsg: int 
     if len(geoms):
         geoms = geoms[np.isin(shapely.get_type_id(geoms), [1, 2])]  # LineString, LinearRing
     if not len(geoms):
-        raise NetworkError(f"{source}: no line features (LineString/MultiLineString) to walk on")
+        raise NetworkError(f"{source}: no line features (LineString/MultiLineString) to walk on", "no_lines",
+                           name=source)
     coords, line = shapely.get_coordinates(geoms, return_index=True)
     lon, lat = coords[:, 0], coords[:, 1]
     if not (np.all(np.isfinite(coords)) and np.all(np.abs(lon) <= 180) and np.all(np.abs(lat) <= 90)):
         raise NetworkError(f"{source}: coordinates must be WGS84 longitude/latitude (found values outside "
-                           "±180/±90; is the file in a projected CRS without a declared crs?)")
+                           "±180/±90; is the file in a projected CRS without a declared crs?)", "not_wgs84",
+                           name=source)
     if epsg is None:
         epsg = utm_epsg(float(np.median(lon)), float(np.median(lat)))
     xy = _project(lon, lat, epsg)
@@ -209,10 +219,12 @@ def from_lines(lines: Any, source: str = "lines", fmt: str = "lines", epsg: int 
 
 def _check_size(data: bytes, name: str) -> None:
     if len(data) == 0:
-        raise NetworkError(f"{name}: the file is empty")
+        raise NetworkError(f"{name}: the file is empty", "empty", name=name)
     if len(data) > MAX_BYTES:
-        raise NetworkError(f"{name}: {len(data) / 1e6:.1f} MB is more than the {MAX_BYTES // (1024 * 1024)} MB "
-                           "limit; cut the extract to the central city (e.g. osmium extract -b ...)")
+        limit = MAX_BYTES // (1024 * 1024)
+        raise NetworkError(f"{name}: {len(data) / 1e6:.1f} MB is more than the {limit} MB "
+                           "limit; cut the extract to the central city (e.g. osmium extract -b ...)", "too_large",
+                           name=name, size=f"{len(data) / 1e6:.1f}", limit=limit)
 
 
 def read_osm_pbf(path: str | os.PathLike, source: str | None = None) -> Network:
@@ -221,7 +233,8 @@ def read_osm_pbf(path: str | os.PathLike, source: str | None = None) -> Network:
     try:
         from pyrosm import OSM
     except ImportError as exc:  # pragma: no cover - pyrosm is a declared dependency
-        raise NetworkError("reading .osm.pbf needs the pyrosm package, which is not installed") from exc
+        raise NetworkError("reading .osm.pbf needs the pyrosm package, which is not installed",
+                           "no_reader") from exc
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -229,9 +242,11 @@ def read_osm_pbf(path: str | os.PathLike, source: str | None = None) -> Network:
     except NetworkError:
         raise
     except Exception as exc:  # noqa: BLE001 - any parser failure becomes one clear message
-        raise NetworkError(f"{name}: not a readable OpenStreetMap PBF extract ({type(exc).__name__})") from exc
+        raise NetworkError(f"{name}: not a readable OpenStreetMap PBF extract ({type(exc).__name__})",
+                           "pbf_unreadable", name=name) from exc
     if edges is None or len(edges) == 0:
-        raise NetworkError(f"{name}: the extract has no walkable ways (highway=* open to pedestrians)")
+        raise NetworkError(f"{name}: the extract has no walkable ways (highway=* open to pedestrians)",
+                           "no_walkable", name=name)
     return from_lines(edges.geometry.to_numpy(), source=name, fmt="osm.pbf")
 
 
@@ -242,14 +257,15 @@ def read_geojson(data: bytes, source: str = "network.geojson") -> Network:
     try:
         frame = gpd.read_file(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - any parser failure becomes one clear message
-        raise NetworkError(f"{source}: not readable as GeoJSON ({type(exc).__name__})") from exc
+        raise NetworkError(f"{source}: not readable as GeoJSON ({type(exc).__name__})", "geojson_unreadable",
+                           name=source) from exc
     if len(frame) == 0:
-        raise NetworkError(f"{source}: the file has no features")
+        raise NetworkError(f"{source}: the file has no features", "no_features", name=source)
     if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
         try:
             frame = frame.to_crs(4326)
         except Exception as exc:  # noqa: BLE001
-            raise NetworkError(f"{source}: cannot convert its CRS {frame.crs} to WGS84") from exc
+            raise NetworkError(f"{source}: cannot convert its CRS {frame.crs} to WGS84", "crs", name=source) from exc
     return from_lines(frame.geometry.to_numpy(), source=source, fmt="geojson")
 
 
@@ -263,7 +279,8 @@ def read_network(data: bytes, filename: str) -> Network:
     lower = name.lower()
     if lower.endswith(".pbf"):
         if data[4:8] != b"\x0a\x09OS" and b"OSMHeader" not in data[:64]:
-            raise NetworkError(f"{name}: not an OpenStreetMap PBF file (no OSMHeader block at the start)")
+            raise NetworkError(f"{name}: not an OpenStreetMap PBF file (no OSMHeader block at the start)", "not_pbf",
+                               name=name)
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "network.osm.pbf")
             with open(path, "wb") as fh:
@@ -271,7 +288,8 @@ def read_network(data: bytes, filename: str) -> Network:
             return read_osm_pbf(path, source=name)
     if lower.endswith((".geojson", ".json")):
         return read_geojson(data, source=name)
-    raise NetworkError(f"{name}: expected an OpenStreetMap extract (.osm.pbf) or road lines (.geojson)")
+    raise NetworkError(f"{name}: expected an OpenStreetMap extract (.osm.pbf) or road lines (.geojson)",
+                       "wrong_type", name=name)
 
 
 # ============================================================== walking distances
