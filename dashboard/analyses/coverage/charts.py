@@ -204,7 +204,8 @@ def returns_chart(result: CoverageResult, lang: str = "zh", height: int = 360) -
 
 
 SUBDISTRICT_COLUMNS = ["subdistrict_name", "district_name", "kind", "residents", "covered_share_pct",
-                       "covered_share_after_pct", "uncovered_residents", "uncovered_points", "centres",
+                       "covered_share_after_pct", "served_share_pct", "beyond_capacity_residents",
+                       "access_gps_per_10k", "uncovered_residents", "uncovered_points", "centres",
                        "public_centres", "standard_public_centres", "stations", "gps_counted", "residents_per_gp",
                        "new_sites", "subdistrict_code"]
 
@@ -213,8 +214,9 @@ def subdistrict_table(result: CoverageResult, lang: str = "zh") -> pd.DataFrame:
     """One row per sub-district with localised column names, for the sortable table and the CSV download."""
     table = result.by_subdistrict[SUBDISTRICT_COLUMNS].copy()
     table["kind"] = table["kind"].map(lambda k: _tr(f"subkind.{k}", lang) if k in ("street", "town") else k)
-    for col in ("covered_share_pct", "covered_share_after_pct"):
-        table[col] = [None if v is None or (isinstance(v, float) and math.isnan(v)) else round(float(v), 1)
+    for col, digits in (("covered_share_pct", 1), ("covered_share_after_pct", 1), ("served_share_pct", 1),
+                        ("access_gps_per_10k", 2)):
+        table[col] = [None if v is None or (isinstance(v, float) and math.isnan(v)) else round(float(v), digits)
                       for v in table[col]]
     table["residents_per_gp"] = [None if v is None or (isinstance(v, float) and math.isnan(v)) else int(round(v))
                                  for v in table["residents_per_gp"]]
@@ -254,3 +256,45 @@ def figures(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> dict[s
             geo.layer("new_areas", overlay), lang),
         "coverage_returns": lambda: returns_chart(result(), lang),
     }
+FACILITY_COLUMNS = ["facility_name", "facility_kind", "subdistrict_name", "gps", "capacity_residents",
+                    "first_choice_residents", "load_pct", "excess_residents", "served_residents",
+                    "within_reach_residents", "gps_per_10k_in_reach"]
+
+
+def facility_load_table(result: CoverageResult, lang: str = "zh", over_only: bool = False) -> pd.DataFrame:
+    """Counted facilities with capacity, first-choice demand, load and served residents (most over capacity first)."""
+    load = result.facility_load
+    if load is None:
+        load = pd.DataFrame(columns=["name", "kind", "over_capacity", *FACILITY_COLUMNS[2:]])
+    if over_only:
+        load = load[load["over_capacity"].astype(bool)]
+    table = load.rename(columns={"name": "facility_name", "kind": "facility_kind"})[FACILITY_COLUMNS].copy()
+    table["facility_kind"] = table["facility_kind"].map(lambda k: _tr(f"kind.{k}", lang) if k in ("centre", "station") else k)
+    table["load_pct"] = [None if v is None or (isinstance(v, float) and math.isnan(v)) else round(float(v), 1)
+                         for v in table["load_pct"]]
+    table["gps_per_10k_in_reach"] = [round(float(v), 2) for v in table["gps_per_10k_in_reach"]]
+    return table.reset_index(drop=True).rename(columns={c: _tr(f"col.{c}", lang) for c in FACILITY_COLUMNS})
+
+
+COMPOUND_COLUMNS = ["compound_id", "compound_name", "subdistrict_name", "residents", "walk_m", "within_reach",
+                    "served_residents", "access_gps_per_10k"]
+
+
+def compound_access_table(result: CoverageResult, lang: str = "zh") -> pd.DataFrame:
+    """One row per demand point: walk to the nearest counted facility, reach, served residents, 2SFCA score."""
+    d = result.inputs.demand
+    names = dict(zip(result.inputs.subdistricts["subdistrict_code"], result.inputs.subdistricts["subdistrict_name"],
+                     strict=True))
+    access = result.access
+    n = len(d)
+    walk = access.walk_nearest_m if access is not None else np.full(n, np.inf)
+    table = pd.DataFrame({
+        "compound_id": d["compound_id"], "compound_name": d["name"],
+        "subdistrict_name": d["subdistrict_code"].map(lambda c: names.get(c, c)),
+        "residents": np.round(result.inputs.residents).astype(int),
+        "walk_m": [None if not math.isfinite(x) else round(float(x)) for x in walk],
+        "within_reach": result.covered_before,
+        "served_residents": np.round(access.served).astype(int) if access is not None else 0,
+        "access_gps_per_10k": np.round(access.access * 10_000, 3) if access is not None else 0.0,
+    })
+    return table.rename(columns={c: _tr(f"col.{c}", lang) for c in COMPOUND_COLUMNS})

@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from dashboard.analyses.coverage import capacity as cap
 from dashboard.analyses.coverage import solver
 from dashboard.core.metrics import Metric, format_value
 from dashboard.core.scenario import Param, Scenario
@@ -49,6 +50,7 @@ NEW_AREA_IDS = ("jingbei", "shabei", "kaifaqu", "jinan", "gaoxin")
 DISTANCE_PRESETS: dict[str, int] = {"walk_5min": 300, "walk_10min": 500, "walk_15min": 1000}
 
 TOLERANCE_M = 1e-6  # a point at the radius up to floating-point noise counts as covered
+PANEL_PER_GP = 3333  # asm_gp_panel: 10,000 ÷ 3, the 2020 target of 2-3 GPs per 10,000 residents at its upper end
 SOLVER_TIME_LIMIT_S = 1.0
 CURVE_MIN_SITES = 15  # the returns curve runs at least this far, so the fall-off shows
 
@@ -80,6 +82,10 @@ PARAMS: list[Param] = [
           "std_chsc_staffing", PAGE, unit="persons", min=1, max=40, step=1),
     Param("clinic_centre_cost_million_yuan", 6.0, "float", "每所中心建设费用", "Build cost per centre",
           "asm_centre_build_cost", PAGE, unit="million_yuan", min=0.5, max=50.0, step=0.5),
+    Param("clinic_panel_per_gp", PANEL_PER_GP, "int", "每名全科医生可服务居民", "Residents one GP can serve",
+          "asm_gp_panel", PAGE, unit="persons", min=1000, max=10000, step=1,
+          help_zh="机构容量 = 全科医生数 × 此数。默认3333 = 每万居民3名全科医生(2020年目标2-3名);2030年目标每万居民5名即2000。",
+          help_en="A facility's capacity = its GPs × this. Default 3,333 = 3 GPs per 10,000 residents (the 2020 target was 2-3); the 2030 target of 5 per 10,000 is 2,000."),
 ]
 
 
@@ -442,6 +448,7 @@ class Settings(NamedTuple):
     gps_per_centre: int
     nurses_per_centre: int
     centre_cost_million_yuan: float
+    panel_per_gp: int = PANEL_PER_GP
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> Settings:
@@ -451,6 +458,7 @@ class Settings(NamedTuple):
             bool(scenario.get("clinic_include_villages")), int(scenario.get("new_centres")),
             str(scenario.get("clinic_candidates")), int(scenario.get("clinic_gps_per_centre")),
             int(scenario.get("clinic_nurses_per_centre")), float(scenario.get("clinic_centre_cost_million_yuan")),
+            int(scenario.get("clinic_panel_per_gp")),
         )
 
     @property
@@ -478,6 +486,9 @@ class CoverageResult:
     by_district: pd.DataFrame
     by_new_area: pd.DataFrame
     without_public_centre: pd.DataFrame
+    access: cap.AccessResult | None = None  # capacity-limited coverage and 2SFCA (issue 17)
+    facility_load: pd.DataFrame | None = None  # one row per counted facility: capacity, first-choice demand, served
+    network: dict[str, Any] | None = None  # the walking network used (summary, snap distances), None = detour factor
 
 
 def candidate_indices(inputs: Inputs, rule: str) -> np.ndarray:
@@ -538,12 +549,23 @@ def _sites_frame(inputs: Inputs, sites: Sequence[int], marginal: Sequence[float]
 
 
 def evaluate(inputs: Inputs, settings: Settings, exact: bool = True,
-             time_limit_s: float = SOLVER_TIME_LIMIT_S) -> CoverageResult:
-    """All coverage figures for one set of inputs and settings (pure; the scenario wrapper caches it)."""
+             time_limit_s: float = SOLVER_TIME_LIMIT_S, network: Any = None) -> CoverageResult:
+    """All coverage figures for one set of inputs and settings (pure; the scenario wrapper caches it).
+
+    With a `network` (`dashboard.analyses.coverage.network.Network`) existing facilities reach by walking
+    distance over it; without one, by straight line × detour factor (the default).
+    """
     radius = settings.radius_m
     counted = inputs.facility_mask(settings.kinds, settings.ownership)
     nearest = inputs.nearest_m(settings.kinds, settings.ownership)
-    before = is_covered(nearest, radius)
+    walk = None if network is None else _network_walk(inputs, network, settings.kinds, settings.ownership,
+                                                      max(WALK_LIMIT_M, float(settings.service_distance_m)))
+    pairs = (cap.pairs_straight(inputs.demand_xy, inputs.facility_xy[counted], settings.service_distance_m,
+                                settings.detour_factor) if walk is None
+             else cap.pairs_from_matrix(walk.matrix, settings.service_distance_m))
+    access = cap.evaluate_access(pairs, inputs.residents, inputs.facilities["gps"].to_numpy()[counted],
+                                 settings.panel_per_gp)
+    before = is_covered(nearest, radius) if walk is None else access.allocation.reachable.copy()
     suggestion = _suggest_cached(inputs, settings.kinds, settings.ownership, settings.service_distance_m,
                                  settings.detour_factor, settings.new_centres, settings.candidates, exact,
                                  time_limit_s)
@@ -562,8 +584,107 @@ def evaluate(inputs: Inputs, settings: Settings, exact: bool = True,
                         ["area_id", "name", "name_en", "kind"], "new_area_id")
     lacking = _streets_without_public_centre(inputs)
     city = _city(inputs, counted, before, after, len(lacking))
+    for table, groups in ((by_sub, inputs.sub_group), (by_dist, inputs.district_group), (by_area, inputs.area_group)):
+        _capacity_columns(table, groups, inputs, access)
+    load = _facility_load(inputs, counted, access)
+    city.update(_capacity_city(inputs, settings, access, load, walk))
+    net_info = None if walk is None else {**network.summary(), **walk.snap}
     return CoverageResult(settings, inputs, counted, nearest, before, after, suggestion, sites, plan, plan_sites,
-                          city, by_sub, by_dist, by_area, lacking)
+                          city, by_sub, by_dist, by_area, lacking, access, load, net_info)
+
+
+# ============================================================== walking network and capacity (issue 17)
+
+WALK_LIMIT_M = 3000.0  # walking distances are kept up to the service-distance slider's top
+
+
+class _Walk(NamedTuple):
+    matrix: np.ndarray  # counted facilities × demand points, walking metres (inf beyond the limit)
+    snap: dict[str, Any]
+
+
+def _network_xy(frame: pd.DataFrame, xy: np.ndarray, network: Any) -> np.ndarray:
+    """Points in the network's metres: from lon/lat when the frame has them, else its x_m/y_m (EPSG:32649)."""
+    if {"lon", "lat"}.issubset(frame.columns):
+        return network.project(frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float)) \
+            if len(frame) else np.empty((0, 2))
+    if network.epsg in (0, 32649):
+        return xy
+    raise ValueError(f"points in x_m/y_m (EPSG:32649) cannot be placed on a network in EPSG:{network.epsg}")
+
+
+@lru_cache(maxsize=16)
+def _network_walk(inputs: Inputs, network: Any, kinds: tuple[str, ...], ownership: tuple[str, ...],
+                  limit_m: float) -> _Walk:
+    """Walking distances from each counted facility to every demand point (memoised per filter and network)."""
+    from dashboard.analyses.coverage import network as nw
+
+    mask = inputs.facility_mask(kinds, ownership)
+    demand_xy = _network_xy(inputs.demand, inputs.demand_xy, network)
+    facility_xy = _network_xy(inputs.facilities, inputs.facility_xy, network)[mask]
+    matrix = nw.facility_walk_m(network, demand_xy, facility_xy, limit_m=limit_m)
+    return _Walk(matrix, nw.snap_report(network, demand_xy, facility_xy))
+
+
+def _capacity_columns(table: pd.DataFrame, groups: np.ndarray, inputs: Inputs, access: cap.AccessResult) -> None:
+    """Served residents, served share and the 2SFCA score (GPs per 10,000 residents) per area, in place."""
+    n = len(table)
+    ok = groups >= 0
+    served = np.bincount(groups[ok], weights=access.served[ok], minlength=n)
+    table["served_residents"] = np.round(served).astype(int)
+    table["beyond_capacity_residents"] = table["covered_residents"] - table["served_residents"]
+    table["served_share_pct"] = [share_pct(a, b) for a, b in zip(table["served_residents"], table["residents"],
+                                                                 strict=True)]
+    score = cap.weighted_mean(access.access * cap.PER, inputs.residents, groups, n)
+    table["access_gps_per_10k"] = [None if math.isnan(v) else float(v) for v in score]
+
+
+def _facility_load(inputs: Inputs, counted: np.ndarray, access: cap.AccessResult) -> pd.DataFrame:
+    """One row per counted facility: capacity, residents for whom it is the nearest within reach, served, 2SFCA ratio."""
+    f = inputs.facilities[counted].reset_index(drop=True)
+    alloc = access.allocation
+    reach = np.bincount(access.pairs.facility, weights=inputs.residents[access.pairs.demand],
+                        minlength=len(f)) if len(f) else np.zeros(0)
+    names = dict(zip(inputs.subdistricts["subdistrict_code"], inputs.subdistricts["subdistrict_name"], strict=True))
+    table = pd.DataFrame({
+        "clinic_id": f["clinic_id"], "name": f["name"], "kind": f["kind"], "ownership": f["ownership"],
+        "subdistrict_code": f["subdistrict_code"],
+        "subdistrict_name": f["subdistrict_code"].map(lambda c: names.get(c, c)),
+        "gps": f["gps"].astype(int),
+        "capacity_residents": np.round(alloc.capacity).astype(int),
+        "first_choice_residents": np.round(alloc.first_choice).astype(int),
+        "within_reach_residents": np.round(reach).astype(int),
+        "served_residents": np.round(alloc.load).astype(int),
+        "over_capacity": alloc.over_capacity,
+        "gps_per_10k_in_reach": access.ratio * cap.PER,
+        "lon": f["lon"] if "lon" in f.columns else np.nan, "lat": f["lat"] if "lat" in f.columns else np.nan,
+    })
+    table["load_pct"] = [None if c <= 0 else 100.0 * d / c
+                         for d, c in zip(table["first_choice_residents"], alloc.capacity, strict=True)]
+    table["excess_residents"] = np.clip(table["first_choice_residents"] - table["capacity_residents"], 0, None)
+    order = np.lexsort((table["clinic_id"].to_numpy(), -table["excess_residents"].to_numpy()))
+    return table.iloc[order].reset_index(drop=True)
+
+
+def _capacity_city(inputs: Inputs, settings: Settings, access: cap.AccessResult, load: pd.DataFrame,
+                   walk: _Walk | None) -> dict[str, Any]:
+    total = float(inputs.residents.sum())
+    within = float(inputs.residents[access.allocation.reachable].sum())
+    served = float(access.served.sum())
+    over = load[load["over_capacity"]]
+    return {
+        "distance_method": "detour" if walk is None else "network",
+        "panel_per_gp": int(settings.panel_per_gp),
+        "capacity_residents": int(load["capacity_residents"].sum()),
+        "within_reach_residents": int(round(within)),
+        "served_residents": int(round(served)),
+        "served_share_pct": share_pct(served, total),
+        "beyond_capacity_residents": int(round(within)) - int(round(served)),
+        "facilities_over_capacity": int(len(over)),
+        "centres_over_capacity": int((over["kind"] == "centre").sum()),
+        "stations_over_capacity": int((over["kind"] == "station").sum()),
+        "access_gps_per_10k": None if total <= 0 else float(np.dot(inputs.residents, access.access) * cap.PER / total),
+    }
 
 
 @lru_cache(maxsize=64)
@@ -763,27 +884,29 @@ def load_inputs(include_villages: bool = False, overlay: db.Overlay | None = Non
 
 
 @lru_cache(maxsize=64)
-def _result_cached(db_token: str, overlay: db.Overlay, settings: Settings) -> CoverageResult:
-    return evaluate(_db_inputs(db_token, overlay, settings.include_villages), settings)
+def _result_cached(db_token: str, overlay: db.Overlay, settings: Settings, network: Any = None) -> CoverageResult:
+    return evaluate(_db_inputs(db_token, overlay, settings.include_villages), settings, network=network)
 
 
-def scenario_result(scenario: Scenario, overlay: db.Overlay | None = None) -> CoverageResult:
-    """Every coverage figure of a scenario (cached by data version, overlay and settings)."""
-    return _result_cached(db.database_token(), overlay or db.EMPTY_OVERLAY, Settings.from_scenario(scenario))
+def scenario_result(scenario: Scenario, overlay: db.Overlay | None = None, network: Any = None) -> CoverageResult:
+    """Every coverage figure of a scenario (cached by data version, overlay, settings and walking network)."""
+    return _result_cached(db.database_token(), overlay or db.EMPTY_OVERLAY, Settings.from_scenario(scenario), network)
 
 
 def _pct(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def headline(scenario: Scenario, overlay: db.Overlay | None = None) -> list[Metric]:
+def headline(scenario: Scenario, overlay: db.Overlay | None = None, network: Any = None) -> list[Metric]:
     """The page's headline figures, each with its sources."""
-    r = scenario_result(scenario, overlay)
+    r = scenario_result(scenario, overlay, network)
     s, c, p = r.settings, r.city, r.plan
     data = db.data_source_ids(("clinics", "compounds"), overlay) or ("demo_layer",)  # an upload cites itself
-    reach = data + ("std_15min_walk", "asm_detour_factor")
+    reach = data + ("std_15min_walk", "asm_detour_factor" if r.network is None else "asm_walk_network")
     how = f"{s.service_distance_m:,} 米步行(直线 {r.settings.radius_m:,.0f} 米)"
     how_en = f"{s.service_distance_m:,} m walk ({r.settings.radius_m:,.0f} m straight line)"
+    if r.network is not None:
+        how, how_en = f"沿路网步行 {s.service_distance_m:,} 米", f"{s.service_distance_m:,} m walk on the network"
     after_zh = f"新增{len(r.suggestion.sites)}所公办中心"
     after_en = f"with {len(r.suggestion.sites)} new public centre(s)"
     return [
@@ -817,6 +940,31 @@ def headline(scenario: Scenario, overlay: db.Overlay | None = None) -> list[Metr
                f"{p['cost_per_centre_million_yuan']:g} million yuan each (assumption)"),
         Metric("plan_covered_share", _pct(p["covered_share_after_plan_pct"]), "percent", "每街一所后覆盖率",
                "Within reach after one per street", reach + ("report2020",), 1),
+        *_capacity_metrics(r, data, reach),
+    ]
+
+
+def _capacity_metrics(r: CoverageResult, data: tuple[str, ...], reach: tuple[str, ...]) -> list[Metric]:
+    """Within reach vs served within capacity, residents beyond capacity, facilities over capacity, 2SFCA."""
+    c = r.city
+    panel = reach + ("asm_gp_panel",)
+    within = format_value(_pct(c["covered_share_pct"]), "percent", 1, "zh")
+    access = c["access_gps_per_10k"]
+    return [
+        Metric("served_share", _pct(c["served_share_pct"]), "percent", "容量内可获服务居民", "Served within capacity",
+               panel, 1, f"可及 {within};每名全科医生 {c['panel_per_gp']:,} 人",
+               f"within reach {within}; {c['panel_per_gp']:,} residents per GP"),
+        Metric("beyond_capacity_residents", c["beyond_capacity_residents"], "persons", "可及但超出容量的居民",
+               "Within reach, beyond capacity", panel, 0,
+               f"容量合计 {c['capacity_residents']:,} 人", f"capacity in all {c['capacity_residents']:,}"),
+        Metric("facilities_over_capacity", c["facilities_over_capacity"], "count", "超出容量的机构",
+               "Facilities over capacity", panel, 0,
+               f"其中中心 {c['centres_over_capacity']} 所,共计入 {c['facilities_counted']} 个",
+               f"{c['centres_over_capacity']} of them centres; {c['facilities_counted']} counted"),
+        Metric("access_gps_per_10k", None if access is None else round(access, 2), "count",
+               "每万居民可及全科医生(2SFCA)", "GPs per 10,000 residents within reach (2SFCA)",
+               reach, 2, "两步移动搜寻法,按居民加权",
+               "two-step floating catchment, residents-weighted"),
     ]
 
 
@@ -847,15 +995,17 @@ def _clean(obj: Any, digits: int = 4) -> Any:
     return obj
 
 
-def details(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, Any]:
-    """JSON-ready tables: settings, city, by district / new area / sub-district, suggested sites, plan."""
-    r = scenario_result(scenario, overlay)
+def details(scenario: Scenario, overlay: db.Overlay | None = None, network: Any = None) -> dict[str, Any]:
+    """JSON-ready tables: settings, city, by district / new area / sub-district, suggested sites, plan,
+    facility load (capacity) and the walking network used."""
+    r = scenario_result(scenario, overlay, network)
     s, sg = r.settings, r.suggestion
     return _clean({
         "settings": {
             "service_distance_m": s.service_distance_m, "detour_factor": s.detour_factor,
             "straight_line_radius_m": s.radius_m, "kinds": list(s.kinds), "ownership": list(s.ownership),
             "include_villages": s.include_villages, "new_centres": s.new_centres, "candidates": s.candidates,
+            "panel_per_gp": s.panel_per_gp, "distance_method": r.city["distance_method"],
         },
         "city": r.city,
         "by_district": _records(r.by_district),
@@ -874,6 +1024,8 @@ def details(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, 
         "suggested_sites": _records(r.sites, 6),
         "plan": r.plan,
         "plan_sites": _records(r.plan_sites, 6),
+        "facility_load": _records(r.facility_load, 6),
+        "network": r.network,
     })
 
 
@@ -884,22 +1036,30 @@ def gap_text(gap: float, lang: str = "zh") -> str:
     return format_value(math.ceil(pct * 10 ** digits - 1e-9) / 10 ** digits, "percent", digits, lang)
 
 
-def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None) -> str:
+def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None,
+                     network: Any = None) -> str:
     """The result in one plain sentence (figures formatted as on the page)."""
-    r = scenario_result(scenario, overlay)
+    r = scenario_result(scenario, overlay, network)
     c, s, p = r.city, r.settings, r.plan
     before = format_value(_pct(c["covered_share_pct"]), "percent", 1, lang)
     after = format_value(_pct(c["covered_share_after_pct"]), "percent", 1, lang)
     k = len(r.suggestion.sites)
     if not r.suggestion.optimal:  # say how near the best possible the suggested sites are
         after += t("coverage.summary_gap", lang, gap=gap_text(r.suggestion.gap, lang))
+    served = format_value(_pct(c["served_share_pct"]), "percent", 1, lang)
     if lang == "zh":
-        text = (f"按步行{s.service_distance_m:,}米(直线{s.radius_m:,.0f}米)计,中心城区{before}的居民可到达社区卫生服务机构;"
-                f"新增{k}所公办中心后为{after}。{c['streets_without_public_centre']}个街道尚无公办社区卫生服务中心,"
+        how = f"沿路网步行{s.service_distance_m:,}米" if r.network else f"步行{s.service_distance_m:,}米(直线{s.radius_m:,.0f}米)"
+        text = (f"按{how}计,中心城区{before}的居民可到达社区卫生服务机构;"
+                f"新增{k}所公办中心后为{after}。按每名全科医生服务{s.panel_per_gp:,}人计,容量内可获服务的居民为{served},"
+                f"{c['beyond_capacity_residents']:,}名可及居民超出容量。{c['streets_without_public_centre']}个街道尚无公办社区卫生服务中心,"
                 f"每街一所需新建{p['new_centres']}所,按标准缺全科医生{p['gp_shortfall']}名。(示意数据)")
     else:
-        text = (f"Within a {s.service_distance_m:,} m walk ({s.radius_m:,.0f} m straight line), {before} of central-city "
+        how = (f"Within a {s.service_distance_m:,} m walk on the network" if r.network
+               else f"Within a {s.service_distance_m:,} m walk ({s.radius_m:,.0f} m straight line)")
+        text = (f"{how}, {before} of central-city "
                 f"residents reach a community health facility; with {k} new public centre(s), {after}. "
+                f"At {s.panel_per_gp:,} residents per GP, {served} are served within capacity and "
+                f"{c['beyond_capacity_residents']:,} residents within reach are beyond it. "
                 f"{c['streets_without_public_centre']} streets have no public centre; one per street means "
                 f"{p['new_centres']} new centres and {p['gp_shortfall']} more GPs to meet the standard. (Illustrative data.)")
     return text

@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard.analyses.coverage import charts as charts_coverage
 from dashboard.analyses.coverage import model as coverage
+from dashboard.analyses.coverage import network as walk_network
 from dashboard.data import geo
 from dashboard.exports.tables import csv_bytes
 from dashboard.ui import widgets as ui
@@ -11,7 +12,10 @@ from dashboard.ui import widgets as ui
 HEADLINE = ("covered_share", "covered_share_after", "residents_per_gp", "streets_without_public_centre")
 MORE = ("uncovered_residents", "residents_per_centre")
 PLAN = ("plan_new_centres", "plan_gp_shortfall", "plan_nurse_shortfall", "plan_build_cost", "plan_covered_share")
+CAPACITY = ("served_share", "beyond_capacity_residents", "facilities_over_capacity", "access_gps_per_10k")
 PLOT_CONFIG = {"displaylogo": False, "scrollZoom": True}
+NETWORK_MB = walk_network.MAX_BYTES // (1024 * 1024)
+NETWORK, NETWORK_FILE, NETWORK_ERROR = "coverage_network", "coverage_network_file", "coverage_network_error"
 
 
 def _preset_value() -> str | None:
@@ -23,6 +27,66 @@ def _apply_preset() -> None:
     chosen = st.session_state.get("coverage_preset")
     if chosen:
         ui.set_scenario(ui.scenario().with_values(clinic_service_distance_m=coverage.DISTANCE_PRESETS[chosen]))
+
+
+def _plain(name: object) -> str:
+    """A file name safe inside a Markdown code span: no backticks, no line breaks or control characters."""
+    return "".join(ch for ch in str(name) if ch.isprintable()).replace("`", "'")[:120] or "—"
+
+
+def _network_error_text(key: str, params: dict) -> str:
+    safe = {k: _plain(v) for k, v in params.items()}
+    safe.setdefault("name", "—")
+    try:
+        return ui.tr(f"coverage.network_error.{key}", **safe)
+    except (KeyError, IndexError):
+        return ui.tr("coverage.network_error.other", name=safe["name"])
+
+
+def _network_upload():
+    """The walking network uploaded in this session (parsed once per file), or None; bad files get a clear message."""
+    if ui.presenting():
+        return st.session_state.get(NETWORK)
+    with st.expander(ui.tr("coverage.network_title"), expanded=NETWORK in st.session_state):
+        st.caption(ui.tr("coverage.network_help", limit=NETWORK_MB))
+        upload = st.file_uploader(ui.tr("coverage.network_label", limit=NETWORK_MB), type=["pbf", "geojson", "json"],
+                                  key="coverage_network_upload", max_upload_size=NETWORK_MB)
+        if upload is not None and st.session_state.get(NETWORK_FILE) != upload.file_id:
+            st.session_state[NETWORK_FILE] = upload.file_id
+            st.session_state.pop(NETWORK, None)
+            st.session_state.pop(NETWORK_ERROR, None)
+            try:
+                st.session_state[NETWORK] = walk_network.read_network(upload.getvalue(), upload.name)
+            except walk_network.NetworkError as exc:
+                st.session_state[NETWORK_ERROR] = (exc.key, exc.params)
+            except Exception:  # noqa: BLE001 - never a traceback on the page
+                st.session_state[NETWORK_ERROR] = ("other", {"name": upload.name})
+        if upload is not None and NETWORK_ERROR in st.session_state:
+            st.error(_network_error_text(*st.session_state[NETWORK_ERROR]), icon=":material/block:")
+        if NETWORK in st.session_state:  # kept across pages and a cleared uploader, until dropped here
+            st.button(ui.tr("coverage.network_drop"), key="coverage_network_drop", on_click=_drop_network)
+        return st.session_state.get(NETWORK)
+
+
+def _drop_network() -> None:
+    """Back to the detour-factor method; the file still in the uploader is not read again (its id is kept)."""
+    for key in (NETWORK, NETWORK_ERROR):
+        st.session_state.pop(key, None)
+
+
+def _fmt_m(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def _network_status(info: dict, service_m: int) -> None:
+    st.caption(ui.tr("coverage.network_loaded", name=_plain(info["source"]), nodes=f"{info['nodes']:,}",
+                     edges=f"{info['edges']:,}", km=f"{info['length_km']:,.1f}", components=f"{info['components']:,}",
+                     dmax=_fmt_m(info["demand_snap_max_m"]), dmed=_fmt_m(info["demand_snap_median_m"]),
+                     fmax=_fmt_m(info["facility_snap_max_m"]), fmed=_fmt_m(info["facility_snap_median_m"]),
+                     cut=f"{info['demand_points_without_facility_component']:,}"))
+    median = info["demand_snap_median_m"]
+    if median is not None and median > service_m:
+        st.warning(ui.tr("coverage.network_far", dmed=_fmt_m(median)), icon=":material/wrong_location:")
 
 
 lang = ui.lang()
@@ -47,13 +111,24 @@ if not ui.presenting():  # on a projector the figures speak; the settings travel
             ui.param_widget("new_centres")
             ui.param_widget("clinic_candidates")
 
+network = _network_upload()
 scenario, overlay = ui.scenario(), ui.overlay()
-result = coverage.scenario_result(scenario, overlay)
-metrics = {m.key: m for m in coverage.headline(scenario, overlay)}
+result = None
+if network is not None:
+    try:
+        result = coverage.scenario_result(scenario, overlay, network)
+    except ValueError as exc:  # a network the data cannot be placed on: say so, fall back to the default method
+        st.error(ui.tr("coverage.network_failed", reason=_plain(exc)), icon=":material/block:")
+        network = None
+if result is None:
+    result = coverage.scenario_result(scenario, overlay)
+metrics = {m.key: m for m in coverage.headline(scenario, overlay, network)}
 names_of_areas = charts_coverage.area_names(result, lang)
+if result.network is not None:
+    _network_status(result.network, result.settings.service_distance_m)
 
 ui.metric_tiles([metrics[k] for k in HEADLINE], columns=4)
-st.markdown(coverage.summary_sentence(scenario, lang, overlay))
+st.markdown(coverage.summary_sentence(scenario, lang, overlay, network))
 
 st.subheader(ui.tr("coverage.map_title"))
 ui.plotly_chart("coverage_map", lambda: charts_coverage.coverage_map(
@@ -61,6 +136,26 @@ ui.plotly_chart("coverage_map", lambda: charts_coverage.coverage_map(
     width="stretch", config=PLOT_CONFIG)
 st.caption(ui.tr("coverage.map_caption", radius=f"{result.settings.radius_m:,.0f}"))
 ui.metric_tiles([metrics[k] for k in MORE], columns=4)
+
+st.subheader(ui.tr("coverage.capacity_title"))
+st.caption(ui.tr("coverage.capacity_intro"))
+if not ui.presenting():
+    ui.param_widget("clinic_panel_per_gp")
+ui.metric_tiles([metrics[k] for k in CAPACITY], columns=4)
+st.markdown("**" + ui.tr("coverage.capacity_over_title") + "**")
+over = charts_coverage.facility_load_table(result, lang, over_only=True)
+if over.empty:
+    st.caption(ui.tr("coverage.capacity_none_over"))
+else:
+    st.dataframe(over, width="stretch", hide_index=True, key="coverage_over_capacity")
+with st.expander(ui.tr("coverage.capacity_all")):
+    facilities = charts_coverage.facility_load_table(result, lang)
+    st.dataframe(facilities, width="stretch", hide_index=True, key="coverage_facility_load")
+    left, right = st.columns(2)
+    left.download_button(ui.tr("coverage.download_facilities"), csv_bytes(facilities), "clinic_facility_load.csv",
+                         "text/csv", key="coverage_download_facilities")
+    right.download_button(ui.tr("coverage.download_compounds"), csv_bytes(charts_coverage.compound_access_table(result, lang)),
+                          "clinic_access_by_compound.csv", "text/csv", key="coverage_download_compounds")
 
 st.subheader(ui.tr("coverage.sites_title"))
 suggestion = result.suggestion
