@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 
 import geopandas as gpd
+import numpy as np
 import plotly.graph_objects as go
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.ops import polylabel
@@ -170,3 +171,21 @@ def north_arrow(lang: str) -> list[dict]:
         dict(x=0.985, y=0.9, xref="paper", yref="paper", text="<b>" + t("maps.north", lang) + "</b>",
              showarrow=False, yanchor="bottom", font=dict(size=13, color="#222")),
     ]
+
+
+def grid_groups(lon: Sequence[float], lat: Sequence[float], cell_m: float) -> np.ndarray:
+    """A group number per point: points in the same `cell_m` square (in metres, on a local
+    equirectangular grid; exact enough for cells of a few hundred metres) share a number. Groups are
+    numbered in order of first appearance, so the result is deterministic."""
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    if lon.size == 0:
+        return np.zeros(0, dtype=int)
+    if cell_m <= 0:
+        raise ValueError(f"cell size must be positive, got {cell_m}")
+    mid = math.radians(float(np.mean(lat)))
+    x = lon * 111_320.0 * math.cos(mid)
+    y = lat * 110_574.0
+    cells = np.column_stack([np.floor(x / cell_m), np.floor(y / cell_m)]).astype(np.int64)
+    _, first, inverse = np.unique(cells, axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first))  # renumber by first appearance
+    return order[inverse.ravel()]
