@@ -168,14 +168,23 @@ def overview_map(districts: gpd.GeoDataFrame, subdistricts: gpd.GeoDataFrame, ne
                                      hoverinfo="text", showlegend=False, **NO_CHECK))
         traces.append(go.Scatter(x=[None], y=[None], mode="markers", marker=dict(size=12, color=color, symbol="square"),
                                  name=labels["legend." + kind], **NO_CHECK))
+    from dashboard.core import mapframe  # the map frame imports this module
+
+    bounds = districts.total_bounds
+    traces += mapframe.water_traces(bounds, lang)
     traces.append(outline_trace(districts, labels["legend.district"], color="#333", width=2))
     if not new_areas.empty:
         traces.append(outline_trace(new_areas, labels["legend.new_area"], color=PALETTE[3], width=2, dash="dash"))
-        name_col = "name" if lang == "zh" or "name_en" not in new_areas else "name_en"
-        traces.append(label_trace(new_areas, list(new_areas[name_col]), size=13, color=PALETTE[3]))
-    street = subdistricts[subdistricts["kind"] == "street"]
-    if not street.empty:
-        traces.append(label_trace(street, [n.replace("街道", "") for n in street["name"]], size=9, color="#37474F"))
+    traces += mapframe.scale_bar(bounds, lang)
     name_col = "name" if lang == "zh" else "name_en"
-    traces.append(label_trace(districts, list(districts[name_col]), size=16, color="#111"))
-    return map_figure(traces, districts.total_bounds, height=height)
+    area_col = "name" if lang == "zh" or "name_en" not in new_areas else "name_en"
+    street = subdistricts[subdistricts["kind"] == "street"]
+    candidates = (mapframe.polygon_labels(districts, list(districts[name_col]), 16, 0)
+                  + mapframe.river_labels(bounds, lang, 13, 1)
+                  + mapframe.polygon_labels(new_areas, list(new_areas[area_col]) if not new_areas.empty else [], 13, 2)
+                  + mapframe.polygon_labels(street, [n.replace("街道", "") for n in street["name"]], 10, 3))
+    placed = mapframe.place_labels(candidates, bounds, height - 60)
+    traces += mapframe.label_traces(placed, {0: ("#111", "bold"), 1: (mapframe.RIVER_LABEL, "bold"),
+                                             2: (PALETTE[3], "bold"), 3: ("#37474F", "normal")})
+    return map_figure(traces, bounds, height=height, annotations=mapframe.north_arrow(lang))
+

@@ -187,8 +187,9 @@ def _page_results(page: str, scenario: Scenario, lang: str, overlay: db.Overlay 
 
 
 # Sources of a slide's chart beyond its figures' (the overview map: real district outlines, illustrative
-# sub-districts and new areas).
-FIGURE_SOURCES = {"overview": ("cnmaps_boundaries", "nbs_divisions", "demo_layer")}
+# sub-districts and new areas; both maps: the real rivers and lakes drawn for orientation).
+FIGURE_SOURCES = {"overview": ("cnmaps_boundaries", "nbs_divisions", "demo_layer", "wdb2_rivers", "natural_earth_lakes"),
+                  "coverage": ("wdb2_rivers", "natural_earth_lakes")}
 
 
 def available_pages() -> list[str]:

@@ -19,7 +19,6 @@ from dashboard.core.charts import (
     NO_CHECK,
     PALETTE,
     figure,
-    label_trace,
     map_figure,
     outline_trace,
     points_trace,
@@ -31,6 +30,8 @@ from dashboard.data import db
 FACILITY_TYPES = ("urban_public", "urban_private", "home_care_centre", "rural")
 TYPE_COLORS = {"urban_public": PALETTE[0], "urban_private": PALETTE[1], "home_care_centre": PALETTE[2],
                "rural": PALETTE[5]}
+TYPE_SYMBOLS = {"urban_public": "circle", "urban_private": "square", "home_care_centre": "diamond",
+                "rural": "triangle-up"}
 GAP_FILL = "rgba(213, 94, 0, 0.22)"  # PALETTE[3] (vermillion), translucent
 NOT_CLOSED_TEXT_PREFIX = ">"
 
@@ -147,7 +148,10 @@ def _marker_size(beds: pd.Series) -> list[float]:
 def care_map_figure(districts: gpd.GeoDataFrame, subdistricts: gpd.GeoDataFrame, facilities: pd.DataFrame,
                     communities: pd.DataFrame, lang: str = "zh", height: int = 620) -> go.Figure:
     """Offline map: care facilities by type (size = beds) and communities without a home-care centre."""
-    traces: list[go.BaseTraceType] = []
+    from dashboard.core import mapframe
+
+    bounds = districts.total_bounds
+    traces: list[go.BaseTraceType] = list(mapframe.water_traces(bounds, lang))
     if not subdistricts.empty:
         traces.append(outline_trace(subdistricts, t("beds.map_subdistricts", lang), color="#B0BEC5", width=0.8))
     traces.append(outline_trace(districts, t("beds.map_districts", lang), color="#333", width=2))
@@ -165,10 +169,20 @@ def care_map_figure(districts: gpd.GeoDataFrame, subdistricts: gpd.GeoDataFrame,
         hover = [f"{n}<br>{t(f'beds.type_{ftype}', lang)}<br>{t('beds.map_hover_beds', lang, beds=b, nursing=nb)}"
                  for n, b, nb in zip(part["name"], part["beds"], part["nursing_beds"], strict=True)]
         traces.append(points_trace(part["lon"], part["lat"], t(f"beds.type_{ftype}", lang), TYPE_COLORS[ftype],
-                                   size=_marker_size(part["beds"]), hover=hover, opacity=0.85))
+                                   symbol=TYPE_SYMBOLS[ftype], size=_marker_size(part["beds"]), hover=hover,
+                                   opacity=0.85))
+    traces += mapframe.scale_bar(bounds, lang)
     name_col = "name" if lang == "zh" or "name_en" not in districts else "name_en"
-    traces.append(label_trace(districts, list(districts[name_col]), size=16))
-    return map_figure(traces, districts.total_bounds, height=height, title=t("beds.map_title", lang))
+    subs = subdistricts[subdistricts.geometry.notna()] if not subdistricts.empty else subdistricts
+    candidates = (mapframe.polygon_labels(districts, list(districts[name_col]), 16, 0)
+                  + mapframe.river_labels(bounds, lang, 13, 1)
+                  + (mapframe.polygon_labels(subs, [str(n).removesuffix("街道") for n in subs["name"]], 10, 3)
+                     if not subs.empty else []))
+    placed = mapframe.place_labels(candidates, bounds, height - 110)
+    traces += mapframe.label_traces(placed, {0: ("#111", "bold"), 1: (mapframe.RIVER_LABEL, "bold"),
+                                             3: ("#37474F", "normal")})
+    return map_figure(traces, bounds, height=height, title=t("beds.map_title", lang),
+                      annotations=mapframe.north_arrow(lang))
 
 
 def figures(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> dict[str, Callable[[], go.Figure]]:

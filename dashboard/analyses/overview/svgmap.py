@@ -20,8 +20,10 @@ import geopandas as gpd
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.ops import polylabel
 
+from dashboard.core import maplabels
 from dashboard.core.charts import FONT, PALETTE, polygon_rings
-from dashboard.data import db, geo
+from dashboard.core.text import t
+from dashboard.data import db, geo, orientation
 
 # Colours and line widths of charts.overview_map (plotly px at ~600 px map width ≈ 1.7 viewBox units).
 FILL = {"street": "#CFE3F3", "town": "#EAF2E3"}
@@ -30,8 +32,11 @@ DISTRICT_STROKE = "#333"
 NEW_AREA = PALETTE[3]
 MAP_WIDTH = 1000  # viewBox units; the height follows from the cos(latitude) rule
 PAD = 0.03  # share of the extent added on each side, as charts.map_figure
-FONT_SIZE = {"district": 28, "new_area": 22, "street": 15, "legend": 22}
-LEGEND_ORDER = ("street", "town", "district", "new_area")
+FONT_SIZE = {"district": 28, "new_area": 22, "new_area_en": 16, "river": 20, "street": 15, "legend": 22}
+LEGEND_ORDER = ("street", "town", "water", "district", "new_area")
+WATER = "#3B8FC6"  # as dashboard.core.mapframe
+LAKE_FILL = "#BCDDF2"
+RIVER_LABEL = "#1F5F8B"
 
 
 def _text(value: object) -> str:
@@ -152,9 +157,101 @@ def _swatch(kind: str) -> str:
     w, h = size * 1.6, size
     if kind in FILL:
         return f'<rect width="{_fmt(w)}" height="{h}" fill="{FILL[kind]}" stroke="{SUB_STROKE}" stroke-width="1"/>'
+    if kind == "water":
+        return f'<path d="M0 {h / 2}H{_fmt(w)}" stroke="{WATER}" stroke-width="5"/>'
     if kind == "district":
         return f'<path d="M0 {h / 2}H{_fmt(w)}" stroke="{DISTRICT_STROKE}" stroke-width="3.4"/>'
     return f'<path d="M0 {h / 2}H{_fmt(w)}" stroke="{NEW_AREA}" stroke-width="3.4" stroke-dasharray="9 5"/>'
+
+
+def _line_data(lines, proj: _Projection) -> str:
+    parts = []
+    for line in lines:
+        points = []
+        for lon, lat in line:
+            x, y = proj.xy(lon, lat)
+            point = f"{_fmt(x)} {_fmt(y)}"
+            if not points or points[-1] != point:
+                points.append(point)
+        if len(points) >= 2:
+            parts.append("M" + points[0] + "L" + " ".join(points[1:]))
+    return "".join(parts)
+
+
+def _water(bounds, proj: _Projection, lang: str) -> str:
+    """Lakes and rivers (dashboard.data.orientation) clipped to the map, white-cased; '' when there are none."""
+    view = (proj.x0, proj.y1 - proj.height / proj.scale, proj.x0 + proj.width / proj.scale / proj.kx, proj.y1)
+    out = []
+    for feature, geom in orientation.lakes_in(view, 0.0):
+        data = _path_data(geom, proj)
+        if data:
+            name = orientation.label(feature, lang) or t("maps.lake", lang)
+            out.append(f'<path d="{data}" fill="{LAKE_FILL}" stroke="{WATER}" stroke-width="1">'
+                       f"<title>{_text(name)}</title></path>")
+    rivers = orientation.rivers_in(view, 0.0)
+    for named in (False, True):
+        data = _line_data([line for f, lines in rivers if bool(f.name) == named for line in lines], proj)
+        if not data:
+            continue
+        width = 5.5 if named else 2.2
+        out.append(f'<path d="{data}" fill="none" stroke="#fff" stroke-width="{_fmt(width + 4)}" '
+                   'stroke-linejoin="round" stroke-linecap="round"/>')
+        out.append(f'<path class="river" d="{data}" fill="none" stroke="{WATER}" stroke-width="{_fmt(width)}" '
+                   'stroke-linejoin="round" stroke-linecap="round"/>')
+    return f'<g class="water" pointer-events="none">{"".join(out)}</g>' if out else ""
+
+
+def _placed_labels(districts, subdistricts, new_areas, district_name: str, area_name: str, proj: _Projection,
+                   lang: str) -> list[str]:
+    """SVG <text> of every label that fits without overlapping, by priority: districts, rivers, new areas, streets."""
+    candidates: list[maplabels.Label] = []
+    style: list[tuple[str, int, str, str, int]] = []  # per candidate: (text, size, colour, weight, wrap)
+
+    def add(text: object, point, size: int, color: str, weight: str, priority: int, wrap: int = 1000) -> None:
+        if point is None or not str(text).strip():
+            return
+        shown = "\n".join(_lines(str(text), wrap))  # measured as drawn (one or two lines)
+        candidates.append(maplabels.Label(shown, float(point[0]), float(point[1]), size, priority))
+        style.append((str(text), size, color, weight, wrap))
+
+    for geom, name in zip(districts.geometry, districts[district_name], strict=True):
+        if geom is not None and not geom.is_empty:
+            p = _anchor(geom)
+            add(name, (p.x, p.y), FONT_SIZE["district"], "#111", "bold", 0)
+    view = (proj.x0, proj.y1 - proj.height / proj.scale, proj.x0 + proj.width / proj.scale / proj.kx, proj.y1)
+    for feature, lines in orientation.rivers_in(view, 0.0):
+        if feature.name:
+            at = orientation.label_point(lines, view)
+            if at is not None:
+                add(orientation.label(feature, lang), at[:2], FONT_SIZE["river"], RIVER_LABEL, "bold", 1)
+    for geom, name in zip(new_areas.geometry, new_areas[area_name] if not new_areas.empty else [], strict=True):
+        if geom is not None and not geom.is_empty:
+            p = _anchor(geom)
+            add(name, (p.x, p.y), FONT_SIZE["new_area"] if lang == "zh" else FONT_SIZE["new_area_en"], NEW_AREA,
+                "bold", 2, wrap=14)
+    street = subdistricts[subdistricts["kind"] == "street"]
+    for geom, name in zip(street.geometry, street["name"], strict=True):
+        if geom is not None and not geom.is_empty:
+            p = _anchor(geom)
+            add(str(name).replace("街道", ""), (p.x, p.y), FONT_SIZE["street"], "#37474F", "normal", 3)
+    placed = maplabels.place(candidates, proj.scale * proj.kx, proj.scale)
+    index = {id(c): i for i, c in enumerate(candidates)}
+    out = []
+    for p in placed:
+        text, size, color, weight, wrap = style[index[id(p.label)]]
+        out.append(_text_at(p.x, p.y, proj, text, size, color, weight, wrap))
+    return out
+
+
+def _text_at(lon: float, lat: float, proj: _Projection, text: str, size: int, color: str, weight: str,
+             wrap: int) -> str:
+    x, y = proj.xy(lon, lat)
+    head = f'<text x="{_fmt(x)}" y="{_fmt(y)}" font-size="{size}" fill="{color}" font-weight="{weight}">'
+    lines = _lines(text, wrap)
+    if len(lines) == 1:
+        return f"{head}{_text(lines[0])}</text>"
+    return (f'{head}<tspan x="{_fmt(x)}" dy="-0.55em">{_text(lines[0])}</tspan>'
+            f'<tspan x="{_fmt(x)}" dy="1.1em">{_text(lines[1])}</tspan></text>')
 
 
 def overview_svg(districts: gpd.GeoDataFrame, subdistricts: gpd.GeoDataFrame, new_areas: gpd.GeoDataFrame,
@@ -178,6 +275,10 @@ def overview_svg(districts: gpd.GeoDataFrame, subdistricts: gpd.GeoDataFrame, ne
             shapes.append(_shape(geom, proj, f"{name} · {labels['legend.' + kind]}", "sd", style))
     kinds += [kind for kind in ("street", "town") if (subdistricts["kind"] == kind).any()]
 
+    water = _water(districts.total_bounds, proj, lang)
+    if water:
+        shapes.append(water)
+        kinds.append("water")
     style = f'fill="none" stroke="{DISTRICT_STROKE}" stroke-width="3.4" stroke-linejoin="round"'
     for geom, name in zip(districts.geometry, districts[district_name], strict=True):
         shapes.append(_shape(geom, proj, f"{name} · {labels['legend.district']}", "district", style))
@@ -190,17 +291,12 @@ def overview_svg(districts: gpd.GeoDataFrame, subdistricts: gpd.GeoDataFrame, ne
             shapes.append(_shape(geom, proj, f"{name} · {labels['legend.new_area']}", "area", style))
         kinds.append("new_area")
 
-    # labels: streets (short names, as overview_map), then new areas over them (long English names on
-    # two lines), then districts on top
-    street = subdistricts[subdistricts["kind"] == "street"]
-    for geom, name in zip(street.geometry, street["name"], strict=True):
-        texts.append(_label(geom, proj, str(name).replace("街道", ""), FONT_SIZE["street"], "#37474F"))
-    for geom, name in zip(new_areas.geometry, new_areas[area_name] if not new_areas.empty else [], strict=True):
-        texts.append(_label(geom, proj, name, FONT_SIZE["new_area"], NEW_AREA, "bold", wrap=14))
-    for geom, name in zip(districts.geometry, districts[district_name], strict=True):
-        texts.append(_label(geom, proj, name, FONT_SIZE["district"], "#111", "bold"))
+    # labels placed without collisions (dashboard.core.maplabels): districts first, then the rivers, the
+    # new areas (long English names on two lines), the streets (short names, as overview_map)
+    texts += _placed_labels(districts, subdistricts, new_areas, district_name, area_name, proj, lang)
 
-    legend = [(labels["legend." + kind], _swatch(kind)) for kind in LEGEND_ORDER if kind in kinds]
+    legend = [(labels.get("legend." + kind) or t("maps." + kind, lang), _swatch(kind))
+              for kind in LEGEND_ORDER if kind in kinds]
     legend_svg, legend_h = _legend(legend, proj.height + 8, proj.width)
     width, height = proj.width, proj.height + 8 + legend_h
     aria = title or " · ".join(label for label, _ in legend)
