@@ -15,7 +15,7 @@ from dashboard.core import mapframe, maplabels
 from dashboard.core.maplabels import Label, overlaps, place, text_size
 from dashboard.core.scenario import Scenario
 from dashboard.data import geo
-from dashboard.exports import brief as exports
+from dashboard.exports import content
 
 
 def test_text_size_counts_cjk_as_one_em_and_latin_narrower():
@@ -92,7 +92,7 @@ def _placed_boxes(fig) -> list[tuple[str, float, float]]:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_coverage_map_shows_the_yangtze_and_subdistrict_names_without_overlap(lang):
-    fig = exports.page_figure("coverage", "coverage_map", Scenario.default(), lang)
+    fig = content.page_figure("coverage", "coverage_map", Scenario.default(), lang)
     texts = [t for t, _, _ in _placed_boxes(fig)]
     assert ("长江" if lang == "zh" else "Yangtze") in texts
     subs = geo.layer("subdistricts")
@@ -130,14 +130,14 @@ def test_compounds_are_aggregated_and_keep_every_resident():
 @pytest.mark.parametrize(("page", "name"), [("overview", "overview_map"), ("coverage", "coverage_map"),
                                             ("beds", "beds_map")])
 def test_every_map_has_water_a_scale_bar_and_a_north_arrow(page, name):
-    fig = exports.page_figure(page, name, Scenario.default(), "zh")
+    fig = content.page_figure(page, name, Scenario.default(), "zh")
     assert any(getattr(tr.line, "color", None) == mapframe.WATER for tr in fig.data if tr.mode == "lines")
     assert any(tr.mode == "text" and tr.text and str(tr.text[0]).endswith("公里") for tr in fig.data)
     assert any(a.text == "<b>北</b>" for a in fig.layout.annotations)
 
 
 def test_facility_markers_have_a_white_edge_or_a_white_body():
-    fig = exports.page_figure("coverage", "coverage_map", Scenario.default(), "en")
+    fig = content.page_figure("coverage", "coverage_map", Scenario.default(), "en")
     facilities = [tr for tr in fig.data if tr.name and tr.name.startswith(("Centre", "Station"))]
     assert facilities
     for tr in facilities:
