@@ -258,7 +258,7 @@ class WsSession:
     frontend would switch to its not-running state. What it measures is the server alone.
     """
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, cookie: str | None = None):
         from streamlit.proto.BackMsg_pb2 import BackMsg
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -271,13 +271,23 @@ class WsSession:
         self.sliders: dict[str, dict] = {}  # widget id -> {min, max, step, value, int}
         self.exception = False
         self.ws = None
+        # Behind the proxy (deploy/serve.py): the stickiness cookie sent, as a browser sends it, and the
+        # worker that answered (its X-Dashboard-Worker header and the cookie it set, kept for a reconnect)
+        self.cookie = cookie
+        self.worker: str | None = None
 
     async def connect(self) -> None:
         from websockets.asyncio.client import connect
 
         url = self.base.replace("http://", "ws://") + "/_stcore/stream"
+        headers = {"Cookie": self.cookie} if self.cookie else None
         self.ws = await connect(url, subprotocols=["streamlit"], origin=self.base, max_size=None,
-                                open_timeout=30, ping_interval=None)
+                                open_timeout=30, ping_interval=None, additional_headers=headers)
+        response_headers = self.ws.response.headers
+        self.worker = response_headers.get("X-Dashboard-Worker")
+        set_cookie = response_headers.get("Set-Cookie")
+        if set_cookie:
+            self.cookie = set_cookie.split(";", 1)[0]
 
     async def close(self) -> None:
         if self.ws is not None:
