@@ -10,6 +10,7 @@ competes with the server for the same cores.
     .venv/bin/python bench/loadtest.py                 # 10 sessions, 60 s, appended to bench/RESULTS.md
     .venv/bin/python bench/loadtest.py --sessions 25
     .venv/bin/python bench/loadtest.py --duration 30 --no-append
+    .venv/bin/python bench/loadtest.py --proxy         # through HAProxy, 1 vs N workers (bench/loadtest_proxy.py)
 
 Targets (issue 8): 10 sessions, p95 rerun < 1.5 s, no errors, server RSS < 1.5 GB.
 """
@@ -514,6 +515,10 @@ def report(result: dict) -> tuple[str, bool]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if "--proxy" in (argv if argv is not None else sys.argv[1:]):  # through HAProxy: bench/loadtest_proxy.py
+        from bench import loadtest_proxy
+
+        return loadtest_proxy.main(argv)
     parser = argparse.ArgumentParser(description="Concurrent browser sessions against one dashboard server.")
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--duration", type=float, default=60, help="seconds of load after warm-up (default 60)")
