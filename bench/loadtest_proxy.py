@@ -82,7 +82,8 @@ class Usage(threading.Thread):
         import psutil
 
         self.psutil, self.supervisors, self.interval = psutil, supervisors, interval
-        self.samples: list[tuple[float, float, float, float]] = []  # (machine %, ours % of a core, workers, client)
+        # (monotonic time, machine %, ours in % of a core, workers % of a core, client % of a core)
+        self.samples: list[tuple[float, float, float, float, float]] = []
         self.stop_event = threading.Event()
         self._procs: dict[int, object] = {}
 
@@ -112,20 +113,22 @@ class Usage(threading.Thread):
             workers = self._cpu(worker_pids)
             proxies = self._cpu(proxy_pids)
             client = self._cpu([me])
-            self.samples.append((self.psutil.cpu_percent(None), workers + proxies + client, workers, client))
+            self.samples.append((time.monotonic(), self.psutil.cpu_percent(None), workers + proxies + client,
+                                 workers, client))
 
-    def window(self, start: float, end: float, t0: float) -> dict:
-        """Means over the samples taken between start and end (monotonic, t0 = when sampling began)."""
-        picked = [s for i, s in enumerate(self.samples) if start <= t0 + (i + 1) * self.interval <= end]
+    def window(self, start: float, end: float) -> dict:
+        """Means over the samples taken between start and end (time.monotonic())."""
+        picked = [s for s in self.samples if start <= s[0] <= end]
         if not picked:
             return {}
         cores = self.psutil.cpu_count() or 1
-        machine = sum(s[0] for s in picked) / len(picked)
-        ours = sum(s[1] for s in picked) / len(picked) / cores
-        return {"machine": machine, "ours": ours, "others": max(0.0, machine - ours),
-                "workers_core": sum(s[2] for s in picked) / len(picked),
-                "client_core": sum(s[3] for s in picked) / len(picked),
-                "load": os.getloadavg()[0]}
+
+        def mean(i: int) -> float:
+            return sum(s[i] for s in picked) / len(picked)
+
+        machine, ours = mean(1), mean(2) / cores
+        return {"machine": machine, "ours": ours, "others": max(0.0, machine - ours), "workers_core": mean(3),
+                "client_core": mean(4), "load": os.getloadavg()[0]}
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -155,11 +158,21 @@ async def _session(index: int, url: str, pages: list[dict], phase: Phase, deadli
             await client.close()
         client = WsSession(url, cookie=cookie)
         await client.connect()
+        if dropped_at is not None:
+            phase.kill.setdefault("connected", []).append(time.monotonic() - dropped_at)
         elapsed, _ = await client.run()
         record("first", elapsed)
 
     try:
-        await client.connect()
+        for attempt in range(10):  # as a browser does: retry a refused connection (each failure is an error)
+            try:
+                await client.connect()
+                break
+            except Exception as exc:
+                phase.errors.append((time.monotonic(), index, None, f"connect: {type(exc).__name__}: {str(exc)[:100]}"))
+                if attempt == 9 or time.monotonic() >= deadline:
+                    raise
+                await asyncio.sleep(1)
         elapsed, _ = await client.run()
         record("first", elapsed)
         while time.monotonic() < deadline:
@@ -255,8 +268,8 @@ def report(phases: list[Phase], args, n_workers: int) -> str:
         "(alternating phases). An action is one script run (page switch or slider move) to script_finished.",
         "",
         "| Workers | Sessions | Actions done | Capacity (actions/s) | p50 | p95 | max | Slider reruns p95 "
-        "| Errors | Workers CPU (% of a core) | Machine CPU | Others' CPU | Load avg |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| Errors | Workers CPU (% of a core) | Client CPU (% of a core) | Machine CPU | Others' CPU | Load avg |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for p in load_phases:
         acts = p.in_window()
@@ -266,7 +279,8 @@ def report(phases: list[Phase], args, n_workers: int) -> str:
         lines.append(
             f"| {p.workers} | {p.sessions} | {len(acts)} | {len(acts) / p.duration:.2f} | {_pct(secs, 50)} "
             f"| {_pct(secs, 95)} | {_pct(secs, 100)} | {_pct(reruns, 95)} | {len(p.errors)} "
-            f"| {u.get('workers_core', float('nan')):.0f}% | {u.get('machine', float('nan')):.0f}% "
+            f"| {u.get('workers_core', float('nan')):.0f}% | {u.get('client_core', float('nan')):.0f}% "
+            f"| {u.get('machine', float('nan')):.0f}% "
             f"| {u.get('others', float('nan')):.0f}% | {u.get('load', float('nan')):.2f} |")
     by_sessions: dict[int, dict[int, float]] = {}
     for p in load_phases:
@@ -294,7 +308,9 @@ def report(phases: list[Phase], args, n_workers: int) -> str:
             "|---|---:|",
             f"| Sessions whose websocket dropped | {len(k.get('dropped', []))} |",
             f"| · completed a run again (reconnected through HAProxy) | {len(rec)} (landed on {', '.join(landed) or '—'}) |",
-            f"| · time from the drop to a completed run: p50 / max | {_pct(rec, 50)} / {_pct(rec, 100)} |",
+            f"| · time from the drop to a new websocket through HAProxy: p50 / max | "
+            f"{_pct(k.get('connected', []), 50)} / {_pct(k.get('connected', []), 100)} |",
+            f"| · time from the drop to a completed run there: p50 / max | {_pct(rec, 50)} / {_pct(rec, 100)} |",
             f"| Killed worker restarted by the supervisor and healthy after | "
             f"{k['back_after']:.1f} s |" if "back_after" in k else "| Killed worker healthy again | **not seen** |",
             f"| Errors of sessions on the other workers | {len(others_errors)} |",
@@ -330,7 +346,6 @@ async def run_all(args) -> tuple[list[Phase], int]:
         await _warm(one, all_pages)
         await _warm(many, all_pages)
         usage = Usage([one, many])
-        t0 = time.monotonic()
         usage.start()
         try:
             for n in args.sessions:
@@ -338,7 +353,7 @@ async def run_all(args) -> tuple[list[Phase], int]:
                     phase = Phase(f"{len(sup.workers)}w×{n}", len(sup.workers), n, args.duration)
                     print(f"phase {phase.label} ...", flush=True)
                     await run_phase(phase, sup, pages, tuple(args.think), args.ramp)
-                    phase.usage = usage.window(phase.started, phase.ended, t0)
+                    phase.usage = usage.window(phase.started, phase.ended)
                     phases.append(phase)
                     await asyncio.sleep(2)
             if args.kill_duration > 0 and args.workers > 1:
@@ -346,7 +361,7 @@ async def run_all(args) -> tuple[list[Phase], int]:
                               args.kill_duration)
                 print(f"phase {phase.label} (a worker killed at {args.kill_duration / 2:.0f} s) ...", flush=True)
                 await run_phase(phase, many, pages, tuple(args.think), args.ramp, kill_at=args.kill_duration / 2)
-                phase.usage = usage.window(phase.started, phase.ended, t0)
+                phase.usage = usage.window(phase.started, phase.ended)
                 phases.append(phase)
         finally:
             usage.stop()

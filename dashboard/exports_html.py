@@ -57,6 +57,7 @@ table { border-collapse: collapse; font-size: 0.92rem; min-width: 60%; }
 th, td { padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; border-bottom: 1px solid #E3E7EC; }
 th { background: var(--accent); color: #fff; font-weight: 600; }
 tr:nth-child(even) td { background: var(--band); }
+table.metrics td:first-child { min-width: 9em; max-width: 22em; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .note { display: block; color: var(--muted); font-size: 0.8rem; }
 .kind { display: inline-block; font-size: 0.75rem; border: 1px solid #C8CED6; border-radius: 0.6rem;

@@ -74,7 +74,7 @@ def parse_backend(text: str, index: int) -> Backend:
 
 def render_config(backends: Sequence[Backend], port: int, bind_address: str = "127.0.0.1", *,
                   cookie: str = COOKIE, maxconn: int = 4000, worker_maxconn: int = 1000,
-                  check_interval: str = "1s", log_target: str | None = "stdout",
+                  check_interval: str = "2s", log_target: str | None = "stdout",
                   template: Path = TEMPLATE) -> str:
     """The HAProxy configuration for these workers (text of deploy/haproxy.cfg.in filled in)."""
     if not backends:
@@ -198,7 +198,7 @@ class Supervisor:
     def __init__(self, workers: int = 2, port: int = 8501, *, address: str = "127.0.0.1",
                  first_worker_port: int = FIRST_WORKER_PORT, run_dir: Path = DEFAULT_RUN_DIR,
                  app: Path = APP, env: dict[str, str] | None = None, extra_args: Sequence[str] = (),
-                 check_interval: str = "1s", poll_s: float = 0.5, hang_timeout_s: float = 60.0,
+                 check_interval: str = "2s", poll_s: float = 0.5, hang_timeout_s: float = 60.0,
                  log: Callable[[str], None] | None = None):
         self.backends = local_backends(workers, first_worker_port)
         self.port = port
