@@ -37,6 +37,9 @@ P95_TARGET_S = 1.5
 RSS_TARGET_MB = 1536
 SETTLE_TIMEOUT_MS = 30_000
 BROWSER_NICE = 19  # see Sampler._browsers
+# Protocol-level sessions parse only frames up to this size: larger ones are figures, and parsing them
+# made the load generator itself cost as much CPU as the server it measured (bench/RESULTS.md).
+LARGE_FRAME = 64 * 1024
 
 
 @dataclass
@@ -313,6 +316,8 @@ class WsSession:
         while True:
             raw = await asyncio.wait_for(self.ws.recv(), timeout=SETTLE_TIMEOUT_MS / 1000)
             received += len(raw)
+            if len(raw) > LARGE_FRAME:  # a chart's data: not parsed (sliders, status and exceptions are small)
+                continue
             fwd = self.ForwardMsg.FromString(raw)
             kind = fwd.WhichOneof("type")
             if kind == "navigation":
