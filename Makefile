@@ -1,11 +1,13 @@
-# Community Governance Dashboard: `make run` serves it, `make test` tests it. Both set up what they need.
+# Community Governance Dashboard: `make run` serves it (one process), `make serve` serves it with several
+# processes behind HAProxy (docs/deploy.md), `make test` tests it. Each sets up what it needs.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 STAMP  := $(VENV)/.installed
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: lock run test bench loadtest data geodata check setup system-deps lint clean
+.PHONY: lock run serve test bench loadtest loadtest-proxy data geodata check setup system-deps lint clean
 
 # Installs exactly the versions in requirements.lock (`make lock` regenerates it from pyproject.toml), then
 # the project itself; `pip check` fails here, not in a test, if pyproject.toml gained a dependency the
@@ -40,14 +42,23 @@ check: $(STAMP)
 run: setup check
 	$(BIN)/python -m streamlit run dashboard/app.py --server.port $(PORT)
 
+# WORKERS Streamlit processes (127.0.0.1:8601..) behind HAProxy on PORT, sticky sessions, dead workers restarted.
+serve: setup check
+	$(BIN)/python deploy/serve.py --workers $(WORKERS) --port $(PORT)
+
 test: setup
 	$(BIN)/python -m pytest
 
 bench: setup
 	$(BIN)/python bench/run.py
 
+# LOADTEST_ARGS, e.g. `make loadtest LOADTEST_ARGS="--proxy"`: protocol-level sessions through HAProxy
+# (1 vs WORKERS workers side by side, 25 and 50 sessions, a worker killed mid-run); see docs/testing.md.
 loadtest: setup
-	$(BIN)/python bench/loadtest.py
+	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
+
+loadtest-proxy: setup
+	$(BIN)/python bench/loadtest.py --proxy --workers $(WORKERS)
 
 # Regenerate the seeded demonstration layer (deterministic: a no-op diff on an unchanged tree).
 data: $(STAMP)
@@ -55,7 +66,7 @@ data: $(STAMP)
 	$(BIN)/python -m dashboard check
 
 lint: $(STAMP)
-	$(BIN)/ruff check dashboard tests scripts bench
+	$(BIN)/ruff check dashboard tests scripts bench deploy
 
 clean:
-	rm -rf $(VENV) .pytest_cache tests/artifacts
+	rm -rf $(VENV) .pytest_cache tests/artifacts .run

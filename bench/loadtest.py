@@ -10,6 +10,7 @@ competes with the server for the same cores.
     .venv/bin/python bench/loadtest.py                 # 10 sessions, 60 s, appended to bench/RESULTS.md
     .venv/bin/python bench/loadtest.py --sessions 25
     .venv/bin/python bench/loadtest.py --duration 30 --no-append
+    .venv/bin/python bench/loadtest.py --proxy         # through HAProxy, 1 vs N workers (bench/loadtest_proxy.py)
 
 Targets (issue 8): 10 sessions, p95 rerun < 1.5 s, no errors, server RSS < 1.5 GB.
 """
@@ -36,6 +37,9 @@ P95_TARGET_S = 1.5
 RSS_TARGET_MB = 1536
 SETTLE_TIMEOUT_MS = 30_000
 BROWSER_NICE = 19  # see Sampler._browsers
+# Protocol-level sessions parse only frames up to this size: larger ones are figures, and parsing them
+# made the load generator itself cost as much CPU as the server it measured (bench/RESULTS.md).
+LARGE_FRAME = 64 * 1024
 
 
 @dataclass
@@ -258,7 +262,7 @@ class WsSession:
     frontend would switch to its not-running state. What it measures is the server alone.
     """
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, cookie: str | None = None):
         from streamlit.proto.BackMsg_pb2 import BackMsg
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -271,13 +275,23 @@ class WsSession:
         self.sliders: dict[str, dict] = {}  # widget id -> {min, max, step, value, int}
         self.exception = False
         self.ws = None
+        # Behind the proxy (deploy/serve.py): the stickiness cookie sent, as a browser sends it, and the
+        # worker that answered (its X-Dashboard-Worker header and the cookie it set, kept for a reconnect)
+        self.cookie = cookie
+        self.worker: str | None = None
 
     async def connect(self) -> None:
         from websockets.asyncio.client import connect
 
         url = self.base.replace("http://", "ws://") + "/_stcore/stream"
+        headers = {"Cookie": self.cookie} if self.cookie else None
         self.ws = await connect(url, subprotocols=["streamlit"], origin=self.base, max_size=None,
-                                open_timeout=30, ping_interval=None)
+                                open_timeout=30, ping_interval=None, additional_headers=headers)
+        response_headers = self.ws.response.headers
+        self.worker = response_headers.get("X-Dashboard-Worker")
+        set_cookie = response_headers.get("Set-Cookie")
+        if set_cookie:
+            self.cookie = set_cookie.split(";", 1)[0]
 
     async def close(self) -> None:
         if self.ws is not None:
@@ -302,6 +316,8 @@ class WsSession:
         while True:
             raw = await asyncio.wait_for(self.ws.recv(), timeout=SETTLE_TIMEOUT_MS / 1000)
             received += len(raw)
+            if len(raw) > LARGE_FRAME:  # a chart's data: not parsed (sliders, status and exceptions are small)
+                continue
             fwd = self.ForwardMsg.FromString(raw)
             kind = fwd.WhichOneof("type")
             if kind == "navigation":
@@ -504,6 +520,10 @@ def report(result: dict) -> tuple[str, bool]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if "--proxy" in (argv if argv is not None else sys.argv[1:]):  # through HAProxy: bench/loadtest_proxy.py
+        from bench import loadtest_proxy
+
+        return loadtest_proxy.main(argv)
     parser = argparse.ArgumentParser(description="Concurrent browser sessions against one dashboard server.")
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--duration", type=float, default=60, help="seconds of load after warm-up (default 60)")

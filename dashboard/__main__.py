@@ -4,7 +4,7 @@
     python -m dashboard indicators [--topic T] [--search TEXT] [--format table|json|csv]
     python -m dashboard scenario [--set key=value ...] [--scenario file.json] [--page P] [--format table|json]
     python -m dashboard params
-    python -m dashboard export --scenario scenario.json --format pptx|pdf -o brief.pptx
+    python -m dashboard export --scenario scenario.json --format pptx|pdf|html -o brief.pptx
     python -m dashboard validate FILE --as DATASET
 """
 
@@ -177,6 +177,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     scenario = _load_scenario(args)
     out = Path(args.output)
+    if args.format == "html":  # one self-contained interactive file (dashboard/exports/html.py)
+        from dashboard.exports import html as exports_html
+
+        exports_html.write_html_brief(scenario, out, lang=args.lang)
+        print(f"wrote {out}")
+        return 0
     brief.write_brief(scenario, args.format, out, lang=args.lang)
     print(f"wrote {out}")
     return 0
@@ -239,10 +245,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.set_defaults(func=_cmd_params)
 
-    p = sub.add_parser("export", help="the hearing brief (PPTX or PDF) for a scenario")
+    p = sub.add_parser("export", help="the hearing brief (PPTX, PDF or interactive HTML) for a scenario")
     p.add_argument("--scenario", metavar="FILE.json")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", default=[])
-    p.add_argument("--format", choices=("pptx", "pdf"), default="pptx")
+    p.add_argument("--format", choices=("pptx", "pdf", "html"), default="pptx")
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(func=_cmd_export)
 

@@ -93,6 +93,7 @@ def test_footer_has_link_comparison_and_downloads(page):
     assert not at.code  # st.code would load the 1.5 MB syntax highlighter in the browser
     labels = [d.proto.label for d in at.get("download_button")]
     assert t("hearing.brief_pptx", "zh") in labels and t("hearing.brief_pdf", "zh") in labels
+    assert t("hearing.brief_html", "zh") in labels  # the offline interactive brief
     assert t("hearing.xlsx_all", "zh") in labels
     assert f"{page}_headline.csv" in labels
     if images.renderer_problem() is None:

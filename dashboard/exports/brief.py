@@ -37,7 +37,11 @@ def build_brief(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None
 
 def brief_bytes(scenario: Scenario, fmt: str, lang: str = "zh", overlay: db.Overlay | None = None,
                 base: str | None = None, images: bool = True, brief: Brief | None = None) -> bytes:
-    """The brief as PPTX or PDF bytes."""
+    """The brief as PPTX or PDF bytes (or the interactive HTML brief, dashboard/exports/html.py)."""
+    if fmt == "html":
+        from dashboard.exports import html
+
+        return html.html_bytes(scenario, lang, overlay, base)
     brief = brief or build_brief(scenario, lang, overlay, base=base, images=images)
     if fmt == "pptx":
         return pptx_bytes(brief)

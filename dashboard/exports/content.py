@@ -239,7 +239,7 @@ def _kinds(ids: Sequence[str], overlay: db.Overlay | None) -> list[str]:
 # several charts computes once). The first chart is the one on the brief's slide.
 
 
-def _builders(page: str, scenario: Scenario, lang: str, overlay: db.Overlay | None
+def page_builders(page: str, scenario: Scenario, lang: str, overlay: db.Overlay | None
               ) -> dict[str, Callable[[], go.Figure]]:
     spec = registry.page(page)
     return registry.charts(page).figures(scenario, lang, overlay) if spec.analysis else {}
@@ -247,13 +247,13 @@ def _builders(page: str, scenario: Scenario, lang: str, overlay: db.Overlay | No
 
 def figure_names(page: str) -> list[str]:
     """Names of a page's charts (nothing is built)."""
-    return list(_builders(page, Scenario.default(), "zh", None))
+    return list(page_builders(page, Scenario.default(), "zh", None))
 
 
 def page_figure(page: str, name: str, scenario: Scenario, lang: str = "zh",
                 overlay: db.Overlay | None = None) -> go.Figure:
     """One named chart of a page."""
-    builders = _builders(page, scenario, lang, overlay)
+    builders = page_builders(page, scenario, lang, overlay)
     if name not in builders:
         raise KeyError(f"page {page!r} has no chart {name!r}; it has {sorted(builders)}")
     return builders[name]()
@@ -262,11 +262,11 @@ def page_figure(page: str, name: str, scenario: Scenario, lang: str = "zh",
 def page_figures(page: str, scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None
                  ) -> dict[str, go.Figure]:
     """Every chart of a page by name; the first is the page's main figure (the one on the slide)."""
-    return {name: build() for name, build in _builders(page, scenario, lang, overlay).items()}
+    return {name: build() for name, build in page_builders(page, scenario, lang, overlay).items()}
 
 
 def main_figure(page: str, scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None
                 ) -> go.Figure | None:
     """The chart on the page's slide (only that one is built)."""
-    builders = _builders(page, scenario, lang, overlay)
+    builders = page_builders(page, scenario, lang, overlay)
     return next(iter(builders.values()))() if builders else None

@@ -355,13 +355,14 @@ def downloads(page: str) -> None:
     st.caption(ui.tr("hearing.brief_help"))
     if problem:
         st.warning(ui.tr("hearing.renderer_missing"))
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
     for col, fmt, mime in ((left, "pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
-                           (right, "pdf", "application/pdf")):
+                           (middle, "pdf", "application/pdf"), (right, "html", "text/html")):
         col.download_button(
             ui.tr(f"hearing.brief_{fmt}"), data=_brief_maker(scenario, fmt, lang, overlay, base),
             file_name=f"hearing-brief-{lang}.{fmt}", mime=mime, key=f"hearing_{page}_brief_{fmt}",
-            on_click="ignore", type="primary", icon=":material/slideshow:", width="stretch")
+            on_click="ignore", type="primary" if fmt != "html" else "secondary",
+            icon=":material/slideshow:" if fmt != "html" else ":material/offline_pin:", width="stretch")
 
     frames = tables.page_tables(page, scenario, lang, overlay)
     st.markdown(f"**{ui.tr('hearing.tables')}**")
