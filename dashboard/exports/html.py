@@ -30,7 +30,8 @@ from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import t
 from dashboard.data import db
-from dashboard.exports import content, layout, tables
+from dashboard.exports import content, layout
+from dashboard.exports.tables import difference_text, page_tables
 
 MAX_TABLE_ROWS = 300
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False,
@@ -145,7 +146,7 @@ def _metric_cells(m: Metric, ref: Metric | None, lang: str, show_baseline: bool,
     cells = [f"<td>{label}</td>", f'<td class="num">{_e(m.formatted(lang))}</td>']
     if show_baseline:
         cells += [f'<td class="num">{_e(ref.formatted(lang) if ref else "—")}</td>',
-                  f'<td class="num">{_e(tables.difference_text(m, ref, lang))}</td>']
+                  f'<td class="num">{_e(difference_text(m, ref, lang))}</td>']
     cells += [f"<td>{_kind_badges(m.source_ids, kinds, lang)}</td>", f"<td>{_e(', '.join(m.source_ids))}</td>"]
     return cells
 
@@ -204,7 +205,7 @@ def _slide_section(slide: content.Slide, scenario: Scenario, lang: str, overlay:
     parts.append(f"<h3>{_e(t('hearing.params', lang))}</h3>")
     parts.append('<ul class="params">' + "".join(f"<li>{_e(p)}</li>" for p in blocks["params"]) + "</ul>")
     if tables:
-        frames = tables.page_tables(slide.page, scenario, lang, overlay)
+        frames = page_tables(slide.page, scenario, lang, overlay)
         extra = {name: frame for name, frame in frames.items() if not name.endswith("_headline")}
         if extra:
             parts.append(f"<h3>{_e(t('hearing.tables', lang))}</h3>")
