@@ -35,6 +35,8 @@ div:has(> [data-testid="stMetricDeltaDescription"]) {flex-wrap: wrap !important;
 /* the page never scrolls sideways: wide content scrolls in its own box */
 [data-testid="stMain"], [data-testid="stMainBlockContainer"] {overflow-x: hidden;}
 .overview-map-box {overflow-x: auto; max-width: 100%;}
+/* heat-map cell labels shrink below legibility on narrow screens: the colours and the hover carry them */
+@media (max-width: 1000px) {[data-testid="stPlotlyChart"] .heatmaplayer text {display: none;}}
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] {padding-left: 0.75rem !important; padding-right: 0.75rem !important;}
   h1 {font-size: 1.6rem !important;}
