@@ -107,12 +107,15 @@ def for_presentation(fig: go.Figure, height: int | None = None, floor: float = P
     lay = fig.layout
     base = _at_least(lay.font.size, floor + 2)
     fig.update_layout(font=dict(size=base), legend=dict(font=dict(size=_at_least(lay.legend.font.size, floor))),
-                      hoverlabel=dict(font=dict(size=floor)))
+                      hoverlabel=dict(font=dict(size=floor)),
+                      uniformtext=dict(minsize=floor, mode="hide"))  # bar labels that would shrink are hidden
     if lay.title and lay.title.text:
         fig.update_layout(title=dict(font=dict(size=_at_least(lay.title.font.size, floor + 6))))
     if height:
         fig.update_layout(height=height)
-    for name in _axis_names(lay.to_plotly_json(), "xaxis") + _axis_names(lay.to_plotly_json(), "yaxis"):
+    # every axis, also those the builder left to defaults (the app's plotly theme would make them 12 px)
+    names = set(_axis_names(lay.to_plotly_json(), "xaxis") + _axis_names(lay.to_plotly_json(), "yaxis"))
+    for name in sorted(names | {"xaxis", "yaxis"}):
         ax = lay[name]
         fig.update_layout({name: dict(tickfont=dict(size=_at_least(ax.tickfont.size, floor)),
                                       title=dict(font=dict(size=_at_least(ax.title.font.size, floor))))})

@@ -330,7 +330,7 @@ def summary_banner(text: str) -> None:
 
 def page_header(page: str) -> None:
     """Before a page: tile styles; in presentation mode, the bar and the page's summary sentence up top."""
-    screens.base_css()
+    screens.base_css(ui.lang())
     screens.reset_steps()
     if not ui.presenting():
         return

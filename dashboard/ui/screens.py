@@ -66,7 +66,8 @@ KEYS_JS = """<script>
     if (!list.length) return false;
     const tops = list.map((el) => el.getBoundingClientRect().top);
     let target = null;
-    if (dir > 0) target = list.find((el, i) => tops[i] > 8);
+    // forward: the first finding below the upper quarter (the one on screen counts as current)
+    if (dir > 0) target = list.find((el, i) => tops[i] > window.innerHeight / 4);
     else { for (let i = list.length - 1; i >= 0; i--) if (tops[i] < -8) { target = list[i]; break; } }
     if (target) { target.scrollIntoView({block: "start"}); return true; }
     const link = document.querySelector(dir > 0 ? '.st-key-present_nav_next a' : '.st-key-present_nav_prev a');
@@ -85,8 +86,26 @@ KEYS_JS = """<script>
 </script>"""
 
 
-def base_css() -> None:
+# Streamlit's file uploader writes "Upload" and "200MB per file" in English whatever the language; its API
+# takes no text for them. In Chinese they are replaced, in CSS, by the catalog's words (data.uploader_*).
+_UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p,
+[data-testid="stFileUploaderDropzoneInstructions"] span {display: none;}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {content: "%s";}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {content: "%s"; font-size: 0.85rem; opacity: 0.7;}
+</style>"""
+
+
+def _css_text(text: str) -> str:
+    return text.replace("\\", "").replace('"', "").replace("<", "").replace(">", "")
+
+
+def base_css(lang: str = "zh") -> None:
+    from dashboard.core.text import t
+
     st.html(BASE_CSS)
+    if lang != "en":
+        st.html(_UPLOADER_CSS % (_css_text(t("data.uploader_button", lang)), _css_text(t("data.uploader_limit", lang))))
 
 
 def presentation_css() -> None:

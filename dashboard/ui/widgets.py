@@ -222,6 +222,8 @@ def plotly_chart(key: str, build: Callable[[], Any], deps: tuple = (), present_h
     language, present = lang(), presenting()
     fig = cached_figure(key, lambda: styled(build(), language, present, present_height), deps + (present_height,))
     config = {**kwargs.pop("config", {}), **figure_style.CHART_CONFIG}
+    if present:  # the figure's own (large) fonts, not Streamlit's theme defaults
+        kwargs.setdefault("theme", None)
     st.plotly_chart(fig, key=key, config=config, **kwargs)
 
 
