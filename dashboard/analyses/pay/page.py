@@ -85,7 +85,6 @@ if not today_rows.empty and not present:
 @st.fragment
 def ladder_section(res: dict, ref: dict) -> None:
     """The ladder heat-map, table and download; its view toggle (coefficient / yuan) reruns only this part."""
-    ui.next_step()
     st.subheader(ui.tr("pay.ladder_title"))
     lad = res["ladder"]
     view = st.segmented_control(ui.tr("pay.ladder_view"), ["coefficient", "yuan"], default="coefficient",
@@ -108,6 +107,7 @@ def ladder_section(res: dict, ref: dict) -> None:
                        mime="text/csv", key="pay_download_ladder")
 
 
+ui.next_step()  # outside the fragment: a fragment draws into the container it is called in
 ladder_section(res, ref)
 
 # ---------------------------------------------------------------- budget
