@@ -318,7 +318,7 @@ def test_headline_details_and_sentence(default_results):
     assert set(details["assumptions"]) == {p.key for p in beds.PARAMS}
     req = f"{default_results.required_per_year:,.0f}"
     zh, en = beds.summary_sentence(scenario, "zh"), beds.summary_sentence(scenario, "en")
-    assert "沙市区" in zh and req in zh and "2025" in zh
+    assert "沙市区" in zh and req in zh and str(default_results.target_year) in zh
     assert en.startswith("At 500 new beds a year, Shashi District's gap") and req in en
 
 
@@ -347,3 +347,11 @@ def test_reach_all_communities_is_missing_centres_times_mean_size_and_subsidy(de
     assert reach["communities"] == int(row["without_centre"]) > 0
     assert reach["beds"] == pytest.approx(reach["communities"] * default_results.home_care_mean_beds)
     assert reach["build_cost_yuan"] == pytest.approx(reach["beds"] * default_results.build_subsidy_per_bed)
+
+
+@pytest.mark.parametrize(("today", "expected"), [(2019, 2021), (2026, 2026), (2031, 2031), (2040, 2035)])
+def test_default_target_year_follows_today_within_the_horizon(today, expected):
+    """This year, never the data year or before it, never after the projection's end (issue 16)."""
+    from datetime import date
+
+    assert beds.default_target_year(2020, 2035, date(today, 6, 1)) == expected

@@ -14,7 +14,10 @@ from dashboard.core.text import CATALOG_DIR, LANGS, catalog, missing_keys, t
 DASHBOARD = Path(__file__).resolve().parents[1] / "dashboard"
 
 # Keys whose English text is deliberately empty (a unit that English writes without a word).
-EMPTY_ALLOWED = {("units.count", "en")}
+EMPTY_ALLOWED = {("units.count", "en")} | {
+    # what follows a number: nothing, in one language or both (units.json "after.*", core/metrics.unit_suffix)
+    (f"units.after.{u}", lang) for u in ("count", "year", "calendar_year") for lang in ("zh", "en")} | {
+    (f"units.after.{u}", "en") for u in ("per_1000", "departments", "month_of_year")}
 
 # tr("x.y"), ui.tr("x.y"), t("x.y", ...) with a literal key (f-strings and variables can't be checked here).
 # A literal followed by `+` is a prefix ("overview.kind." + kind), not a key.

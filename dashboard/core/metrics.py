@@ -26,9 +26,9 @@ class Metric:
     def note(self, lang: str) -> str:
         return self.note_zh if lang == "zh" else self.note_en
 
-    def formatted(self, lang: str = "zh") -> str:
+    def formatted(self, lang: str = "zh", money_unit: str | None = None) -> str:
         """The value as shown on screen and in the brief (same text everywhere)."""
-        return format_value(self.value, self.unit, self.decimals, lang)
+        return format_value(self.value, self.unit, self.decimals, lang, money_unit)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -49,32 +49,32 @@ def cite_data(source_ids: tuple[str, ...], data_sources: tuple[str, ...]) -> tup
     return tuple(out)
 
 
-_UNIT_TEXT = {
-    "percent": ("%", "%"),
-    "persons": ("人", " people"),
-    "beds": ("张", " beds"),
-    "beds_per_year": ("张/年", " beds/yr"),
-    "yuan": ("元", " yuan"),
-    "yuan_per_year": ("元/年", " yuan/yr"),
-    "million_yuan": ("百万元", " million yuan"),
-    "centres": ("所", " centres"),
-    "count": ("", ""),
-    "year": ("", ""),
-    "per_1000": ("张", ""),  # the label says "per 1,000 older people"
-    "m": ("米", " m"),
-    "km": ("公里", " km"),
-    "hours": ("小时", " hours"),
-    "years": ("年", " years"),
-    "departments": ("个", ""),
-}
+# Money totals: the models keep them in millions of yuan (`million_yuan`); shown in the page's unit.
+MONEY_TOTAL_UNITS = {"million_yuan": 1e6}
 
 
-def format_value(value: Any, unit: str, decimals: int = 0, lang: str = "zh") -> str:
-    """Format a number with thousands separators and its unit in the chosen language."""
+def unit_suffix(unit: str, lang: str = "zh") -> str:
+    """What follows a number of `unit` (catalog `units.after.<unit>`, else the unit's name)."""
+    from dashboard.core.text import catalog, unit_label
+
+    entry = catalog().get(f"units.after.{unit}")
+    return entry[lang] if entry is not None and lang in entry else unit_label(unit, lang)
+
+
+def format_value(value: Any, unit: str, decimals: int = 0, lang: str = "zh", money_unit: str | None = None) -> str:
+    """A number with its unit in the chosen language: grouping, 万/亿 or million, money in the page's unit.
+
+    The one formatter of figures: tiles, sentences, tables, the brief and the CLI all call it
+    (through `Metric.formatted`), so they print the same text. See `dashboard.core.numbers`.
+    """
+    from dashboard.core import numbers
+
     if value is None:
         return "—"
     if isinstance(value, str):
         return value
-    text = f"{value:.0f}" if unit == "year" else f"{value:,.{decimals}f}"  # 2031, not 2,031
-    zh, en = _UNIT_TEXT.get(unit, (f" {unit}", f" {unit}"))
-    return text + (zh if lang == "zh" else en)
+    if unit == "year":
+        return f"{value:.0f}"  # 2031, not 2,031
+    if unit in MONEY_TOTAL_UNITS:
+        return numbers.format_money(float(value) * MONEY_TOTAL_UNITS[unit], lang, decimals, money_unit)
+    return numbers.format_amount(float(value), decimals, unit_suffix(unit, lang), lang)

@@ -19,6 +19,7 @@ from dashboard.core.safetext import code_span, md_escape
 from dashboard.core.scenario import Scenario, scenarios_from_json, scenarios_to_json
 from dashboard.exports import brief, content, images, tables
 from dashboard.exports.tables import csv_bytes, xlsx_bytes
+from dashboard.ui import screens
 from dashboard.ui import widgets as ui
 
 _SAVED = "hearing_saved"  # [(name, Scenario), ...]
@@ -39,6 +40,7 @@ def begin_page(page: str) -> None:
 
 def end_page(page: str) -> None:
     """Add the footer unless the page placed it itself (app.py, after `page.run()`)."""
+    screens.end_steps()
     if st.session_state.get(_FOOTER_DONE) != page and registry.page(page).in_brief:
         page_footer(page)
 
@@ -299,16 +301,6 @@ h1 {font-size: 2.2rem !important; padding-top: 0 !important;}
 """
 
 
-# Always: a tile's "vs baseline 4,515张" wraps under the difference instead of being cut off.
-_BASE_CSS = """
-<style>
-[data-testid="stMetricDeltaDescription"] {white-space: normal !important; overflow: visible !important;
-  text-overflow: clip !important;}
-div:has(> [data-testid="stMetricDeltaDescription"]) {flex-wrap: wrap !important; row-gap: 0.2rem;}
-</style>
-"""
-
-
 def presentation_css() -> None:
     """Hide the sidebar and toolbar; large type and big-number tiles, legible at 1280×720 and 1920×1080."""
     st.html(_PRESENT_CSS)
@@ -322,12 +314,15 @@ def presentation_bar(page: str) -> None:
     """Exit, previous and next, at the top of the screen while presenting."""
     order = content.available_pages()  # the brief's slides, in navigation order
     i = order.index(page) if page in order else -1
-    cols = st.columns([1.2, 1.7, 1.7, 5])
+    cols = st.columns([2, 2, 2, 3])
     cols[0].button("✕ " + ui.tr("hearing.present_exit"), on_click=_set_present, args=(False,), key="hearing_exit")
-    if i > 0:
-        cols[1].page_link(registry.page(order[i - 1]).script, label="◀ " + ui.tr(f"nav.{order[i - 1]}"))
+    if i > 0:  # keyed: PageUp on the first finding follows this link (ui/screens.py)
+        with cols[1].container(key="present_nav_prev"):
+            st.page_link(registry.page(order[i - 1]).script, label="◀ " + ui.tr(f"nav.{order[i - 1]}"))
     if 0 <= i < len(order) - 1:
-        cols[2].page_link(registry.page(order[i + 1]).script, label=ui.tr(f"nav.{order[i + 1]}") + " ▶")
+        with cols[2].container(key="present_nav_next"):
+            st.page_link(registry.page(order[i + 1]).script, label=ui.tr(f"nav.{order[i + 1]}") + " ▶")
+    cols[3].caption(ui.tr("hearing.present_keys"))
 
 
 def summary_banner(text: str) -> None:
@@ -336,10 +331,12 @@ def summary_banner(text: str) -> None:
 
 def page_header(page: str) -> None:
     """Before a page: tile styles; in presentation mode, the bar and the page's summary sentence up top."""
-    st.html(_BASE_CSS)
+    screens.base_css(ui.lang())
+    screens.reset_steps()
     if not ui.presenting():
         return
     presentation_css()
+    screens.presentation_css()
     presentation_bar(page)
     if registry.page(page).in_brief and not registry.page(page).own_summary:
         summary_banner(content.page_results(page, ui.scenario(), ui.lang(), _overlay())["summary"])

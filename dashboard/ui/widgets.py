@@ -11,6 +11,7 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.core import figure_style
 from dashboard.core.metrics import Metric
 from dashboard.core.safetext import md_escape
 from dashboard.core.scenario import Param, Scenario, params_by_key
@@ -80,6 +81,26 @@ def presenting() -> bool:
     return bool(scenario().get("present"))
 
 
+def step():
+    """`with ui.step():` one finding of the page: one screen in presentation mode (ui/screens.py)."""
+    from dashboard.ui import screens
+
+    return screens.step(presenting())
+
+
+def next_step() -> None:
+    """Start the next finding (one screen in presentation mode); the previous one ends here."""
+    from dashboard.ui import screens
+
+    screens.next_step(presenting())
+
+
+def end_steps() -> None:
+    from dashboard.ui import screens
+
+    screens.end_steps()
+
+
 # ---------------------------------------------------------------- widgets
 
 
@@ -87,10 +108,21 @@ def _widget_key(param: Param) -> str:
     return f"{param.page}__{param.key}"
 
 
-def _on_change(param: Param) -> None:
-    raw = st.session_state[_widget_key(param)]
+def _on_change(param: Param, suffix: str = "") -> None:
+    raw = st.session_state[_widget_key(param) + suffix]
     value, _ = param.coerce(list(raw) if param.kind == "multi" else raw)
     set_scenario(scenario().with_values(**{param.key: value}))
+
+
+NUMBER_SUFFIX = "__number"
+WIDE_POSITIONS = 200  # a slider with more positions than this gets a number box for exact figures
+
+
+def is_wide(param: Param) -> bool:
+    """A slider too fine to set by mouse: every report figure must still be reachable (typed)."""
+    if param.kind not in ("int", "float") or param.min is None or param.max is None:
+        return False
+    return (param.max - param.min) / (param.step or 1) > WIDE_POSITIONS
 
 
 def param_widget(key: str, container=None, **kwargs) -> object:
@@ -106,12 +138,20 @@ def param_widget(key: str, container=None, **kwargs) -> object:
         return list(current) if param.kind == "multi" else current
     if st.session_state.get(wkey) != (list(current) if param.kind == "multi" else current):
         st.session_state[wkey] = list(current) if param.kind == "multi" else current
+    if is_wide(param) and st.session_state.get(wkey + NUMBER_SUFFIX) != current:
+        st.session_state[wkey + NUMBER_SUFFIX] = current
     label = param.label(lang()) + (f" ({unit_label(param.unit, lang())})" if param.unit else "")
     help_text = param.help(lang()) or None
     common = {"key": wkey, "on_change": _on_change, "args": (param,), "help": help_text, **kwargs}
     if param.kind in ("int", "float"):
         cast = int if param.kind == "int" else float
-        return where.slider(label, min_value=cast(param.min), max_value=cast(param.max), step=cast(param.step or 1), **common)
+        value = where.slider(label, min_value=cast(param.min), max_value=cast(param.max), step=cast(param.step or 1),
+                             **common)
+        if is_wide(param):  # one pixel of a wide slider is many units: type the exact figure here
+            where.number_input(t("common.exact_value", lang(), label=label), min_value=cast(param.min),
+                               max_value=cast(param.max), step=cast(param.step or 1), key=wkey + NUMBER_SUFFIX,
+                               on_change=_on_change, args=(param, NUMBER_SUFFIX))
+        return value
     if param.kind == "bool":
         return where.toggle(label, **common)
     if param.kind == "text":
@@ -158,9 +198,25 @@ def cached_figure(key: str, build: Callable[[], Any], deps: tuple = ()) -> Any:
     return _figure(key, scenario(), lang(), overlay().token, db.database_token(), deps, build)
 
 
-def plotly_chart(key: str, build: Callable[[], Any], deps: tuple = (), **kwargs: Any) -> None:
-    """st.plotly_chart of `build()` (memoised, see `cached_figure`), with `key` as the element key."""
-    st.plotly_chart(cached_figure(key, build, deps), key=key, **kwargs)
+def styled(fig: Any, language: str, present: bool, present_height: int | None = None) -> Any:
+    """The figure as this reader sees it: the language's axes, legend below, large text on a projector."""
+    fig = figure_style.for_screen(figure_style.localize_axes(fig, language))
+    return figure_style.for_presentation(fig, present_height) if present else fig
+
+
+def plotly_chart(key: str, build: Callable[[], Any], deps: tuple = (), present_height: int | None = None,
+                 **kwargs: Any) -> None:
+    """st.plotly_chart of `build()` (memoised, see `cached_figure`), with `key` as the element key.
+
+    Styled for the reader (`styled`), with plotly's modebar off (it sat over titles and legends on
+    phones; every chart has PNG/SVG downloads under the page).
+    """
+    language, present = lang(), presenting()
+    fig = cached_figure(key, lambda: styled(build(), language, present, present_height), deps + (present_height,))
+    config = {**kwargs.pop("config", {}), **figure_style.CHART_CONFIG}
+    if present:  # the figure's own (large) fonts, not Streamlit's theme defaults
+        kwargs.setdefault("theme", None)
+    st.plotly_chart(fig, key=key, config=config, **kwargs)
 
 
 # ---------------------------------------------------------------- numbers and sources
@@ -245,6 +301,11 @@ def metric_tiles(metrics: Sequence[Metric], columns: int = 4, baseline: Sequence
                 st.caption((note + " · " if note else "") + source_text(metric.source_ids, short=True))
             else:  # on a projector the tile is the number: the source line names the kinds only
                 st.caption(source_kinds_text(metric.source_ids))
+
+
+def key_columns(frame: Any, keys: Sequence[str]) -> dict[str, Any]:
+    """column_config pinning `keys` (a table's key columns): they stay in view when a phone scrolls the table."""
+    return {c: st.column_config.Column(pinned=True) for c in keys if c in frame.columns}
 
 
 def dataset_label(name: str) -> str:

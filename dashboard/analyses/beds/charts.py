@@ -119,9 +119,15 @@ def projection_figure(details: dict[str, Any], lang: str = "zh", height: int = 4
     shapes.append(vline(target, color="#777", width=1, dash="dot"))
     notes.append(dict(x=target, y=0.0, yref="paper", text=t("beds.proj_target", lang, year=target),
                       showarrow=False, yanchor="bottom", xanchor="left", font=dict(color="#555", size=12)))
+    # every year after the data year is a projection: a light band, labelled, says so
+    data_year = int(years[0])
+    shapes.append(dict(type="rect", xref="x", x0=data_year + 0.5, x1=int(years[-1]) + 0.5, yref="y domain", y0=0,
+                       y1=1, fillcolor="rgba(0, 0, 0, 0.035)", line=dict(width=0), layer="below"))
+    notes.append(dict(x=data_year + 0.5, y=1.0, yref="paper", xanchor="left", yanchor="top", showarrow=False,
+                      text=t("beds.proj_projected", lang, year=data_year), font=dict(color="#555", size=12)))
     return figure(traces, t("beds.chart_projection_title", lang, name=_name(area, lang)), height,
                   shapes=shapes, annotations=notes, hovermode="x unified", margin=dict(t=60),
-                  xaxis=dict(dtick=1, tickformat="d", gridcolor="#EEE"),
+                  xaxis=dict(tickformat="d", gridcolor="#EEE"),
                   yaxis=dict(title=dict(text=t("beds.chart_beds_axis", lang)), rangemode="tozero", gridcolor="#EEE",
                              tickformat=","))
 

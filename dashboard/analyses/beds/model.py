@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -40,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.core.metrics import Metric, cite_data
+from dashboard.core.numbers import format_money
 from dashboard.core.scenario import Param, Scenario
 from dashboard.core.text import t
 from dashboard.data import db
@@ -67,6 +69,12 @@ SHASHI = "421002"
 JINGZHOU = "421003"
 PER_1000_TOLERANCE = 0.5  # beds per 1,000: the report says "约34" (about 34)
 MET_SHARE_TOLERANCE_PT = 1.0  # percentage points around one third
+
+def default_target_year(data_year: int, end_year: int, today: date | None = None) -> int:
+    """The default year to close the gap by: this year (never before the year after the data, nor after the horizon)."""
+    year = (today or date.today()).year
+    return min(end_year, max(data_year + 1, year))
+
 
 PARAMS: list[Param] = [
     Param("beds_district", SHASHI, "choice", "查看区域", "Area", "report2020", PAGE, choices=AREA_CHOICES, selects=True,
@@ -96,7 +104,7 @@ PARAMS: list[Param] = [
           unit="beds_per_year", min=0, max=20_000, step=50),
     Param("beds_closure_pct_per_year", 0.0, "float", "每年关停床位比例", "Beds closing each year",
           "asm_beds_closures", PAGE, unit="percent_per_year", min=0, max=10, step=0.5),
-    Param("beds_target_year", 2025, "int", "目标年份", "Target year", "asm_beds_target_year", PAGE,
+    Param("beds_target_year", default_target_year(BASE_YEAR, END_YEAR), "int", "目标年份", "Target year", "asm_beds_target_year", PAGE,
           unit="year", min=BASE_YEAR + 1, max=END_YEAR, step=1),
     Param("beds_build_subsidy_yuan_per_bed", 5_000, "int", "一次性建设补贴(每张床位)", "Construction subsidy per bed",
           "asm_beds_build_subsidy", PAGE, unit="yuan_per_bed", min=0, max=50_000, step=500),
@@ -628,10 +636,10 @@ def metrics_for(res: BedsResults) -> list[Metric]:
            f"{res.required_per_year:,.0f} beds/yr × {res.build_subsidy_per_bed:,.0f} yuan", year=res.target_year),
         _m("plan_budget", round((res.plan_build_subsidy_per_year + res.plan_running_subsidy_target_year) / 1e6, 1),
            "million_yuan", ("asm_beds_new_per_year", "asm_beds_build_subsidy", "asm_beds_running_subsidy"), 1,
-           f"每年新增{res.plan.new_per_year:,.0f}张：建设补贴{res.plan_build_subsidy_per_year / 1e6:,.1f}"
-           f" + {res.target_year}年运营补贴{res.plan_running_subsidy_target_year / 1e6:,.1f}百万元",
-           f"{res.plan.new_per_year:,.0f} new beds a year: construction {res.plan_build_subsidy_per_year / 1e6:,.1f}"
-           f" + running {res.plan_running_subsidy_target_year / 1e6:,.1f} million yuan in {res.target_year}",
+           f"每年新增{res.plan.new_per_year:,.0f}张：建设补贴{_money(res.plan_build_subsidy_per_year, 'zh')}"
+           f" + {res.target_year}年运营补贴{_money(res.plan_running_subsidy_target_year, 'zh')}",
+           f"{res.plan.new_per_year:,.0f} new beds a year: construction {_money(res.plan_build_subsidy_per_year, 'en')}"
+           f" + running {_money(res.plan_running_subsidy_target_year, 'en')} in {res.target_year}",
            year=res.target_year),
         _m("running_subsidy", round(res.running_subsidy_target_year / 1e6, 1), "million_yuan",
            ("asm_beds_running_subsidy", "asm_beds_occupancy"), 1,
@@ -697,9 +705,7 @@ def details(scenario: Scenario, overlay: db.Overlay | None = None) -> dict:
 
 
 def _money(yuan: float, lang: str) -> str:
-    if lang == "zh":
-        return f"{yuan / 1e4:,.0f}万元"
-    return f"¥{yuan / 1e6:,.1f} million"
+    return format_money(yuan, lang, 1)
 
 
 def _method_text(method: str, lang: str) -> str:

@@ -23,11 +23,14 @@ def param_text(param, value) -> str:
     return f"{number} {ui.tr(f'units.{param.unit}')}" if param.unit else number
 
 
+present = ui.presenting()
+top_step = ui.step()
+top_step.__enter__()
 st.title(ui.tr("beds.title"))
 st.caption(ui.tr("beds.question"))
-if not ui.presenting():
+if not present:
     st.caption(ui.tr("beds.report_quote"))
-ui.illustrative_banner()
+    ui.illustrative_banner()
 
 # ---- the main choices
 cols = st.columns(4)
@@ -54,28 +57,36 @@ def tiles(keys: tuple[str, ...], columns: int) -> None:
                     baseline=[m for m in baseline if m.key in keys])
 
 
-tiles(TOP, 4 if lang == "zh" else 3)
+tiles(TOP, 4)
+top_step.__exit__(None, None, None)
 
-# ---- calibration, stated on screen
+# ---- calibration, stated on screen (a method detail: not on a projector)
 cal = res.calibration
-with st.expander(ui.tr("beds.calibration_title"), expanded=not ui.presenting()):
-    mark = {True: ui.tr("beds.ok"), False: ui.tr("beds.off")}
-    lines = [ui.tr("beds.cal_per_1000", model=cal["beds_per_1000_city"], report=cal["beds_per_1000_report"] or 0,
-                   tol=cal["beds_per_1000_tolerance"], mark=mark[cal["beds_per_1000_ok"]])]
-    if cal["shashi_met_share_need_pct"] is not None:
-        need_ok = abs(cal["shashi_met_share_need_pct"] - 100 / 3) <= cal["met_share_tolerance_pt"]
-        lines.append(ui.tr("beds.cal_shashi_need", supply=cal["shashi_supply"], model=cal["shashi_met_share_need_pct"],
-                           tol=cal["met_share_tolerance_pt"], mark=mark[need_ok]))
-        lines.append(ui.tr("beds.cal_shashi_norm", norm=res.rule.norm_per_1000, model=cal["shashi_met_share_norm_pct"]))
-    if cal["jingzhou_reform_communities"]:
-        n, k = cal["jingzhou_reform_communities"], cal["jingzhou_reform_with_centre"]
-        lines.append(ui.tr("beds.cal_jingzhou", n=n, k=k, mark=mark[k / n < 0.25]))
-    shares = cal["city_age_shares"]
-    lines.append(ui.tr("beds.cal_age_mix", s60=shares["aged_60_plus"], s80=shares["aged_80_plus"]))
-    st.markdown("\n".join(f"- {line}" for line in lines))
-    demand_keys = ("beds_ltc_need_60_79_pct", "beds_ltc_need_80_plus_pct", "beds_bed_use_pct", "beds_occupancy_pct")
-    if any(k in scenario.changes() for k in demand_keys):
-        st.warning(ui.tr("beds.cal_changed"))
+
+
+def calibration_section() -> None:
+    with st.expander(ui.tr("beds.calibration_title"), expanded=False):
+        mark = {True: ui.tr("beds.ok"), False: ui.tr("beds.off")}
+        lines = [ui.tr("beds.cal_per_1000", model=cal["beds_per_1000_city"], report=cal["beds_per_1000_report"] or 0,
+                       tol=cal["beds_per_1000_tolerance"], mark=mark[cal["beds_per_1000_ok"]])]
+        if cal["shashi_met_share_need_pct"] is not None:
+            need_ok = abs(cal["shashi_met_share_need_pct"] - 100 / 3) <= cal["met_share_tolerance_pt"]
+            lines.append(ui.tr("beds.cal_shashi_need", supply=cal["shashi_supply"], model=cal["shashi_met_share_need_pct"],
+                               tol=cal["met_share_tolerance_pt"], mark=mark[need_ok]))
+            lines.append(ui.tr("beds.cal_shashi_norm", norm=res.rule.norm_per_1000, model=cal["shashi_met_share_norm_pct"]))
+        if cal["jingzhou_reform_communities"]:
+            n, k = cal["jingzhou_reform_communities"], cal["jingzhou_reform_with_centre"]
+            lines.append(ui.tr("beds.cal_jingzhou", n=n, k=k, mark=mark[k / n < 0.25]))
+        shares = cal["city_age_shares"]
+        lines.append(ui.tr("beds.cal_age_mix", s60=shares["aged_60_plus"], s80=shares["aged_80_plus"]))
+        st.markdown("\n".join(f"- {line}" for line in lines))
+        demand_keys = ("beds_ltc_need_60_79_pct", "beds_ltc_need_80_plus_pct", "beds_bed_use_pct", "beds_occupancy_pct")
+        if any(k in scenario.changes() for k in demand_keys):
+            st.warning(ui.tr("beds.cal_changed"))
+
+
+if not present:
+    calibration_section()
 
 # ---- demand assumptions (controls are hidden on a projector)
 if not ui.presenting():
@@ -92,11 +103,27 @@ if not ui.presenting():
                         "beds_occupancy_pct"):
                 ui.param_widget(key)
 
-tabs = st.tabs([ui.tr(f"beds.tab_{k}") for k in ("supply", "projection", "map", "home_care", "assumptions", "table")])
+TABS = ("supply", "projection", "map", "home_care", "assumptions", "table")
+if present:  # on a projector: the projection (the page's answer) first, one finding per screen, no tabs
+    order = ("projection", "supply", "map", "home_care")
+    sections = {k: ui.step() for k in order}
+else:
+    sections = dict(zip(TABS, st.tabs([ui.tr(f"beds.tab_{k}") for k in TABS]), strict=True))
+    order = TABS
+HEIGHT = 640  # a chart and its title on one 1080-px screen
 
-with tabs[0]:
+
+def section_title(key: str) -> None:
+    if present:
+        st.subheader(ui.tr(f"beds.tab_{key}"))
+
+
+def supply_section() -> None:
+    section_title("supply")
     ui.plotly_chart("beds_supply_chart", lambda: charts_beds.supply_demand_figure(details, lang), width="stretch",
-                    config=CHART_CONFIG)
+                    config=CHART_CONFIG, present_height=HEIGHT - 60)
+    if present:
+        return
     tiles(("nursing_share",), 3)
     nursing = res.nursing
     name = beds.area_name(res, lang)
@@ -108,8 +135,10 @@ with tabs[0]:
                           short=nursing["short"]))
     ui.param_widget("beds_nursing_target_pct")
 
-with tabs[1]:
-    chart_col, control_col = st.columns([3, 1]) if not ui.presenting() else (st.container(), None)
+
+def projection_section() -> None:
+    section_title("projection")
+    chart_col, control_col = st.columns([3, 1]) if not present else (st.container(), None)
     if control_col is not None:
         with control_col:
             st.markdown(f"**{ui.tr('beds.growth_params')}**")
@@ -121,21 +150,27 @@ with tabs[1]:
                 ui.param_widget(key)
     with chart_col:
         ui.plotly_chart("beds_projection_chart", lambda: charts_beds.projection_figure(details, lang),
-                        width="stretch", config=CHART_CONFIG)
+                        width="stretch", config=CHART_CONFIG, present_height=HEIGHT - 220)
         tiles(("plan_budget", "running_subsidy"), 2)
-        st.download_button(ui.tr("beds.download_projection"), csv_bytes(res.projection.round(1)),
-                           file_name=f"beds_projection_{res.area}.csv", mime="text/csv", key="beds_dl_projection")
+        if not present:
+            st.download_button(ui.tr("beds.download_projection"), csv_bytes(res.projection.round(1)),
+                               file_name=f"beds_projection_{res.area}.csv", mime="text/csv", key="beds_dl_projection")
 
-with tabs[2]:
+
+def map_section() -> None:
+    section_title("map")
     ui.plotly_chart("beds_map", lambda: charts_beds.care_map_figure(
         geo.central_city_districts(), geo.layer("subdistricts", ui.overlay()), beds.facility_points(ui.overlay()),
-        beds.community_points(ui.overlay()), lang), width="stretch", config={**CHART_CONFIG, "scrollZoom": True})
+        beds.community_points(ui.overlay()), lang), width="stretch", config={**CHART_CONFIG, "scrollZoom": True},
+        present_height=HEIGHT - 40)
     st.caption(ui.tr("beds.map_caption"))
 
-with tabs[3]:
+
+def home_care_section() -> None:
+    section_title("home_care")
     tiles(("without_centre",), 3)
     ui.plotly_chart("beds_coverage_chart", lambda: charts_beds.coverage_figure(details, lang), width="stretch",
-                    config=CHART_CONFIG)
+                    config=CHART_CONFIG, present_height=HEIGHT - 300)
     if beds.selected_row(res)["communities"]:
         reach = beds.reach_all_communities(res)
         st.markdown(ui.tr("beds.coverage_reach_all", name=beds.area_name(res, lang), n=reach["communities"],
@@ -145,7 +180,8 @@ with tabs[3]:
         n, k = cal["jingzhou_reform_communities"], cal["jingzhou_reform_with_centre"]
         st.markdown(ui.tr("beds.coverage_jingzhou", n=n, k=k, share=k / n))
 
-with tabs[4]:
+
+def assumptions_section() -> None:
     st.caption(ui.tr("beds.assumptions_caption"))
     rows = []
     for param in page_params("beds"):
@@ -165,7 +201,8 @@ with tabs[4]:
         })
     st.dataframe(pd.DataFrame(rows), width="stretch", hide_index=True)
 
-with tabs[5]:
+
+def table_section() -> None:
     table = res.table
     shown = pd.DataFrame({
         ui.tr("beds.col_area"): table["name_zh"] if lang == "zh" else table["name_en"],
@@ -187,3 +224,10 @@ with tabs[5]:
     st.caption(ui.tr("beds.table_caption"))
     st.download_button(ui.tr("beds.download"), csv_bytes(shown), file_name="beds_areas.csv", mime="text/csv",
                        key="beds_dl_areas")
+
+
+SECTIONS = {"supply": supply_section, "projection": projection_section, "map": map_section,
+            "home_care": home_care_section, "assumptions": assumptions_section, "table": table_section}
+for key in order:
+    with sections[key]:
+        SECTIONS[key]()

@@ -90,11 +90,16 @@ def _network_status(info: dict, service_m: int) -> None:
 
 
 lang = ui.lang()
+present = ui.presenting()
+HEIGHT = 600  # a chart and its title on one 1080-px screen (presentation mode)
+top_step = ui.step()
+top_step.__enter__()
 st.title(ui.tr("coverage.title"))
 st.caption(ui.tr("coverage.question"))
-ui.illustrative_banner()
+if not present:
+    ui.illustrative_banner()
 
-if not ui.presenting():  # on a projector the figures speak; the settings travel in the link
+if not present:  # on a projector the figures speak; the settings travel in the link
     with st.container(border=True):
         reach, counted, build = st.columns(3)
         with reach:
@@ -123,63 +128,82 @@ if network is not None:
 if result is None:
     result = coverage.scenario_result(scenario, overlay)
 metrics = {m.key: m for m in coverage.headline(scenario, overlay, network)}
+baseline = coverage.headline(scenario.baseline(), overlay, network)  # every tile against the report's defaults
 names_of_areas = charts_coverage.area_names(result, lang)
 if result.network is not None:
     _network_status(result.network, result.settings.service_distance_m)
 
-ui.metric_tiles([metrics[k] for k in HEADLINE], columns=4)
+ui.metric_tiles([metrics[k] for k in HEADLINE], columns=4, baseline=baseline)
 st.markdown(coverage.summary_sentence(scenario, lang, overlay, network))
+top_step.__exit__(None, None, None)
 
-st.subheader(ui.tr("coverage.map_title"))
-ui.plotly_chart("coverage_map", lambda: charts_coverage.coverage_map(
-    result, geo.central_city_districts(), geo.layer("subdistricts", overlay), geo.layer("new_areas", overlay), lang),
-    width="stretch", config=PLOT_CONFIG)
-st.caption(ui.tr("coverage.map_caption", radius=f"{result.settings.radius_m:,.0f}"))
-ui.metric_tiles([metrics[k] for k in MORE], columns=4)
+with ui.step():
+    st.subheader(ui.tr("coverage.map_title"))
+    ui.plotly_chart("coverage_map", lambda: charts_coverage.coverage_map(
+        result, geo.central_city_districts(), geo.layer("subdistricts", overlay), geo.layer("new_areas", overlay),
+        lang), width="stretch", config=PLOT_CONFIG, present_height=HEIGHT)
+    st.caption(ui.tr("coverage.map_caption", radius=f"{result.settings.radius_m:,.0f}"))
+    if not present:
+        ui.metric_tiles([metrics[k] for k in MORE], columns=4, baseline=baseline)
 
-st.subheader(ui.tr("coverage.capacity_title"))
-st.caption(ui.tr("coverage.capacity_intro"))
-if not ui.presenting():
-    ui.param_widget("clinic_panel_per_gp")
-ui.metric_tiles([metrics[k] for k in CAPACITY], columns=4)
-st.markdown("**" + ui.tr("coverage.capacity_over_title") + "**")
-over = charts_coverage.facility_load_table(result, lang, over_only=True)
-if over.empty:
-    st.caption(ui.tr("coverage.capacity_none_over"))
-else:
-    st.dataframe(over, width="stretch", hide_index=True, key="coverage_over_capacity")
-with st.expander(ui.tr("coverage.capacity_all")):
-    facilities = charts_coverage.facility_load_table(result, lang)
-    st.dataframe(facilities, width="stretch", hide_index=True, key="coverage_facility_load")
-    left, right = st.columns(2)
-    left.download_button(ui.tr("coverage.download_facilities"), csv_bytes(facilities), "clinic_facility_load.csv",
-                         "text/csv", key="coverage_download_facilities")
-    right.download_button(ui.tr("coverage.download_compounds"), csv_bytes(charts_coverage.compound_access_table(result, lang)),
-                          "clinic_access_by_compound.csv", "text/csv", key="coverage_download_compounds")
+with ui.step():
+    st.subheader(ui.tr("coverage.capacity_title"))
+    st.caption(ui.tr("coverage.capacity_intro"))
+    if not ui.presenting():
+        ui.param_widget("clinic_panel_per_gp")
+    ui.metric_tiles([metrics[k] for k in CAPACITY], columns=4)
+    st.markdown("**" + ui.tr("coverage.capacity_over_title") + "**")
+    over = charts_coverage.facility_load_table(result, lang, over_only=True)
+    if over.empty:
+        st.caption(ui.tr("coverage.capacity_none_over"))
+    else:
+        st.dataframe(over, width="stretch", hide_index=True, key="coverage_over_capacity")
+    with st.expander(ui.tr("coverage.capacity_all")):
+        facilities = charts_coverage.facility_load_table(result, lang)
+        st.dataframe(facilities, width="stretch", hide_index=True, key="coverage_facility_load")
+        left, right = st.columns(2)
+        left.download_button(ui.tr("coverage.download_facilities"), csv_bytes(facilities), "clinic_facility_load.csv",
+                             "text/csv", key="coverage_download_facilities")
+        right.download_button(ui.tr("coverage.download_compounds"), csv_bytes(charts_coverage.compound_access_table(result, lang)),
+                              "clinic_access_by_compound.csv", "text/csv", key="coverage_download_compounds")
 
-st.subheader(ui.tr("coverage.sites_title"))
-suggestion = result.suggestion
-st.caption(ui.tr(f"coverage.method.{suggestion.method}", candidates=f"{suggestion.candidates:,}",
-                 greedy=f"{round(suggestion.greedy_added):,}", added=f"{round(suggestion.added):,}")
-           + " " + ui.tr(f"coverage.proof.{suggestion.proof or 'none'}", gap=coverage.gap_text(suggestion.gap, lang)))
-if len(suggestion.sites) < scenario.get("new_centres"):
-    st.info(ui.tr("coverage.fewer_sites", n=len(suggestion.sites), k=scenario.get("new_centres")))
-left, right = st.columns([3, 2])
-with left:
-    ui.plotly_chart("coverage_returns", lambda: charts_coverage.returns_chart(result, lang), width="stretch",
-                    config=PLOT_CONFIG)
-with right:
-    st.dataframe(charts_coverage.sites_table(result.sites, lang, names_of_areas), width="stretch", hide_index=True)
+with ui.step():
+    st.subheader(ui.tr("coverage.sites_title"))
+    suggestion = result.suggestion
+    plain = ui.tr("coverage.sites_plain", n=len(suggestion.sites), added=f"{round(suggestion.added):,}")
+    if not suggestion.optimal:  # how near the best possible, in plain words
+        plain += ui.tr("coverage.summary_gap", gap=coverage.gap_text(suggestion.gap, lang))
+    st.caption(plain)
+    if len(suggestion.sites) < scenario.get("new_centres"):
+        st.info(ui.tr("coverage.fewer_sites", n=len(suggestion.sites), k=scenario.get("new_centres")))
+    left, right = st.columns([3, 2])
+    with left:
+        ui.plotly_chart("coverage_returns", lambda: charts_coverage.returns_chart(result, lang), width="stretch",
+                        config=PLOT_CONFIG, present_height=HEIGHT - 200)
+    with right:
+        sites = charts_coverage.sites_table(result.sites, lang, names_of_areas)
+        if present:
+            st.table(sites.head(6))  # HTML: its type scales with the room; no internal scrolling
+        else:
+            st.dataframe(sites, width="stretch", hide_index=True)
+    if not present:
+        with st.expander(ui.tr("coverage.method_sites")):
+            st.markdown(ui.tr(f"coverage.method.{suggestion.method}", candidates=f"{suggestion.candidates:,}",
+                              greedy=f"{round(suggestion.greedy_added):,}", added=f"{round(suggestion.added):,}")
+                        + " " + ui.tr(f"coverage.proof.{suggestion.proof or 'none'}",
+                                              gap=coverage.gap_text(suggestion.gap, lang)))
 
+plan_step = ui.step()
+plan_step.__enter__()
 st.subheader(ui.tr("coverage.plan_title"))
 st.markdown(ui.tr("coverage.plan_intro"))
-if not ui.presenting():
+if not present:
     with st.expander(ui.tr("coverage.plan_assumptions"), expanded=False):
         a, b, c = st.columns(3)
         ui.param_widget("clinic_gps_per_centre", container=a)
         ui.param_widget("clinic_nurses_per_centre", container=b)
         ui.param_widget("clinic_centre_cost_million_yuan", container=c)
-ui.metric_tiles([metrics[k] for k in PLAN], columns=3)
+ui.metric_tiles([metrics[k] for k in PLAN], columns=3 if not present else 5, baseline=baseline)
 plan = result.plan
 if plan["streets_without_public_centre"]:
     names = "、".join(s["subdistrict_name"] for s in plan["streets_without_public_centre"])
@@ -187,15 +211,20 @@ if plan["streets_without_public_centre"]:
 if plan["streets_public_centre_below_standard"]:
     names = "、".join(s["subdistrict_name"] for s in plan["streets_public_centre_below_standard"])
     st.markdown(ui.tr("coverage.plan_below_standard", names=names))
-if not result.plan_sites.empty:
+plan_step.__exit__(None, None, None)
+if not result.plan_sites.empty and not present:
     with st.expander(ui.tr("coverage.plan_sites")):
         st.dataframe(charts_coverage.sites_table(result.plan_sites, lang, names_of_areas), width="stretch", hide_index=True)
 
-st.subheader(ui.tr("coverage.table_title"))
-table = charts_coverage.subdistrict_table(result, lang)
-st.dataframe(table, width="stretch", hide_index=True)
-st.download_button(ui.tr("common.download_csv"), csv_bytes(table), "clinic_coverage_by_subdistrict.csv", "text/csv",
-                   key="coverage_download")
+if not present:  # the detail table and the method are for reading at a desk, not from the back of a room
+    st.subheader(ui.tr("coverage.table_title"))
+    table = charts_coverage.subdistrict_table(result, lang)
+    # key columns first and pinned: the name and its coverage stay in view on a phone
+    key_cols = [ui.tr("coverage.col.subdistrict_name"), ui.tr("coverage.col.covered_share_pct")]
+    table = table[[c for c in key_cols if c in table] + [c for c in table if c not in key_cols]]
+    st.dataframe(table, width="stretch", hide_index=True, column_config=ui.key_columns(table, key_cols))
+    st.download_button(ui.tr("common.download_csv"), csv_bytes(table), "clinic_coverage_by_subdistrict.csv",
+                       "text/csv", key="coverage_download")
 
-with st.expander(ui.tr("coverage.method_title")):
-    st.markdown(ui.tr("coverage.method_text"))
+    with st.expander(ui.tr("coverage.method_title")):
+        st.markdown(ui.tr("coverage.method_text"))

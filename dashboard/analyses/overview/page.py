@@ -8,15 +8,19 @@ from dashboard.analyses.overview import svgmap
 from dashboard.ui import widgets as ui
 
 lang = ui.lang()
+ui.next_step()  # presentation mode: one finding per screen (ui/screens.py)
 st.title(ui.tr("overview.title"))
 st.caption(ui.tr("common.app_subtitle"))
 if not ui.presenting():
     st.markdown(ui.tr("overview.intro"))
 
-for group, metrics in overview.kpis(ui.overlay()):
+for i, (group, metrics) in enumerate(overview.kpis(ui.overlay())):
+    if i and i % 2 == 0:  # two groups of figures to a screen
+        ui.next_step()
     st.subheader(ui.tr(f"overview.group.{group}"))
     ui.metric_tiles(metrics, columns=4)
 
+ui.next_step()
 st.subheader(ui.tr("overview.map_title"))
 labels = {k: ui.tr(f"overview.{k}") for k in ("legend.district", "legend.street", "legend.town", "legend.new_area")}
 # A server-drawn SVG, not plotly: the first page then does not make the browser load plotly's 4.7 MB
@@ -31,6 +35,7 @@ svg = svgmap.overview_svg_for(ui.overlay(), labels, lang, ui.tr("overview.map_ti
 st.markdown(f'<div class="overview-map-box">{svg}</div>', unsafe_allow_html=True)
 st.caption(ui.tr("overview.map_caption"))
 
+ui.next_step()
 st.subheader(ui.tr("overview.findings_title"))
 for item in overview.findings(ui.overlay()):
     with st.expander(f"{ui.tr('overview.kind.' + item['kind'])} · {ui.tr('overview.finding.' + item['key'])}",

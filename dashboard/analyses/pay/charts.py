@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import get_colorscale
 
+from dashboard.core import numbers
 from dashboard.core.charts import NO_CHECK, PALETTE, SEQUENTIAL, figure
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import t
@@ -118,22 +119,25 @@ def budget_figure(res: dict[str, Any], lang: str = "zh", height: int = 400) -> g
     """Extra cost of the ladder over today's pay, stacked by district, for each projected year."""
     traces: list[go.BaseTraceType] = []
     codes = [d["district_code"] for d in res["districts"]]
+    totals = res["budget_totals"]
+    unit = numbers.money_unit([r["increment_yuan"] for r in totals], lang)  # the page's one money unit
+    f, unit_name = numbers.money_factor(unit), t(f"units.{unit}", lang)
     for i, code in enumerate(codes):
         rows = [r for r in res["budget"] if r["district_code"] == code]
         traces.append(go.Bar(
-            x=[str(r["calendar_year"]) for r in rows], y=[r["increment_yuan"] / 1e6 for r in rows],
+            x=[str(r["calendar_year"]) for r in rows], y=[r["increment_yuan"] / f for r in rows],
             name=_district_name(res, code, lang), marker=dict(color=_PAIRS[i % len(_PAIRS)][0]),
-            customdata=[[r["today_yuan"] / 1e6, r["ladder_yuan"] / 1e6] for r in rows],
-            hovertemplate=t("pay.budget_hover", lang) + "<extra>%{fullData.name}</extra>", **NO_CHECK,
+            customdata=[[r["today_yuan"] / f, r["ladder_yuan"] / f] for r in rows],
+            hovertemplate=t("pay.budget_hover", lang, unit=unit_name) + "<extra>%{fullData.name}</extra>", **NO_CHECK,
         ))
-    totals = res["budget_totals"]
     traces.append(go.Scatter(
-        x=[str(r["calendar_year"]) for r in totals], y=[r["increment_yuan"] / 1e6 for r in totals],
-        mode="text", text=[f"{r['increment_yuan'] / 1e6:,.1f}" for r in totals], textposition="top center",
-        showlegend=False, hoverinfo="skip", **NO_CHECK,
+        x=[str(r["calendar_year"]) for r in totals], y=[r["increment_yuan"] / f for r in totals],
+        mode="text", text=[numbers.format_number(r["increment_yuan"] / f, 0 if f < 1e6 else 1, lang) for r in totals],
+        textposition="top center", showlegend=False, hoverinfo="skip", **NO_CHECK,
     ))
     return figure(traces, height=height, barmode="stack",
-                  yaxis=dict(title=dict(text=t("pay.axis_increment", lang)), rangemode="tozero", gridcolor="#eee"),
+                  yaxis=dict(title=dict(text=t("pay.axis_increment", lang, unit=unit_name)), rangemode="tozero",
+                             gridcolor="#eee"),
                   legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
 
 

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.core.metrics import Metric
+from dashboard.core.numbers import format_money
 from dashboard.core.scenario import Param, Scenario
 from dashboard.data import db
 
@@ -578,8 +579,9 @@ def details(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, 
     return results(scenario, overlay)
 
 
-def _wan(yuan: float) -> str:
-    return f"{yuan / 1e4:,.0f}万元"
+def _wan(yuan: float, lang: str = "zh", decimals_millions: int = 2) -> str:
+    """A money total in the page's unit (core.numbers: 万元 in Chinese, million yuan in English)."""
+    return format_money(yuan, lang, decimals_millions)
 
 
 def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None) -> str:
@@ -609,9 +611,9 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
               f"Paying every community worker at least {a.coefficient:.2f} × last year's social average wage "
               f"({a.rule_pay_yuan:,.0f} yuan) on a four-posts, eighteen-grades ladder ({total:,.0f} budgeted posts: {who})")
     oncost = f" including {100 * a.oncost:.0f}% employer on-cost" if a.oncost else ""
-    return (f"{policy} costs ¥{h['increment_year1_yuan'] / 1e6:,.1f} million a year more in the first year{oncost}, "
+    return (f"{policy} costs {_wan(h['increment_year1_yuan'], lang)} a year more in the first year{oncost}, "
             f"{pct:.0f}% more than today's pay bill; today's pay averages {today['pay_mean_yuan']:,.0f} yuan, "
             f"{today['mean_share_of_social_wage_pct']:.0f}% of the {a.social_wage_yuan:,.0f}-yuan social average wage. "
             f"With the assumed quit elasticity of {a.quit_elasticity:.1f}, quits fall from {ret['quits_today']:.0f} to "
-            f"about {ret['quits_ladder']:.0f} a year, saving about ¥{ret['cost_avoided_yuan'] / 1e6:,.2f} million "
+            f"about {ret['quits_ladder']:.0f} a year, saving about {_wan(ret['cost_avoided_yuan'], lang)} "
             f"in recruitment and training.")

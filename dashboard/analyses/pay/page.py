@@ -5,18 +5,22 @@ import streamlit as st
 
 from dashboard.analyses.pay import charts as charts_pay
 from dashboard.analyses.pay import model as pay
+from dashboard.core import numbers
+from dashboard.core.numbers import format_money
 from dashboard.core.scenario import Scenario
 from dashboard.exports.tables import csv_bytes
 from dashboard.ui import widgets as ui
 
 lang = ui.lang()
 PLOT_CONFIG = {"displaylogo": False}
-height = 560 if ui.presenting() else 460
+present = ui.presenting()
+height = 560 if present else 460
 
+ui.next_step()  # presentation mode: one finding per screen (ui/screens.py)
 st.title(ui.tr("pay.title"))
-if not ui.presenting():
+if not present:
     st.markdown(ui.tr("pay.intro"))
-st.info(ui.tr("pay.illustrative"), icon=":material/info:")
+    st.info(ui.tr("pay.illustrative"), icon=":material/info:")
 
 # ---------------------------------------------------------------- settings
 if not ui.presenting():  # on a projector the figures speak; the settings travel in the link
@@ -44,24 +48,26 @@ overlay = ui.overlay()
 res = pay.details(scenario, overlay)
 metrics = {m.key: m for m in pay.headline(scenario, overlay)}
 baseline = pay.headline(Scenario.default(), overlay)
+money = numbers.money_unit([b["increment_yuan"] for b in res["budget_totals"]], lang)  # one money unit on the page
 
 ui.metric_tiles([metrics[k] for k in ("pay_increment_year1", "pay_today_share", "pay_rule_yuan",
                                       "pay_ladder_mean_yuan")], columns=4 if lang == "zh" else 2, baseline=baseline)
 st.markdown(f"**{ui.tr('pay.summary_title')}** · {pay.summary_sentence(scenario, lang, overlay)}")
 
 # ---------------------------------------------------------------- today
+ui.next_step()
 st.subheader(ui.tr("pay.today_title"))
 ref, today = res["reference"], res["today"]
 st.markdown(ui.tr("pay.rule_text", k=f"{ref['coefficient']:g}", wage=f"{ref['social_wage_yuan']:,.0f}",
                   rule=f"{ref['rule_pay_yuan']:,.0f}", mean=f"{today['pay_mean_yuan']:,.0f}",
                   share=f"{today['mean_share_of_rule_pct']:.0f}", below=f"{today['workers_below_rule']:,}",
-                  gap=f"{today['gap_to_rule_yuan'] / 1e4:,.0f}", gap_m=f"{today['gap_to_rule_yuan'] / 1e6:,.1f}"))
+                  gap=format_money(today["gap_to_rule_yuan"], lang, 2, money)))
 ui.plotly_chart("pay_distribution", lambda: charts_pay.pay_distribution_figure(res, lang, height=height),
-                deps=(height,), width="stretch", config=PLOT_CONFIG)
+                deps=(height,), width="stretch", config=PLOT_CONFIG, present_height=560)
 st.caption(ui.tr("pay.today_caption"))
 names = {d["district_code"]: d["name_zh" if lang == "zh" else "name_en"] for d in res["districts"]}
 today_rows = pd.DataFrame([r for r in res["distribution"] if r["pay"] == "today"])
-if not today_rows.empty:
+if not today_rows.empty and not present:
     with st.expander(ui.tr("pay.today_table")):
         table = pd.DataFrame({
             ui.tr("pay.col_district"): today_rows["district_code"].map(names),
@@ -84,11 +90,13 @@ def ladder_section(res: dict, ref: dict) -> None:
     view = st.segmented_control(ui.tr("pay.ladder_view"), ["coefficient", "yuan"], default="coefficient",
                                 format_func=lambda v: ui.tr(f"pay.ladder_view_{v}"), key="pay_ladder_view")
     ui.plotly_chart("pay_ladder", lambda: charts_pay.ladder_heatmap(res, lang, value=view or "coefficient"),
-                    deps=(view,), width="stretch", config=PLOT_CONFIG)
+                    deps=(view,), width="stretch", config=PLOT_CONFIG, present_height=560)
     bands = {p: f"{lad['entry_grades'][p]}-{lad['top_grades'][p]}" for p in lad["posts"]}
     anchor_text = ui.tr(f"pay.anchor_{ref['anchor']}_text", k=f"{ref['coefficient']:g}")
     st.caption(ui.tr("pay.ladder_caption", **bands, years=lad["years_per_grade"], step=f"{lad['grade_step_pct']:g}",
                      scale=f"{lad['scale']:.3f}", anchor_text=anchor_text))
+    if present:
+        return
     ladder_rows = pd.DataFrame(lad["rows"])
     ladder_csv = ladder_rows.assign(post_label=ladder_rows["post"].map(lambda p: charts_pay.post_label(p, lang)))
     with st.expander(ui.tr("pay.ladder_table")):
@@ -99,53 +107,62 @@ def ladder_section(res: dict, ref: dict) -> None:
                        mime="text/csv", key="pay_download_ladder")
 
 
+ui.next_step()  # outside the fragment: a fragment draws into the container it is called in
 ladder_section(res, ref)
 
 # ---------------------------------------------------------------- budget
+ui.next_step()
 st.subheader(ui.tr("pay.budget_title"))
 ui.metric_tiles([metrics["pay_increment_year1"], metrics["pay_increment_cumulative"],
                  metrics["pay_posts_budgeted"]], columns=3 if lang == "zh" else 2, baseline=baseline)
-ui.plotly_chart("pay_budget", lambda: charts_pay.budget_figure(res, lang), width="stretch", config=PLOT_CONFIG)
+ui.plotly_chart("pay_budget", lambda: charts_pay.budget_figure(res, lang), width="stretch", config=PLOT_CONFIG,
+                present_height=520)
 oncost = (ui.tr("pay.oncost_text", pct=f"{ref['oncost_pct']:g}") if ref["oncost_pct"] else ui.tr("pay.oncost_none"))
 st.caption(ui.tr("pay.budget_caption", wage=f"{ref['social_wage_yuan']:,.0f}", growth=f"{ref['wage_growth_pct']:g}",
                  current=f"{ref['current_growth_pct']:g}", oncost=oncost))
 budget = pd.DataFrame(res["budget"])
+factor, unit_name = numbers.money_factor(money), ui.tr(f"units.{money}")
+money_cols = {k: ui.tr(k, unit=unit_name) for k in ("pay.col_today", "pay.col_ladder", "pay.col_increment")}
 budget_table = pd.DataFrame({
     ui.tr("pay.col_year"): budget["calendar_year"],
     ui.tr("pay.col_district"): budget["district_code"].map(names),
     ui.tr("pay.col_posts"): budget["posts_budgeted"],
     ui.tr("pay.col_wage"): budget["reference_wage_yuan"].round(0),
-    ui.tr("pay.col_today"): (budget["today_yuan"] / 1e4).round(1),
-    ui.tr("pay.col_ladder"): (budget["ladder_yuan"] / 1e4).round(1),
-    ui.tr("pay.col_increment"): (budget["increment_yuan"] / 1e4).round(1),
+    money_cols["pay.col_today"]: (budget["today_yuan"] / factor).round(2),
+    money_cols["pay.col_ladder"]: (budget["ladder_yuan"] / factor).round(2),
+    money_cols["pay.col_increment"]: (budget["increment_yuan"] / factor).round(2),
 })
-money = st.column_config.NumberColumn(format="%.1f")
-st.dataframe(budget_table, hide_index=True, width="stretch",
-             column_config={ui.tr(k): money for k in ("pay.col_today", "pay.col_ladder", "pay.col_increment")}
-             | {ui.tr("pay.col_wage"): st.column_config.NumberColumn(format="%d")})
-st.download_button(ui.tr("pay.download_budget"), csv_bytes(budget), file_name="pay_budget.csv", mime="text/csv",
-                   key="pay_download_budget")
+money_format = st.column_config.NumberColumn(format="%.1f" if factor < 1e6 else "%.2f")
+if not present:
+    st.dataframe(budget_table, hide_index=True, width="stretch",
+                 column_config={name: money_format for name in money_cols.values()}
+                 | {ui.tr("pay.col_wage"): st.column_config.NumberColumn(format="%d")})
+    st.download_button(ui.tr("pay.download_budget"), csv_bytes(budget), file_name="pay_budget.csv", mime="text/csv",
+                       key="pay_download_budget")
 
 # ---------------------------------------------------------------- retention
+ui.next_step()
 st.subheader(ui.tr("pay.retention_title"))
 ui.metric_tiles([metrics["pay_quits_ladder"], metrics["pay_turnover_cost_avoided"]], columns=2, baseline=baseline)
 ui.plotly_chart("pay_retention", lambda: charts_pay.retention_figure(res, lang), width="stretch",
-                config=PLOT_CONFIG)
+                config=PLOT_CONFIG, present_height=480)
 ret = res["retention"]
 st.caption(ui.tr("pay.retention_caption", e=f"{ret['elasticity']:.1f}", q=f"{ret['quits_today']:.0f}",
                  cost=f"{ret['turnover_cost_yuan']:,.0f}"))
 
 # ---------------------------------------------------------------- workload
+ui.next_step()
 st.subheader(ui.tr("pay.workload_title"))
 wl = res["workload"]
 ui.plotly_chart("pay_workload", lambda: charts_pay.workload_figure(res, lang), width="stretch",
-                config=PLOT_CONFIG)
+                config=PLOT_CONFIG, present_height=520)
 if wl.get("tasks_over_lawful"):
     st.markdown(ui.tr("pay.workload_text", lawful=f"{wl['lawful_total']:.0f}", ratio=f"{wl['tasks_over_lawful']:.1f}",
                       hh=f"{wl['households_per_worker']:,.0f}", norm=f"{wl['norm_posts_total']:,.0f}",
                       posts=f"{wl['posts_budgeted_total']:,.0f}"))
 st.caption(ui.tr("pay.workload_caption"))
 
+ui.end_steps()  # the sources are not a finding: they follow the last screen
 with st.expander(ui.tr("pay.sources_title")):
     for indicator_id, q in sorted(res["report"]["quotes"].items()):
         st.markdown(f"- “{q['quote']}” — {indicator_id} = {q['value']:,.4g} · {q['locator']} · {ui.source_text([q['source_id']])}")

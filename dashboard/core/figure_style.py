@@ -1,0 +1,139 @@
+"""Figures for the reader in front of them: the language's number axes, phones, and a projector.
+
+Applied to every figure the app shows (`ui.widgets.plotly_chart`) and the brief draws, after the
+analysis's builder: builders stay about content, this module about legibility. Pure (no Streamlit).
+
+- `localize_axes`: numeric axes in the language's convention (core.numbers): 1万/1.5万 in Chinese,
+  never plotly's 5k/10k; grouped digits below that.
+- `for_screen`: the legend never over the plot (below it, in the figure's own margin), a modebar
+  that never covers content (the app turns it off: downloads are in the page's downloads).
+- `for_presentation`: every chart text at least `PRESENT_MIN_PX` pixels (axis, legend, labels,
+  annotations, colour bars) for the back of a hearing room, at a height that fits one screen.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+import plotly.graph_objects as go
+
+from dashboard.core import numbers
+
+PRESENT_MIN_PX = 20  # chart text on a 1920×1080 projector (issue 16)
+SCREEN_MIN_PX = 12  # chart text on any screen
+CHART_CONFIG: dict[str, Any] = {"displaylogo": False, "displayModeBar": False, "responsive": True}
+
+
+def _axis_names(layout: dict, prefix: str) -> list[str]:
+    return [k for k in layout if k == prefix or (k.startswith(prefix) and k[len(prefix):].isdigit())]
+
+
+def _trace_axis(trace: dict, letter: str) -> str:
+    ref = trace.get(f"{letter}axis") or letter
+    return f"{letter}axis" + ref[1:]
+
+
+def _numbers(values: Any) -> list[float]:
+    out = []
+    for v in values if values is not None else ():
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            continue
+        if math.isfinite(v):
+            out.append(float(v))
+    return out
+
+
+def _value_ranges(fig: dict) -> dict[str, tuple[float, float]]:
+    """axis name -> (min, max) of the numeric values drawn on it (stacked bars summed)."""
+    ranges: dict[str, list[float]] = {}
+    stacked = fig.get("layout", {}).get("barmode") in ("stack", "relative")
+    sums: dict[tuple[str, Any], float] = {}
+    for trace in fig.get("data", []):
+        kind = trace.get("type", "scatter")
+        if kind not in ("bar", "scatter", "box", "histogram"):
+            continue
+        horizontal = trace.get("orientation") == "h"
+        letter = "x" if horizontal else "y"
+        axis = _trace_axis(trace, letter)
+        raw = trace.get(letter)
+        vals = _numbers(raw if isinstance(raw, list | tuple) else list(raw) if raw is not None else [])
+        if not vals:
+            continue
+        ranges.setdefault(axis, []).extend(vals)
+        if stacked and kind == "bar":
+            keys = trace.get("y" if horizontal else "x") or list(range(len(vals)))
+            for key, v in zip(keys, vals, strict=False):
+                if v > 0:
+                    sums[(axis, str(key))] = sums.get((axis, str(key)), 0.0) + v
+    for (axis, _), total in sums.items():
+        ranges[axis].append(total)
+    return {axis: (min(v + [0.0]), max(v)) for axis, v in ranges.items()}
+
+
+def localize_axes(fig: go.Figure, lang: str) -> go.Figure:
+    """Numeric value axes in the language's convention; returns `fig` changed in place."""
+    d = fig.to_plotly_json()
+    layout = d.get("layout", {})
+    for axis, (lo, hi) in _value_ranges(d).items():
+        spec = layout.get(axis, {}) or {}
+        if spec.get("type") in ("category", "date", "log") or spec.get("tickvals") is not None \
+                or spec.get("visible") is False or spec.get("showticklabels") is False:
+            continue
+        ticks = numbers.axis_ticks(lo, hi, lang) if lang == "zh" else None
+        if ticks:
+            fig.update_layout({axis: dict(tickmode="array", tickvals=ticks[0], ticktext=ticks[1])})
+        else:
+            fig.update_layout({axis: dict(exponentformat="none", separatethousands=True)})
+    return fig
+
+
+def for_screen(fig: go.Figure) -> go.Figure:
+    """The legend below the plot area, in its own margin (it never covers bars or labels)."""
+    legend = fig.layout.legend
+    if legend.orientation == "h" and (legend.y is None or legend.y < 0.5):
+        fig.update_layout(legend=dict(yref="container", y=0, yanchor="bottom", x=0, xanchor="left"))
+    return fig
+
+
+def _at_least(size: Any, floor: float) -> float:
+    return max(float(size), floor) if isinstance(size, int | float) else floor
+
+
+def for_presentation(fig: go.Figure, height: int | None = None, floor: float = PRESENT_MIN_PX) -> go.Figure:
+    """A copy of `fig` with every text at least `floor` px (titles larger), for a projector."""
+    fig = copy.deepcopy(fig)
+    lay = fig.layout
+    base = _at_least(lay.font.size, floor + 2)
+    fig.update_layout(font=dict(size=base), legend=dict(font=dict(size=_at_least(lay.legend.font.size, floor))),
+                      hoverlabel=dict(font=dict(size=floor)),
+                      uniformtext=dict(minsize=floor, mode="hide"))  # bar labels that would shrink are hidden
+    if lay.title and lay.title.text:
+        fig.update_layout(title=dict(font=dict(size=_at_least(lay.title.font.size, floor + 6))))
+    if height:
+        fig.update_layout(height=height)
+    # every axis, also those the builder left to defaults (the app's plotly theme would make them 12 px)
+    names = set(_axis_names(lay.to_plotly_json(), "xaxis") + _axis_names(lay.to_plotly_json(), "yaxis"))
+    for name in sorted(names | {"xaxis", "yaxis"}):
+        ax = lay[name]
+        fig.update_layout({name: dict(tickfont=dict(size=_at_least(ax.tickfont.size, floor)),
+                                      title=dict(font=dict(size=_at_least(ax.title.font.size, floor))))})
+    for ann in lay.annotations or ():
+        ann.font.size = _at_least(ann.font.size, floor)
+    for trace in fig.data:
+        if hasattr(trace, "textfont") and (getattr(trace, "text", None) is not None or "text" in (getattr(trace, "mode", "") or "")):
+            size = trace.textfont.size
+            if isinstance(size, tuple | list):
+                trace.textfont.size = [_at_least(s, floor) for s in size]
+            else:
+                trace.textfont.size = _at_least(size, floor)
+        marker = getattr(trace, "marker", None)
+        if marker is not None and getattr(marker, "colorbar", None) is not None and marker.showscale:
+            marker.colorbar.tickfont.size = _at_least(marker.colorbar.tickfont.size, floor)
+            marker.colorbar.title.font.size = _at_least(marker.colorbar.title.font.size, floor)
+        colorbar = getattr(trace, "colorbar", None)
+        if colorbar is not None and getattr(trace, "showscale", True) is not False and trace.type in ("heatmap", "choropleth"):
+            colorbar.tickfont.size = _at_least(colorbar.tickfont.size, floor)
+            colorbar.title.font.size = _at_least(colorbar.title.font.size, floor)
+    return fig

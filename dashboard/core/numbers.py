@@ -1,0 +1,151 @@
+"""Numbers for people, in one place: grouping, 万/亿 in Chinese, thousand/million in English, money units.
+
+Every figure the app shows (tiles, sentences, tables, chart axes), the brief and the command line print
+goes through `format_number`, `format_amount` or `format_money` here (via `core.metrics.format_value`),
+so a page, its brief and the CLI print the same text. Digit grouping and the decimal sign come from
+Babel's CLDR data; the scale words come from the catalog (`units.json`).
+
+Conventions:
+- Chinese: counts from 10万 up are written in 万 (22.6万人), from 1亿 up in 亿; money totals in 万元
+  (2,043万元), or 亿元 when the page's largest total reaches 10亿元. Below 1万 the number is written out.
+- English: counts in full with thousands separators below a million (226,492 people), then "million";
+  money totals in million yuan, or billion yuan when the page's largest total reaches 10 billion.
+- One money unit per page: `money_unit(values, lang)` picks it from the largest total on the page;
+  `format_money(..., unit=...)` writes every total of that page in it. Without a page unit the value's
+  own magnitude picks it by the same thresholds (no page of the app crosses one, see tests).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from babel.numbers import format_decimal
+
+LOCALES = {"zh": "zh_CN", "en": "en_US"}
+
+# (unit key, yuan per unit); the catalog has `units.<key>` for each.
+MONEY_UNITS = {
+    "zh": (("wan_yuan", 1e4), ("yi_yuan", 1e8)),
+    "en": (("million_yuan", 1e6), ("billion_yuan", 1e9)),
+}
+# A page switches to the larger unit once its largest total reaches this many yuan.
+_BIGGER_FROM = {"zh": 1e9, "en": 1e10}
+# Counts switch to 万 / million from here (exact figures below).
+_COUNT_SCALE = {"zh": ((1e8, "yi"), (1e5, "wan")), "en": ((1e6, "million"),)}
+_SCALE_FACTOR = {"wan": 1e4, "yi": 1e8, "million": 1e6}
+
+
+def format_number(value: float, decimals: int = 0, lang: str = "zh") -> str:
+    """`value` with digit grouping and exactly `decimals` decimals, in the language's convention (Babel)."""
+    decimals = max(0, int(decimals))
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    # round half away from zero first: Babel rounds half to even (2.5 -> 2), people expect 3
+    rounded = _round_half_up(float(value), decimals)
+    return format_decimal(rounded, format=pattern, locale=LOCALES.get(lang, "zh_CN"), decimal_quantization=True)
+
+
+def _round_half_up(value: float, decimals: int) -> float:
+    factor = 10 ** decimals
+    scaled = abs(value) * factor
+    out = math.floor(scaled + 0.5 + 1e-9) / factor
+    return -out if value < 0 else out
+
+
+def _word(key: str, lang: str) -> str:
+    from dashboard.core.text import t
+
+    return t(f"units.{key}", lang)
+
+
+def _join(number: str, unit_text: str, lang: str) -> str:
+    """Number and unit as a language writes them: 2,043万元, 20.4 million yuan, 71.1%."""
+    if not unit_text:
+        return number
+    if lang == "zh" or unit_text.startswith(("%", "×")):
+        return number + unit_text
+    return f"{number} {unit_text}"  # a plain space: on a narrow tile the unit wraps under the number
+
+
+def format_amount(value: float, decimals: int, unit_text: str, lang: str = "zh") -> str:
+    """A count with its unit words: exact below 10万 (zh) / a million (en), else in 万/亿 or million."""
+    for threshold, scale in _COUNT_SCALE.get(lang, ()):
+        if abs(value) >= threshold:
+            scaled = value / _SCALE_FACTOR[scale]
+            text = format_number(scaled, 1 if abs(scaled) < 1000 else 0, lang)
+            word = _word(f"scale.{scale}", lang)
+            return _join(text + word if lang == "zh" else f"{text} {word}", unit_text, lang)
+    return _join(format_number(value, decimals, lang), unit_text, lang)
+
+
+def money_unit(values_yuan: Iterable[float | None], lang: str = "zh") -> str:
+    """The one money unit for a page whose totals are `values_yuan` (its largest total decides)."""
+    biggest = max((abs(v) for v in values_yuan if v is not None and math.isfinite(v)), default=0.0)
+    small, big = MONEY_UNITS.get(lang, MONEY_UNITS["zh"])
+    return big[0] if biggest >= _BIGGER_FROM.get(lang, 1e9) else small[0]
+
+
+def money_factor(unit: str) -> float:
+    for units in MONEY_UNITS.values():
+        for key, factor in units:
+            if key == unit:
+                return factor
+    raise KeyError(unit)
+
+
+def format_money(yuan: float, lang: str = "zh", decimals_millions: int = 1, unit: str | None = None) -> str:
+    """A money total in the page's unit: 2,043万元 / 20.43 million yuan.
+
+    `decimals_millions` is the precision the figure has in millions (the models' unit); the shown
+    decimals follow it (two decimals of a million = whole 万).
+    """
+    unit = unit or money_unit([yuan], lang)
+    factor = money_factor(unit)
+    decimals = min(2, max(0, decimals_millions + round(math.log10(factor / 1e6))))
+    return _join(format_number(yuan / factor, decimals, lang), _word(unit, lang), lang)
+
+
+def axis_ticks(vmin: float, vmax: float, lang: str = "zh", n: int = 5) -> tuple[list[float], list[str]] | None:
+    """Tick values and texts for a numeric axis spanning [vmin, vmax] in the language's convention.
+
+    Chinese: 0, 5,000, 1万, 1.5万 (never 5k/10k); English: 0, 5,000, 10,000 (millions as 1.5M is plotly's
+    own and fine). Returns None when plotly's own ticks already read right (small numbers).
+    """
+    if not (math.isfinite(vmin) and math.isfinite(vmax)) or vmax <= vmin:
+        return None
+    top = max(abs(vmin), abs(vmax))
+    if top < 1e4:
+        return None
+    step = _nice_step((vmax - vmin) / n)
+    start = math.floor(vmin / step) * step
+    values = []
+    v = start
+    while v <= vmax + step * 0.5 and len(values) < 3 * n:
+        values.append(round(v, 10))
+        v += step
+    texts = [axis_number(v, lang) for v in values]
+    return values, texts
+
+
+def axis_number(value: float, lang: str = "zh") -> str:
+    """One tick's text: 1.5万 / 2亿 in Chinese, 15,000 / 2M in English."""
+    a = abs(value)
+    if lang == "zh":
+        for factor, scale in ((1e8, "yi"), (1e4, "wan")):
+            if a >= factor:
+                return _trim(format_number(value / factor, 2, lang)) + _word(f"scale.{scale}", lang)
+        return format_number(value, 0, lang)
+    if a >= 1e6:
+        return _trim(format_number(value / 1e6, 2, lang)) + "M"
+    return format_number(value, 0, lang)
+
+
+def _trim(text: str) -> str:
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _nice_step(raw: float) -> float:
+    exp = math.floor(math.log10(raw)) if raw > 0 else 0
+    base = raw / 10 ** exp
+    nice = 1 if base <= 1 else 2 if base <= 2 else 2.5 if base <= 2.5 else 5 if base <= 5 else 10
+    return nice * 10 ** exp
