@@ -137,3 +137,9 @@ def for_presentation(fig: go.Figure, height: int | None = None, floor: float = P
             colorbar.tickfont.size = _at_least(colorbar.tickfont.size, floor)
             colorbar.title.font.size = _at_least(colorbar.title.font.size, floor)
     return fig
+
+
+def styled(fig: go.Figure, language: str, present: bool = False, present_height: int | None = None) -> go.Figure:
+    """The figure as a reader sees it: the language's axes, legend below, large text on a projector."""
+    fig = for_screen(localize_axes(fig, language))
+    return for_presentation(fig, present_height) if present else fig

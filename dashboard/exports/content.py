@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import plotly.graph_objects as go
 
 from dashboard import registry
+from dashboard.core import figure_style
 from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Param, Scenario, page_params
 from dashboard.core.text import t, unit_label
@@ -240,9 +241,13 @@ def _kinds(ids: Sequence[str], overlay: db.Overlay | None) -> list[str]:
 
 
 def page_builders(page: str, scenario: Scenario, lang: str, overlay: db.Overlay | None
-              ) -> dict[str, Callable[[], go.Figure]]:
-    spec = registry.page(page)
-    return registry.charts(page).figures(scenario, lang, overlay) if spec.analysis else {}
+                  ) -> dict[str, Callable[[], go.Figure]]:
+    """The page's charts as a reader on a screen sees them (`figure_style.styled`): the brief, the image
+    downloads and the page draw the same figure."""
+    if not registry.page(page).analysis:
+        return {}
+    raw = registry.charts(page).figures(scenario, lang, overlay)
+    return {name: (lambda build=build: figure_style.styled(build(), lang)) for name, build in raw.items()}
 
 
 def figure_names(page: str) -> list[str]:

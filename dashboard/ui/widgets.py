@@ -198,12 +198,6 @@ def cached_figure(key: str, build: Callable[[], Any], deps: tuple = ()) -> Any:
     return _figure(key, scenario(), lang(), overlay().token, db.database_token(), deps, build)
 
 
-def styled(fig: Any, language: str, present: bool, present_height: int | None = None) -> Any:
-    """The figure as this reader sees it: the language's axes, legend below, large text on a projector."""
-    fig = figure_style.for_screen(figure_style.localize_axes(fig, language))
-    return figure_style.for_presentation(fig, present_height) if present else fig
-
-
 def plotly_chart(key: str, build: Callable[[], Any], deps: tuple = (), present_height: int | None = None,
                  **kwargs: Any) -> None:
     """st.plotly_chart of `build()` (memoised, see `cached_figure`), with `key` as the element key.
@@ -212,7 +206,7 @@ def plotly_chart(key: str, build: Callable[[], Any], deps: tuple = (), present_h
     phones; every chart has PNG/SVG downloads under the page).
     """
     language, present = lang(), presenting()
-    fig = cached_figure(key, lambda: styled(build(), language, present, present_height), deps + (present_height,))
+    fig = cached_figure(key, lambda: figure_style.styled(build(), language, present, present_height), deps + (present_height,))
     config = {**kwargs.pop("config", {}), **figure_style.CHART_CONFIG}
     if present:  # the figure's own (large) fonts, not Streamlit's theme defaults
         kwargs.setdefault("theme", None)
