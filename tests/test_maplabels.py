@@ -87,7 +87,9 @@ def test_scale_bar_is_a_round_number_of_km_at_its_true_length():
 
 
 def _placed_boxes(fig) -> list[tuple[str, float, float]]:
-    return [(text, x, y) for tr in fig.data if tr.mode == "text" for text, x, y in zip(tr.text, tr.x, tr.y, strict=True)]
+    """Every name on a map: text traces and data-anchored annotations."""
+    out = [(text, x, y) for tr in fig.data if tr.mode == "text" for text, x, y in zip(tr.text, tr.x, tr.y, strict=True)]
+    return out + [(a.text, a.x, a.y) for a in fig.layout.annotations if a.xref == "x"]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -104,6 +106,8 @@ def test_coverage_map_shows_the_yangtze_and_subdistrict_names_without_overlap(la
     marks = [i for i, tr in enumerate(fig.data)
              if tr.mode in ("markers", "markers+text", "text") and list(tr.x) != [None]]  # not legend-only
     assert water and marks and max(water) < min(marks)
+    boxed = [a for a in fig.layout.annotations if a.xref == "x" and a.bgcolor]  # sub-district names
+    assert len(boxed) >= 0.8 * len(street_names)
     # placed labels do not overlap at the map's pixel scale
     result = coverage.scenario_result(Scenario.default(), None)
     bounds = charts_coverage._focus_bounds(result, geo.layer("subdistricts"), geo.layer("new_areas"),

@@ -145,6 +145,23 @@ def label_traces(placed: Sequence[maplabels.Placed], styles: dict[float, tuple[s
     return traces
 
 
+def label_annotations(placed: Sequence[maplabels.Placed], styles: dict[float, tuple[str, str]],
+                      boxed: Sequence[float] = ()) -> list[dict]:
+    """Placed labels as layout annotations; those whose priority is in `boxed` get a translucent white
+    box, so small names stay readable over dense markers (scatter text cannot have a background)."""
+    out = []
+    for p in placed:
+        color, weight = styles.get(p.label.priority, ("#222", "normal"))
+        note = dict(x=p.x, y=p.y, xref="x", yref="y", text=p.label.text, showarrow=False,
+                    font=dict(size=p.label.size, color=color, weight=weight))
+        if p.label.priority in boxed:
+            note.update(bgcolor="rgba(255,255,255,0.78)", borderpad=1)
+        else:
+            note["font"]["shadow"] = HALO
+        out.append(note)
+    return out
+
+
 def _nice_km(target_km: float) -> float:
     steps = [0.5, 1, 2, 5, 10, 20, 50, 100, 200]
     return max([s for s in steps if s <= target_km] or [steps[0]])

@@ -185,10 +185,10 @@ def care_map_figure(districts: gpd.GeoDataFrame, subdistricts: gpd.GeoDataFrame,
                   + (mapframe.polygon_labels(subs, [str(n).removesuffix("街道") for n in subs["name"]], 10, 3)
                      if not subs.empty else []))
     placed = mapframe.place_labels(candidates, bounds, height - 110)
-    traces += mapframe.label_traces(placed, {0: ("#111", "bold"), 1: (mapframe.RIVER_LABEL, "bold"),
-                                             3: ("#37474F", "normal")})
+    names = mapframe.label_annotations(placed, {0: ("#111", "bold"), 1: (mapframe.RIVER_LABEL, "bold"),
+                                                3: ("#37474F", "normal")}, boxed=(3,))
     return map_figure(traces, bounds, height=height, title=t("beds.map_title", lang),
-                      annotations=mapframe.north_arrow(lang))
+                      annotations=names + mapframe.north_arrow(lang))
 
 
 def figures(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> dict[str, Callable[[], go.Figure]]:

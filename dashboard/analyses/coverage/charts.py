@@ -168,8 +168,10 @@ def coverage_map(result: CoverageResult, districts: gpd.GeoDataFrame, subdistric
     if site is not None:
         traces.append(site)
     traces += mapframe.scale_bar(bounds, lang)
-    traces += mapframe.label_traces(_map_labels(bounds, districts, subdistricts, new_areas, lang, height), LABEL_STYLES)
-    return charts.map_figure(traces, bounds, height=height, annotations=mapframe.north_arrow(lang),
+    # names as annotations over everything, sub-districts on a translucent white box (readable over markers)
+    names = mapframe.label_annotations(_map_labels(bounds, districts, subdistricts, new_areas, lang, height),
+                                       LABEL_STYLES, boxed=(3,))
+    return charts.map_figure(traces, bounds, height=height, annotations=names + mapframe.north_arrow(lang),
                              legend=dict(orientation="h", yanchor="top", y=-0.02, font=dict(size=12)))
 
 
