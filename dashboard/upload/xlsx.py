@@ -80,15 +80,15 @@ def precheck(data: bytes) -> dict[str, bytes]:
         for info in infos:
             if info.flag_bits & 0x1:
                 raise _Refuse("xlsx_encrypted")
+            if info.filename.lower().endswith("sharedstrings.xml") and info.file_size > MAX_SHARED_STRINGS_BYTES:
+                raise _Refuse("shared_strings", size_mb=f"{info.file_size / 1048576:,.0f}",
+                              limit_mb=MAX_SHARED_STRINGS_BYTES // 1048576)
             total += info.file_size
             ratio = info.file_size / max(info.compress_size, 1)
             if (info.file_size > MAX_ZIP_ENTRY_BYTES or total > MAX_ZIP_TOTAL_BYTES
                     or (info.file_size > MAX_ZIP_RATIO_FROM_BYTES and ratio > MAX_ZIP_RATIO)):
                 raise _Refuse("zip_bomb", entry=_short(info.filename, 80), size_mb=f"{info.file_size / 1048576:,.0f}",
                               ratio=f"{ratio:,.0f}", limit_mb=MAX_ZIP_ENTRY_BYTES // 1048576)
-            if info.filename.lower().endswith("sharedstrings.xml") and info.file_size > MAX_SHARED_STRINGS_BYTES:
-                raise _Refuse("shared_strings", size_mb=f"{info.file_size / 1048576:,.0f}",
-                              limit_mb=MAX_SHARED_STRINGS_BYTES // 1048576)
         if any(posixpath.basename(n).lower() in ("vbaproject.bin", "vbadata.xml") for n in names):
             raise _Refuse("xlsx_macros")
         small: dict[str, bytes] = {}
