@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench loadtest data geodata check setup system-deps lint clean
+.PHONY: run test bench loadtest loadtest-upload data geodata check setup system-deps lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ bench: setup
 
 loadtest: setup
 	$(BIN)/python bench/loadtest.py
+	$(BIN)/python bench/upload_load.py
+
+# Only the upload scenario: other sessions' rerun p95 while a worst-case upload is checked, vs idle.
+loadtest-upload: setup
+	$(BIN)/python bench/upload_load.py
 
 # Regenerate the seeded demonstration layer (deterministic: a no-op diff on an unchanged tree).
 data: $(STAMP)
