@@ -236,3 +236,23 @@ def test_scenario_cli_on_bad_shipped_data_prints_no_traceback(tmp_path):
     assert res.returncode == 1
     assert "Traceback" not in res.stderr
     assert "data/care_facilities.csv, row 2, column 'district_code'" in res.stderr
+
+
+def test_shipped_layer_with_z_is_flattened_and_noted_by_check(tmp_path, monkeypatch, capsys):
+    """The shipped-layer rule is the upload rule: Z is dropped (geo.layer) and `check` says so."""
+    from dashboard import geo
+    from dashboard.__main__ import main
+
+    root = tmp_path / "root"
+    shutil.copytree(REPO / "data", root / "data")
+    shutil.copytree(REPO / "geodata", root / "geodata")
+    path = root / "geodata" / "subdistricts.geojson"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    ring = doc["features"][0]["geometry"]["coordinates"][0]
+    doc["features"][0]["geometry"]["coordinates"][0] = [[*xy, 31.5] for xy in ring] if isinstance(ring[0][0], float) \
+        else [[[*xy, 31.5] for xy in part] for part in ring]
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setenv("DASHBOARD_DATA_ROOT", str(root))
+    assert main(["check"]) == 0
+    assert "subdistricts.geojson: 1 features have a Z coordinate; it is dropped" in capsys.readouterr().out
+    assert not geo.layer("subdistricts").has_z.any()

@@ -6,6 +6,7 @@ returns to the shipped data."""
 from __future__ import annotations
 
 import re
+
 import pytest
 
 from tests.conftest import assert_no_exception, metric_values, run_page
