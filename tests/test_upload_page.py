@@ -188,3 +188,13 @@ def test_uploaded_boundaries_reach_the_map():
     corners = "112.233,112.253,112.253,112.233"  # longitudes of the uploaded square's ring (112.243 ± 0.01)
     assert corners in spec_a
     assert corners not in spec_b
+
+
+@pytest.mark.parametrize("name", ["subdistricts_with_z.geojson", "subdistricts_utf16.geojson"])
+def test_accepted_odd_layers_do_not_break_the_maps(name):
+    """Issue 15: a layer with Z coordinates was accepted and then broke the Overview map; Z is dropped."""
+    a = apply_upload(run_page("data"), "subdistrict_shapes", name)
+    assert a.session_state["overlay"].user_datasets == ["subdistrict_shapes"]
+    for page in ("overview", "coverage"):
+        a.switch_page(f"app_pages/{page}.py").run()
+        assert_no_exception(a)
