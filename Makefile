@@ -7,7 +7,7 @@ PORT   ?= 8501
 STAMP  := $(VENV)/.installed
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: lock run serve test bench loadtest loadtest-proxy data geodata orientation check setup system-deps lint clean
+.PHONY: lock run serve test bench loadtest loadtest-proxy loadtest-upload data geodata orientation check setup system-deps lint clean
 
 # Installs exactly the versions in requirements.lock (`make lock` regenerates it from pyproject.toml), then
 # the project itself; `pip check` fails here, not in a test, if pyproject.toml gained a dependency the
@@ -56,9 +56,14 @@ bench: setup
 # (1 vs WORKERS workers side by side, 25 and 50 sessions, a worker killed mid-run); see docs/testing.md.
 loadtest: setup
 	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
+	$(BIN)/python bench/upload_load.py
 
 loadtest-proxy: setup
 	$(BIN)/python bench/loadtest.py --proxy --workers $(WORKERS)
+
+# Only the upload scenario: other sessions' rerun p95 while a worst-case upload is checked, vs idle.
+loadtest-upload: setup
+	$(BIN)/python bench/upload_load.py
 
 # Regenerate the seeded demonstration layer (deterministic: a no-op diff on an unchanged tree).
 data: $(STAMP)

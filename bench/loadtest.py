@@ -406,7 +406,9 @@ async def _warm_up(browser, base: str, pages: list[dict]) -> None:
 
 
 async def run_load(sessions: int, duration: float, think: tuple[float, float], ramp: float,
-                   client: str = "browser") -> dict:
+                   client: str = "browser", extra=None) -> dict:
+    """`extra(browser, base_url, deadline)`, when given, is one more coroutine run beside the sessions
+    (bench/upload_load.py: a session uploading a worst-case file while the others are measured)."""
     from playwright.async_api import async_playwright
 
     common.require_chromium()
@@ -423,7 +425,7 @@ async def run_load(sessions: int, duration: float, think: tuple[float, float], r
             sampler.reset()
             started = time.monotonic()
             deadline = started + duration
-            tasks = []
+            tasks = [asyncio.create_task(extra(browser, server.url, deadline))] if extra else []
             for i in range(sessions):
                 if client == "ws":
                     job = ws_session(i, server.url, pages, deadline, think, stats)

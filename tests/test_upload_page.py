@@ -5,6 +5,8 @@ returns to the shipped data."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from dashboard import registry
@@ -31,7 +33,8 @@ def page_text(at) -> str:
     parts += [c.value for c in at.caption] + [s.value for s in at.success]
     for frame in at.dataframe:
         parts.append(frame.value.to_csv(index=False))
-    return "\n".join(str(p) for p in parts)
+    # the text as shown: values from the file are Markdown-escaped on the page (dashboard/safetext.py)
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", "\n".join(str(p) for p in parts))
 
 
 def provenance(at, publisher: str = "荆州市卫生健康委员会", date: str = "2023-06-30"):
@@ -186,3 +189,13 @@ def test_uploaded_boundaries_reach_the_map():
     corners = "112.233,112.253,112.253,112.233"  # longitudes of the uploaded square's ring (112.243 ± 0.01)
     assert corners in spec_a
     assert corners not in spec_b
+
+
+@pytest.mark.parametrize("name", ["subdistricts_with_z.geojson", "subdistricts_utf16.geojson"])
+def test_accepted_odd_layers_do_not_break_the_maps(name):
+    """Issue 15: a layer with Z coordinates was accepted and then broke the Overview map; Z is dropped."""
+    a = apply_upload(run_page("data"), "subdistrict_shapes", name)
+    assert a.session_state["overlay"].user_datasets == ["subdistrict_shapes"]
+    for page in ("overview", "coverage"):
+        a.switch_page(f"app_pages/{page}.py").run()
+        assert_no_exception(a)

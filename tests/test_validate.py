@@ -28,6 +28,14 @@ GOOD_FILES = {
     "compounds.csv": "compounds",
     "community_workers.csv": "community_workers",
     "subdistricts.geojson": "subdistrict_shapes",
+    # issue 15: refused or misread before, accepted now
+    "clinics_cr_only.csv": "clinics",  # Excel for Mac
+    "clinics_mixed_newlines.csv": "clinics",
+    "clinics_title_semicolon.csv": "clinics",  # a title row without separators above a ';' header
+    "clinics_utf16_no_bom.csv": "clinics",
+    "clinics_big5.csv": "clinics",  # read as Big5, not GBK mojibake
+    "subdistricts_with_z.geojson": "subdistrict_shapes",  # Z dropped with a note
+    "subdistricts_utf16.geojson": "subdistrict_shapes",
 }
 
 

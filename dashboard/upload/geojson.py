@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -70,6 +71,9 @@ def _crs_name(doc: dict) -> tuple[str | None, str | None]:
     if name is not None and not isinstance(name, str):
         return None, shown
     return (name or None), None
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _json_int(text: str) -> int | float:
@@ -155,7 +159,13 @@ def _validate_geojson(data: bytes, ds: Dataset, result: Result, fixes: tuple[str
             geoms.append(None)
             continue
         props = feat.get("properties")
-        rows.append({str(k): _cell_text(v) for k, v in props.items()} if isinstance(props, dict) else {})
+        row = {str(k): _cell_text(v) for k, v in props.items()} if isinstance(props, dict) else {}
+        if any(_LONE_SURROGATE.search(k + v) for k, v in row.items()):  # "\udc92" escapes: not text
+            shown = next(f"{k}: {v}" for k, v in row.items() if _LONE_SURROGATE.search(k + v))
+            result.problems.append(_problem(result.filename, i, None, _short(_LONE_SURROGATE.sub("?", shown), 40),
+                                            "lone_surrogate"))
+            row = {_LONE_SURROGATE.sub("?", k): _LONE_SURROGATE.sub("?", v) for k, v in row.items()}
+        rows.append(row)
         geom = feat.get("geometry")
         bad, has_z = coords_check(geom)
         if bad:

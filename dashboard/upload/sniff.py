@@ -163,7 +163,11 @@ def detect(data: bytes) -> Encoding:
     first_bad = _first_bad_utf8(data)
     if first_bad is None:
         return Encoding("utf-8-sig" if bom else "utf-8", label)
-    loose = data.decode("utf-8", errors="surrogateescape")
+    # judged on the megabyte around the first bad byte (whole lines): a 20 MB GBK file is not walked
+    # character by character; more stray bytes further on are reported by cell all the same
+    start = data.rfind(b"\n", 0, max(0, first_bad - (1 << 19))) + 1
+    end = data.find(b"\n", first_bad + (1 << 19))
+    loose = data[start: len(data) if end < 0 else end].decode("utf-8", errors="surrogateescape")
     bad = len(_STRAY_RE.findall(loose))
     # a character typed in a one-byte code page is one stray byte; runs of them are another encoding
     isolated = re.search("[\udc80-\udcff]{2,}", loose) is None

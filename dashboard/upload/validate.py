@@ -1,10 +1,13 @@
 """Bring your own data: read a user's file, check it against its dataset, load it for one session.
 
-Reads CSV (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GBK/GB18030), XLSX (openpyxl read-only, after
-the zip's entry sizes and compression ratios have been checked) and GeoJSON. Hostile files are
-refused before they are parsed, with bounded memory: oversized files, zip bombs, formula cells,
-XML entity declarations, thousands of columns, binary junk, deeply nested JSON. Every problem is
-reported at once as (row, column, value, expected), in Chinese or English (catalog `data.problem_*`).
+Reads CSV (UTF-8 with or without BOM, UTF-16 with or without BOM, GBK/GB18030, Big5; a few stray
+non-UTF-8 bytes reported by cell), XLSX (calamine, after the zip, every XML part and the data sheet
+have been checked) and GeoJSON. Hostile files are refused before they are parsed, with bounded
+memory: oversized files, zip bombs, formula cells, macros, XML entity declarations, thousands of
+columns, binary junk, NUL bytes, deeply nested JSON. Every problem is reported at once as (row,
+column, value, expected), in Chinese or English (catalog `data.problem_*`); anything unexpected
+becomes "could not check this file" (logged, never shown). The page runs the check in a worker
+process with CPU-time and memory limits (`worker.validate_bounded`).
 
 The checks come from `dashboard.data.schemas` (types, required, allowed values, ranges, patterns,
 unique keys, via `db.parse_frame`) plus what needs reference data: division codes that exist at

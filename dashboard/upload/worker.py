@@ -99,15 +99,24 @@ def validate_bounded(data: bytes, filename: str, dataset: str, fixes: Sequence[s
     """`validate.validate_bytes` in a worker process with CPU-time and memory limits (see the module)."""
     from dashboard.upload import validate
 
-    ds = validate.resolve_dataset(dataset)
+    dataset = validate.resolve_dataset(dataset).name  # an alias ("subdistricts") resolved once
     name = os.path.basename(filename) or "upload"
     if not hasattr(os, "fork") or sys.platform == "win32":
         return validate.validate_bytes(data, filename, dataset, fixes=fixes, overlay=overlay)
+    try:
+        return _bounded(data, name, dataset, tuple(fixes), overlay, cpu_seconds, memory_mb, wall_seconds)
+    except Exception:  # the worker machinery itself failed: the last resort, as for a check
+        log.exception("upload worker could not check %r", name)
+        return _refused(name, dataset, "unexpected", file=name)
+
+
+def _bounded(data: bytes, name: str, dataset: str, fixes: tuple[str, ...], overlay, cpu_seconds: int,
+             memory_mb: int, wall_seconds: float) -> Result:
     with _one_at_a_time:
         ctx = _context()
         receive, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_child, args=(send, data, filename, ds.name, tuple(fixes), overlay,
-                                                  cpu_seconds, memory_mb), daemon=True)
+        proc = ctx.Process(target=_child, args=(send, data, name, dataset, fixes, overlay, cpu_seconds, memory_mb),
+                           daemon=True)
         proc.start()
         send.close()
         result, timed_out = None, False
@@ -124,14 +133,14 @@ def validate_bounded(data: bytes, filename: str, dataset: str, fixes: Sequence[s
             proc.kill()
             proc.join(5)
             log.warning("upload check of %r stopped after %s s (wall-clock limit)", name, wall_seconds)
-            return _refused(name, ds.name, "time_limit", limit=f"{wall_seconds:g}")
+            return _refused(name, dataset, "time_limit", limit=f"{wall_seconds:g}")
         proc.join(5)
         if isinstance(result, Result):
             return result
         code = proc.exitcode
         log.warning("upload check of %r ended with exit code %s", name, code)
         if code in (-signal.SIGXCPU, -signal.SIGKILL):
-            return _refused(name, ds.name, "cpu_limit", limit=f"{cpu_seconds:g}")
+            return _refused(name, dataset, "cpu_limit", limit=f"{cpu_seconds:g}")
         if code in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGBUS, _EXIT_MEMORY):
-            return _refused(name, ds.name, "memory_limit", limit=f"{memory_mb:,}")
-        return _refused(name, ds.name, "unexpected", file=name)
+            return _refused(name, dataset, "memory_limit", limit=f"{memory_mb:,}")
+        return _refused(name, dataset, "unexpected", file=name)

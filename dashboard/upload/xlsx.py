@@ -41,11 +41,12 @@ _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedErr
 _DTD_MARKERS = tuple(m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY") for enc in ("ascii", "utf-16-le", "utf-16-be"))
 _MACRO_TYPES = re.compile(rb"vbaProject|vbaData|ms-office\.activeX|macrosheet|ms-excel\.intlmacrosheet", re.I)
 _CHUNK = 1 << 20
+_MAX_WORKBOOK_PART = 4 << 20  # the workbook part and its relationships, read whole to find the sheets
 
 
-def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, keep: int = 65536) -> bytes:
     """Read one part in chunks (its CRC is checked at the end), refusing a DTD anywhere in it; returns
-    the first 64 KB (enough for content types, relationships and the workbook part)."""
+    its first `keep` bytes."""
     head = b""
     tail = b""
     try:
@@ -54,8 +55,8 @@ def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
                 window = tail + chunk
                 if any(m in window for m in _DTD_MARKERS):
                     raise _Refuse("xml_entities", entry=_short(info.filename, 80))
-                if len(head) < 65536:
-                    head += chunk[: 65536 - len(head)]
+                if len(head) < keep:
+                    head += chunk[: keep - len(head)]
                 tail = chunk[-32:]
     except _DAMAGED as exc:
         raise _Refuse("xlsx_damaged_reason", reason=_short(f"{type(exc).__name__}: {exc}", 120)) from None
@@ -80,27 +81,30 @@ def precheck(data: bytes) -> dict[str, bytes]:
         for info in infos:
             if info.flag_bits & 0x1:
                 raise _Refuse("xlsx_encrypted")
+            if info.filename.lower().endswith("sharedstrings.xml") and info.file_size > MAX_SHARED_STRINGS_BYTES:
+                raise _Refuse("shared_strings", size_mb=f"{info.file_size / 1048576:,.0f}",
+                              limit_mb=MAX_SHARED_STRINGS_BYTES // 1048576)
             total += info.file_size
             ratio = info.file_size / max(info.compress_size, 1)
             if (info.file_size > MAX_ZIP_ENTRY_BYTES or total > MAX_ZIP_TOTAL_BYTES
                     or (info.file_size > MAX_ZIP_RATIO_FROM_BYTES and ratio > MAX_ZIP_RATIO)):
                 raise _Refuse("zip_bomb", entry=_short(info.filename, 80), size_mb=f"{info.file_size / 1048576:,.0f}",
                               ratio=f"{ratio:,.0f}", limit_mb=MAX_ZIP_ENTRY_BYTES // 1048576)
-            if info.filename.lower().endswith("sharedstrings.xml") and info.file_size > MAX_SHARED_STRINGS_BYTES:
-                raise _Refuse("shared_strings", size_mb=f"{info.file_size / 1048576:,.0f}",
-                              limit_mb=MAX_SHARED_STRINGS_BYTES // 1048576)
         if any(posixpath.basename(n).lower() in ("vbaproject.bin", "vbadata.xml") for n in names):
             raise _Refuse("xlsx_macros")
         small: dict[str, bytes] = {}
         for info in infos:
             if info.is_dir():
                 continue
-            head = _scan_part(archive, info)
             name = info.filename
+            wanted = name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+            if wanted and info.file_size > _MAX_WORKBOOK_PART:
+                raise _Refuse("xlsx_damaged_reason", reason=f"{name} is {info.file_size / 1048576:,.0f} MB")
+            head = _scan_part(archive, info, keep=_MAX_WORKBOOK_PART if wanted else 65536)
             # a macro part under any name is declared by its content type or its relationship
             if (name == "[Content_Types].xml" or name.endswith(".rels")) and _MACRO_TYPES.search(head):
                 raise _Refuse("xlsx_macros")
-            if name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+            if wanted:
                 small[name] = head
     return small
 
