@@ -15,8 +15,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dashboard.safetext import code_span, md_escape
 
+from dashboard.core.safetext import code_span, md_escape
 from dashboard.core.scenario import Scenario, scenarios_from_json
 from dashboard.data import db
 from dashboard.upload import validate, worker
