@@ -24,7 +24,8 @@ from dashboard import registry
 def _cmd_check(args: argparse.Namespace) -> int:
     # Always a full validation (never the cache), which then stores the validated frames so the
     # server's first page can skip validating the same files again (see dashboard/data/db.py).
-    from dashboard.data.db import DataError, validate_and_cache
+    from dashboard.data.cache import validate_and_cache
+    from dashboard.data.load import DataError
 
     try:
         frames = validate_and_cache()
@@ -261,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from dashboard.data.db import DataError
+    from dashboard.data.load import DataError
 
     try:
         return args.func(args)

@@ -8,7 +8,8 @@ import streamlit as st
 
 from dashboard import freeze_startup_objects, registry
 from dashboard.core.safetext import code_span
-from dashboard.data.db import DataError, get_database, sources_pinned
+from dashboard.data.db import get_database, sources_pinned
+from dashboard.data.load import DataError
 from dashboard.ui import hearing
 from dashboard.ui import widgets as ui
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard.data import db
+from dashboard.data import cache as data_cache
+from dashboard.data import db, load
 from dashboard.data.schemas import DATASETS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,7 +77,7 @@ def test_every_source_id_resolves_and_kind_known():
     frames = db.shipped_frames()
     kinds = set(frames["sources"]["kind"])
     assert kinds <= {"report", "official_statistics", "standard", "assumption", "illustrative"}
-    assert not db.cross_check(frames)
+    assert not load.cross_check(frames)
 
 
 def _copy_data(tmp_path: Path) -> Path:
@@ -105,8 +106,8 @@ def test_bad_cell_names_file_row_column(tmp_path, monkeypatch, dataset, column, 
     frame.loc[4, column] = value
     frame.to_csv(path, index=False)
     monkeypatch.setenv("DASHBOARD_DATA_ROOT", str(root))
-    with pytest.raises(db.DataError) as err:
-        db.load_all()
+    with pytest.raises(load.DataError) as err:
+        load.load_all()
     text = str(err.value)
     assert DATASETS[dataset].file in text
     assert "row 6" in text, text  # line 6: header + 5th data row
@@ -121,14 +122,14 @@ def test_duplicate_key_and_unknown_code_reported(tmp_path, monkeypatch):
     frame.loc[1, "clinic_id"] = frame.loc[0, "clinic_id"]
     frame.to_csv(path, index=False)
     monkeypatch.setenv("DASHBOARD_DATA_ROOT", str(root))
-    with pytest.raises(db.DataError, match="unique"):
-        db.load_all()
+    with pytest.raises(load.DataError, match="unique"):
+        load.load_all()
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame.loc[1, "clinic_id"] = "H-unique-test"
     frame.loc[2, "subdistrict_code"] = "421002999"
     frame.to_csv(path, index=False)
-    with pytest.raises(db.DataError, match="421002999.*subdistrict code listed"):
-        db.load_all()
+    with pytest.raises(load.DataError, match="421002999.*subdistrict code listed"):
+        load.load_all()
 
 
 def test_missing_column_named(tmp_path, monkeypatch):
@@ -136,8 +137,8 @@ def test_missing_column_named(tmp_path, monkeypatch):
     path = root / "data/community_workers.csv"
     pd.read_csv(path, dtype=str).drop(columns=["post"]).to_csv(path, index=False)
     monkeypatch.setenv("DASHBOARD_DATA_ROOT", str(root))
-    with pytest.raises(db.DataError, match="column named 'post'"):
-        db.load_all()
+    with pytest.raises(load.DataError, match="column named 'post'"):
+        load.load_all()
 
 
 def test_database_rebuilds_when_a_source_changes(tmp_path, monkeypatch):
@@ -189,15 +190,15 @@ def cache(tmp_path, monkeypatch):
 
 @pytest.fixture
 def full_loads(monkeypatch):
-    """Counts the full validations (calls of db.load_all)."""
+    """Counts the full validations (calls of load.load_all)."""
     calls = []
-    real = db.load_all
+    real = load.load_all
 
     def spy(root=None):
         calls.append(root)
         return real(root)
 
-    monkeypatch.setattr(db, "load_all", spy)
+    monkeypatch.setattr(load, "load_all", spy)
     return calls
 
 
@@ -213,10 +214,10 @@ def _entries(directory: Path) -> list[Path]:
 
 
 def test_cache_hit_returns_the_validated_frames(cache, full_loads):
-    want = db.validate_and_cache()  # what `python -m dashboard check` does
+    want = data_cache.validate_and_cache()  # what `python -m dashboard check` does
     assert len(full_loads) == 1
     assert len(_entries(cache)) == 1
-    got = db.load_all_cached()
+    got = data_cache.load_all_cached()
     assert len(full_loads) == 1, "a cache hit must not validate again"
     _assert_same_frames(got, want)
     assert str(got["compounds"]["lon"].dtype) == "Float64" and str(got["clinics"]["gps"].dtype) == "Int64"
@@ -225,41 +226,41 @@ def test_cache_hit_returns_the_validated_frames(cache, full_loads):
 
 
 def test_cache_key_covers_sources_and_code(cache, tmp_path, monkeypatch):
-    key = db.cache_key()
-    assert key == db.cache_key() and len(key) == 64
+    key = data_cache.cache_key()
+    assert key == data_cache.cache_key() and len(key) == 64
     root = Path(os.environ["DASHBOARD_DATA_ROOT"])
     path = root / "geodata/new_areas.geojson"
     path.write_bytes(path.read_bytes() + b"\n")
-    assert db.cache_key() != key
-    key = db.cache_key()
+    assert data_cache.cache_key() != key
+    key = data_cache.cache_key()
     queries = tmp_path / "queries"
     shutil.copytree(db.QUERIES_DIR, queries)
     monkeypatch.setattr(db, "QUERIES_DIR", queries)
-    assert db.cache_key() == key
+    assert data_cache.cache_key() == key
     (queries / "_schema.sql").write_text((queries / "_schema.sql").read_text(encoding="utf-8") + "\n-- x\n",
                                          encoding="utf-8")
-    assert db.cache_key() != key
+    assert data_cache.cache_key() != key
 
 
 def test_cache_miss_after_a_one_byte_change(cache, full_loads):
-    db.validate_and_cache()
+    data_cache.validate_and_cache()
     root = Path(os.environ["DASHBOARD_DATA_ROOT"])
     path = root / "data/census.csv"
     text = path.read_text(encoding="utf-8")
     assert "504893" in text
     path.write_text(text.replace("504893", "504894"), encoding="utf-8")  # same size, one byte
-    frames = db.load_all_cached()
+    frames = data_cache.load_all_cached()
     assert len(full_loads) == 2, "a changed file must be validated again"
     census = frames["census"]
     assert int(census.loc[census.area_code == "421002", "residents"].iloc[0]) == 504894
     assert len(_entries(cache)) == 2
-    db.load_all_cached()
+    data_cache.load_all_cached()
     assert len(full_loads) == 2  # and the new content is now a hit
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "wrong_payload", "wrong_columns"])
 def test_corrupt_cache_falls_back_to_validation(cache, full_loads, damage):
-    want = db.validate_and_cache()
+    want = data_cache.validate_and_cache()
     (entry,) = _entries(cache)
     if damage == "garbage":
         entry.write_bytes(b"not a pickle at all")
@@ -272,19 +273,19 @@ def test_corrupt_cache_falls_back_to_validation(cache, full_loads, damage):
     else:
         broken = dict(want, clinics=want["clinics"].drop(columns=["gps"]))
         entry.write_bytes(pickle.dumps({"format": 1, "key": entry.stem[len("frames-"):], "frames": broken}))
-    got = db.load_all_cached()
+    got = data_cache.load_all_cached()
     assert len(full_loads) == 2
     _assert_same_frames(got, want)
     # and the damaged entry was replaced by a good one
-    assert db.read_cached_frames(db.cache_key()) is not None
+    assert data_cache.read_cached_frames(data_cache.cache_key()) is not None
 
 
 def test_cache_file_writable_by_others_is_ignored(cache, full_loads):
-    db.validate_and_cache()
+    data_cache.validate_and_cache()
     (entry,) = _entries(cache)
     entry.chmod(0o666)
-    assert db.read_cached_frames(db.cache_key()) is None
-    db.load_all_cached()
+    assert data_cache.read_cached_frames(data_cache.cache_key()) is None
+    data_cache.load_all_cached()
     assert len(full_loads) == 2
 
 
@@ -293,56 +294,56 @@ def test_unwritable_cache_dir_falls_back(tmp_path, monkeypatch, full_loads):
     blocker.write_text("x")
     # a directory below a regular file can never be created, whoever runs the tests (root too)
     monkeypatch.setenv("DASHBOARD_CACHE_DIR", str(blocker / "cache"))
-    frames = db.load_all_cached()
+    frames = data_cache.load_all_cached()
     assert set(frames) == set(DATASETS)
-    assert not db.write_cached_frames(db.cache_key(), frames)
-    db.load_all_cached()
+    assert not data_cache.write_cached_frames(data_cache.cache_key(), frames)
+    data_cache.load_all_cached()
     assert len(full_loads) == 2  # validated each time, never an error
     if os.geteuid() != 0:  # a read-only directory (root may write anyway)
         ro = tmp_path / "ro"
         ro.mkdir(mode=0o500)
         monkeypatch.setenv("DASHBOARD_CACHE_DIR", str(ro))
-        assert not db.write_cached_frames(db.cache_key(), frames)
+        assert not data_cache.write_cached_frames(data_cache.cache_key(), frames)
         assert not list(ro.iterdir())
 
 
 def test_bad_file_raises_the_same_error_with_a_cache_present(cache):
-    db.validate_and_cache()
+    data_cache.validate_and_cache()
     root = Path(os.environ["DASHBOARD_DATA_ROOT"])
     path = root / "data/clinics.csv"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame.loc[4, "gps"] = "-3"
     frame.to_csv(path, index=False)
-    with pytest.raises(db.DataError) as full:
-        db.load_all()
-    with pytest.raises(db.DataError) as cached:
-        db.load_all_cached()
+    with pytest.raises(load.DataError) as full:
+        load.load_all()
+    with pytest.raises(load.DataError) as cached:
+        data_cache.load_all_cached()
     assert cached.value.problems == full.value.problems
     assert str(cached.value) == str(full.value)
     assert "data/clinics.csv, row 6, column 'gps'" in str(cached.value)
-    with pytest.raises(db.DataError) as served:
+    with pytest.raises(load.DataError) as served:
         db.get_database()
     assert served.value.problems == full.value.problems
     assert len(_entries(cache)) == 1, "a failed validation is never cached"
 
 
 def test_cache_keeps_only_the_newest_entries(cache):
-    frames = db.validate_and_cache()
-    for i in range(db.CACHE_KEEP + 3):
-        assert db.write_cached_frames(f"{i:064x}", frames)
+    frames = data_cache.validate_and_cache()
+    for i in range(data_cache.CACHE_KEEP + 3):
+        assert data_cache.write_cached_frames(f"{i:064x}", frames)
         time.sleep(0.002)
     names = {p.name for p in _entries(cache)}
-    assert len(names) == db.CACHE_KEEP
-    assert f"frames-{db.CACHE_KEEP + 2:064x}.pickle" in names
+    assert len(names) == data_cache.CACHE_KEEP
+    assert f"frames-{data_cache.CACHE_KEEP + 2:064x}.pickle" in names
     assert not list(cache.glob(".frames-*.tmp"))
 
 
 def test_get_database_builds_from_the_cache(cache, full_loads):
-    db.validate_and_cache()
+    data_cache.validate_and_cache()
     db._state.clear()
     db.get_database()
     assert len(full_loads) == 1
-    _assert_same_frames(db.shipped_frames(), db.load_all())
+    _assert_same_frames(db.shipped_frames(), load.load_all())
     n = db.get_database().execute("select count(*) from compounds").fetchone()[0]
     assert n == len(db.shipped_frames()["compounds"])
 

@@ -18,6 +18,7 @@ import pytest
 
 from dashboard.core.safetext import code_span, md_escape
 from dashboard.core.scenario import Scenario, scenarios_from_json
+from dashboard.data import cache as data_cache
 from dashboard.data import db
 from dashboard.upload import validate, worker
 from tests.test_upload_hostile import compounds_csv
@@ -178,21 +179,21 @@ def test_frames_cache_only_unpickles_signed_files(tmp_path, monkeypatch):
     monkeypatch.setenv("DASHBOARD_CACHE_DIR", str(tmp_path))
     frames = db.shipped_frames()
     key = "k" * 64
-    assert db.write_cached_frames(key, frames)
-    assert db.read_cached_frames(key) is not None
+    assert data_cache.write_cached_frames(key, frames)
+    assert data_cache.read_cached_frames(key) is not None
     secret = tmp_path / "secret.key"
     assert secret.stat().st_mode & 0o777 == 0o600
-    path = db._cache_file(key)
+    path = data_cache._cache_file(key)
     # a pickle written by someone without the key (same name, same owner, same mode) is never loaded
-    path.write_bytes(pickle.dumps({"format": db._CACHE_FORMAT, "key": key, "frames": _Evil()}))
+    path.write_bytes(pickle.dumps({"format": data_cache._CACHE_FORMAT, "key": key, "frames": _Evil()}))
     path.chmod(0o600)
-    assert db.read_cached_frames(key) is None and not _Evil.ran
+    assert data_cache.read_cached_frames(key) is None and not _Evil.ran
     # a signed file with one byte changed fails its HMAC
-    assert db.write_cached_frames(key, frames)
+    assert data_cache.write_cached_frames(key, frames)
     blob = bytearray(path.read_bytes())
     blob[-10] ^= 0xFF
     path.write_bytes(bytes(blob))
-    assert db.read_cached_frames(key) is None
+    assert data_cache.read_cached_frames(key) is None
 
 
 def test_check_fails_on_a_broken_schema_sql(tmp_path, monkeypatch, capsys):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from dashboard.core.text import t
-from dashboard.data import db
+from dashboard.data import load
 from dashboard.data.schemas import DATASETS
 
 # ---------------------------------------------------------------- limits
@@ -59,7 +59,7 @@ class Result:
     filename: str
     fmt: str = ""  # "csv" | "xlsx" | "geojson"
     frame: pd.DataFrame | None = None  # typed; a GeoDataFrame for geo datasets
-    problems: list[db.Problem] = field(default_factory=list)
+    problems: list[load.Problem] = field(default_factory=list)
     notes: list[tuple[str, dict]] = field(default_factory=list)  # (catalog key, args), not blocking
     refused: bool = False  # the file was not parsed at all (hostile, unreadable, wrong kind)
     fixes: list[str] = field(default_factory=list)  # repairs that would address some problems
@@ -105,7 +105,7 @@ class Result:
         return [message(p, lang) for p in self.problems]
 
 
-def message(problem: db.Problem, lang: str = "zh") -> str:
+def message(problem: load.Problem, lang: str = "zh") -> str:
     """A problem's 'expected' text in `lang` (catalog `data.problem_<key>`; English text otherwise)."""
     if problem.key:
         args = dict(problem.params)
@@ -142,9 +142,9 @@ class _Refuse(Exception):
         self.args_ = args
 
 
-def _problem(filename: str, row: int | None, column: str | None, value: object, key: str, **args: object) -> db.Problem:
+def _problem(filename: str, row: int | None, column: str | None, value: object, key: str, **args: object) -> load.Problem:
     expected = t(f"data.problem_{key}", "en", **{k: (f" {v}" if k == "unit" and v else v) for k, v in args.items()})
-    return db.Problem(filename, row, column, None if value is None else str(value), expected, key, tuple(args.items()))
+    return load.Problem(filename, row, column, None if value is None else str(value), expected, key, tuple(args.items()))
 
 
 _LEVEL_ZH = {"district": "区县", "subdistrict": "街道/乡镇", "committee": "社区/村", "city": "市"}

@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from dashboard.data import db
+from dashboard.data import load
 from dashboard.data.schemas import Dataset
 from dashboard.upload.checks import _finish, _normalise_cells, _optional_columns, _reference_checks
 from dashboard.upload.core import (
@@ -275,7 +275,7 @@ def _check_table_geo(ds: Dataset, raw: pd.DataFrame, numbers: list[int], result:
     raw = _normalise_cells(ds, raw)
     raw["source_id"] = "upload"
     raw = _optional_columns(ds, raw)
-    frame, found = db.parse_frame(ds, raw, result.filename, row_offset=1, max_problems=MAX_PROBLEMS)
+    frame, found = load.parse_frame(ds, raw, result.filename, row_offset=1, max_problems=MAX_PROBLEMS)
     result.problems.extend(found)
     if any(p.key == "missing_column" for p in found):
         result.frame = None

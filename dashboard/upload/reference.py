@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from dashboard import data_root
-from dashboard.data import db
+from dashboard.data import load
 from dashboard.data.schemas import DATASETS
 
 # ---------------------------------------------------------------- reference data
@@ -42,11 +42,11 @@ def _reference(stamp: tuple) -> _Reference:
 
     from dashboard.data import geo
 
-    divisions, _ = db.load_dataset("divisions")
+    divisions, _ = load.load_dataset("divisions")
     levels = {str(level): frozenset(grp["code"].dropna()) for level, grp in divisions.groupby("level")}
     parent = dict(zip(divisions["code"], divisions["parent_code"].fillna(""), strict=True))
     district_of = dict(zip(divisions["code"], divisions["district_code"].fillna(""), strict=True))
-    areas, _ = db.load_dataset("new_area_shapes")
+    areas, _ = load.load_dataset("new_area_shapes")
     area_ids = frozenset(areas["area_id"].dropna()) if "area_id" in areas else frozenset()
     shapes = geo.layer("districts")
     city = shapes.loc[shapes["code"] == "421000", "geometry"].union_all()

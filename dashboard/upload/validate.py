@@ -10,7 +10,7 @@ becomes "could not check this file" (logged, never shown). The page runs the che
 process with CPU-time and memory limits (`worker.validate_bounded`).
 
 The checks come from `dashboard.data.schemas` (types, required, allowed values, ranges, patterns,
-unique keys, via `db.parse_frame`) plus what needs reference data: division codes that exist at
+unique keys, via `load.parse_frame`) plus what needs reference data: division codes that exist at
 their level and agree with each other, new-area ids, points inside 荆州市, polygon validity and CRS.
 
 A valid upload becomes part of the session's `db.Overlay` (`apply`), with a new source id
@@ -39,7 +39,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.core.text import t
-from dashboard.data import db
+from dashboard.data import db, load
 from dashboard.data.schemas import DATASETS, Dataset
 from dashboard.upload import plausible, worker, xlsx
 from dashboard.upload.checks import (
@@ -240,13 +240,13 @@ def _check_table(ds: Dataset, raw: pd.DataFrame, numbers: list[int], result: Res
     raw = _optional_columns(ds, raw)
     raw = _apply_point_fixes(raw, fixes, result)
     _digit_problems(ds, raw, numbers, result, original)
-    frame, found = db.parse_frame(ds, raw, result.filename, row_offset=0, max_problems=MAX_PROBLEMS)
+    frame, found = load.parse_frame(ds, raw, result.filename, row_offset=0, max_problems=MAX_PROBLEMS)
     for p in found:
         row = numbers[p.row] if p.row is not None and 0 <= p.row < len(numbers) else p.row
         value = p.value
         if p.row is not None and p.column in original.columns and 0 <= p.row < len(original):
             value = str(original.at[p.row, p.column])  # the text as the user wrote it
-        result.problems.append(db.Problem(p.file, row, p.column, value, p.expected, p.key, p.args))
+        result.problems.append(load.Problem(p.file, row, p.column, value, p.expected, p.key, p.args))
     if any(p.key == "missing_column" for p in found):
         _other_dataset_hint(ds, result.header_row, result)
         result.frame = None
