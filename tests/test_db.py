@@ -235,7 +235,7 @@ def test_cache_key_covers_sources_and_code(cache, tmp_path, monkeypatch):
     key = data_cache.cache_key()
     queries = tmp_path / "queries"
     shutil.copytree(db.QUERIES_DIR, queries)
-    monkeypatch.setattr(db, "QUERIES_DIR", queries)
+    monkeypatch.setattr(data_cache, "QUERIES_DIR", queries)
     assert data_cache.cache_key() == key
     (queries / "_schema.sql").write_text((queries / "_schema.sql").read_text(encoding="utf-8") + "\n-- x\n",
                                          encoding="utf-8")
