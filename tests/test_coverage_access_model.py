@@ -144,3 +144,17 @@ def test_network_on_the_shipped_data_changes_reach_and_says_so():
     assert "路网" in cv.summary_sentence(scenario, network=net)
     assert cv.details(scenario, network=net)["network"]["nodes"] == 3600
     assert isinstance(pd.DataFrame(cv.details(scenario, network=net)["facility_load"]), pd.DataFrame)
+
+
+def test_compound_access_csv_rows_agree_with_the_model(default_result):
+    from dashboard.analyses.coverage import charts as charts_coverage
+    from dashboard.exports.tables import csv_bytes
+
+    table = charts_coverage.compound_access_table(default_result, "en")
+    assert len(table) == default_result.city["demand_points"]
+    assert table["Served (residents)"].sum() == pytest.approx(default_result.city["served_residents"], abs=30)
+    assert int(table["Within reach"].sum()) == int(default_result.covered_before.sum())
+    assert table["Walk to nearest (m)"].isna().sum() == int((~default_result.covered_before).sum())
+    assert csv_bytes(table).decode("utf-8-sig").count("\n") == len(table) + 1
+    load = charts_coverage.facility_load_table(default_result, "zh", over_only=True)
+    assert len(load) == default_result.city["facilities_over_capacity"]

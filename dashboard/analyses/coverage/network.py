@@ -64,7 +64,8 @@ class NetworkError(ValueError):
 class Network:
     """An undirected walking graph in metres (UTM), its nodes, components and provenance.
 
-    Equality and hashing go by `token` (a digest of the edges), so a network can key a cache.
+    Equality and hashing go by `token` (a digest of the edges, CRS, format and file name), so a network can
+    key a cache.
     """
 
     node_xy: np.ndarray  # (n, 2) metres in `epsg`
@@ -114,7 +115,7 @@ class Network:
         return {"source": self.source, "format": self.fmt, "epsg": self.epsg, "nodes": self.n_nodes,
                 "edges": self.n_edges, "length_km": round(self.length_m / 1000.0, 3),
                 "components": self.n_components,
-                "largest_component_share_pct": round(100.0 * sizes.max() / self.n_nodes, 2) if self.n_nodes else None}
+                "largest_component_share_pct": round(100.0 * float(sizes.max()) / self.n_nodes, 2) if self.n_nodes else None}
 
 
 # ============================================================== building the graph
@@ -172,7 +173,7 @@ def from_edges(node_xy: Any, u: Any, v: Any, length_m: Any = None, epsg: int = 0
     digest = hashlib.sha256()
     for arr in (node_xy.round(3), a, b, w.round(3)):
         digest.update(np.ascontiguousarray(arr).tobytes())
-    digest.update(str(epsg).encode())
+    digest.update(f"{epsg}|{fmt}|{source}".encode())  # the name is shown with the figures: part of the key
     return Network(node_xy=node_xy, graph=graph, epsg=int(epsg), n_edges=int(len(a)), length_m=float(w.sum()),
                    n_components=int(n_comp), component=np.asarray(comp, dtype=np.int64), source=source, fmt=fmt,
                    token=digest.hexdigest()[:24])

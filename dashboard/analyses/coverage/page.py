@@ -153,18 +153,19 @@ with ui.step():
         ui.param_widget("clinic_panel_per_gp")
     ui.metric_tiles([metrics[k] for k in CAPACITY], columns=4)
     st.markdown("**" + ui.tr("coverage.capacity_over_title") + "**")
-    over = charts_coverage.facility_load_table(result, lang, over_only=True)
+    facilities = charts_coverage.facility_load_table(result, lang)
+    over = facilities[result.facility_load["over_capacity"].to_numpy(dtype=bool)]
     if over.empty:
         st.caption(ui.tr("coverage.capacity_none_over"))
     else:
         st.dataframe(over, width="stretch", hide_index=True, key="coverage_over_capacity")
     with st.expander(ui.tr("coverage.capacity_all")):
-        facilities = charts_coverage.facility_load_table(result, lang)
         st.dataframe(facilities, width="stretch", hide_index=True, key="coverage_facility_load")
         left, right = st.columns(2)
         left.download_button(ui.tr("coverage.download_facilities"), csv_bytes(facilities), "clinic_facility_load.csv",
                              "text/csv", key="coverage_download_facilities")
-        right.download_button(ui.tr("coverage.download_compounds"), csv_bytes(charts_coverage.compound_access_table(result, lang)),
+        right.download_button(ui.tr("coverage.download_compounds"),  # built on click, not on every rerun
+                              lambda: csv_bytes(charts_coverage.compound_access_table(result, lang)),
                               "clinic_access_by_compound.csv", "text/csv", key="coverage_download_compounds")
 
 with ui.step():
