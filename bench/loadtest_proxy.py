@@ -87,7 +87,7 @@ class Usage(threading.Thread):
         self.stop_event = threading.Event()
         self._procs: dict[int, object] = {}
 
-    def _cpu(self, pids) -> float:
+    def _cpu(self, pids, children: bool = True) -> float:
         total = 0.0
         for pid in pids:
             try:
@@ -97,7 +97,7 @@ class Usage(threading.Thread):
                     proc.cpu_percent(None)
                     continue
                 total += proc.cpu_percent(None)
-                for child in proc.children(recursive=True):  # e.g. the CBC solver
+                for child in proc.children(recursive=True) if children else ():  # e.g. the CBC solver
                     c = self._procs.setdefault(child.pid, child)
                     total += c.cpu_percent(None)
             except self.psutil.Error:
@@ -112,7 +112,7 @@ class Usage(threading.Thread):
             proxy_pids = [s.haproxy.pid for s in self.supervisors if s.haproxy]
             workers = self._cpu(worker_pids)
             proxies = self._cpu(proxy_pids)
-            client = self._cpu([me])
+            client = self._cpu([me], children=False)  # its children are the workers and HAProxy
             self.samples.append((time.monotonic(), self.psutil.cpu_percent(None), workers + proxies + client,
                                  workers, client))
 
@@ -268,8 +268,9 @@ def report(phases: list[Phase], args, n_workers: int) -> str:
         "(alternating phases). An action is one script run (page switch or slider move) to script_finished.",
         "",
         "| Workers | Sessions | Actions done | Capacity (actions/s) | p50 | p95 | max | Slider reruns p95 "
-        "| Errors | Workers CPU (% of a core) | Client CPU (% of a core) | Machine CPU | Others' CPU | Load avg |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| Errors | Workers CPU (% of a core) | Actions per worker CPU-s | Client CPU (% of a core) | Machine CPU "
+        "| Others' CPU | Load avg |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for p in load_phases:
         acts = p.in_window()
@@ -279,7 +280,9 @@ def report(phases: list[Phase], args, n_workers: int) -> str:
         lines.append(
             f"| {p.workers} | {p.sessions} | {len(acts)} | {len(acts) / p.duration:.2f} | {_pct(secs, 50)} "
             f"| {_pct(secs, 95)} | {_pct(secs, 100)} | {_pct(reruns, 95)} | {len(p.errors)} "
-            f"| {u.get('workers_core', float('nan')):.0f}% | {u.get('client_core', float('nan')):.0f}% "
+            f"| {u.get('workers_core', float('nan')):.0f}% "
+            f"| {len(acts) / (u.get('workers_core', float('nan')) / 100 * p.duration):.2f} "
+            f"| {u.get('client_core', float('nan')):.0f}% "
             f"| {u.get('machine', float('nan')):.0f}% "
             f"| {u.get('others', float('nan')):.0f}% | {u.get('load', float('nan')):.2f} |")
     by_sessions: dict[int, dict[int, float]] = {}

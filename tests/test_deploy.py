@@ -7,6 +7,8 @@ scripts/setup_system.sh. When it is missing the tests fail with a message saying
 from __future__ import annotations
 
 import re
+import sys
+import time
 
 import pytest
 
@@ -75,3 +77,70 @@ def test_bad_backend_is_a_clear_error(text):
 def test_at_least_one_worker():
     with pytest.raises(serve.ServeError, match="at least 1"):
         serve.local_backends(0)
+
+
+# ---------------------------------------------------------------- the supervisor's restarts (no Streamlit)
+
+
+def _supervisor(tmp_path, cmd: list[str], workers: int = 2) -> serve.Supervisor:
+    """A supervisor whose 'workers' are plain processes (cmd); HAProxy is not started."""
+    sup = serve.Supervisor(workers, port=18599, first_worker_port=18591, run_dir=tmp_path, log=lambda msg: None)
+    for w in sup.workers:
+        w.cmd = cmd
+    return sup
+
+
+def test_a_dead_worker_is_restarted_on_its_port(tmp_path):
+    sup = _supervisor(tmp_path, [sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        for w in sup.workers:
+            w.start()
+        w1, w2 = sup.workers
+        old1, old2 = w1.pid, w2.pid
+        w1.proc.kill()
+        w1.proc.wait()
+        events = sup.poll_once(check_hangs=False)
+        assert [e for e in events if "w1" in e and "exited" in e] and [e for e in events if "w1 restarted" in e]
+        assert w1.pid != old1 and w1.alive() and w1.restarts == 1
+        assert w2.pid == old2 and w2.restarts == 0  # the other worker is left alone
+        assert w1.backend.port == 18591  # same port, so HAProxy's server line still points at it
+    finally:
+        sup.stop()
+    assert not any(w.alive() for w in sup.workers)
+
+
+def test_a_worker_that_keeps_crashing_backs_off(tmp_path):
+    sup = _supervisor(tmp_path, [sys.executable, "-c", "raise SystemExit(3)"], workers=1)
+    try:
+        w = sup.workers[0]
+        w.start()
+        w.proc.wait()
+        sup.poll_once(check_hangs=False)  # first death: restarted at once
+        assert w.restarts == 1
+        w.proc.wait()
+        events = sup.poll_once(check_hangs=False)  # died again within 10 s of starting: wait first
+        assert any("exited with code 3" in e and "restarting in 2 s" in e for e in events), events
+        assert w.restarts == 1 and not w.alive()
+    finally:
+        sup.stop()
+
+
+def test_a_hung_worker_is_killed_and_restarted(tmp_path):
+    # alive, but nothing answers its health check (no server on its port)
+    sup = _supervisor(tmp_path, [sys.executable, "-c", "import time; time.sleep(120)"], workers=1)
+    sup.hang_timeout_s = 0.01
+    try:
+        w = sup.workers[0]
+        w.start()
+        w.started_at -= 100  # past the start-up grace
+        old = w.pid
+        assert sup.poll_once() == []  # first failed check: noted, not yet killed
+        assert w.unhealthy_since is not None and w.alive()
+        time.sleep(0.05)
+        events = sup.poll_once()
+        assert any("failed its health check" in e for e in events), events
+        assert w.pid == old and not w.alive()  # killed; the next poll restarts it
+        sup.poll_once(check_hangs=False)
+        assert w.alive() and w.pid != old
+    finally:
+        sup.stop()
