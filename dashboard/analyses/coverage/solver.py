@@ -50,6 +50,7 @@ MIN_MIP_S = 0.05  # below this much time left, HiGHS is not started
 MIP_MARGIN_S = 0.02  # HiGHS's time limit is the time left less this (its model is built outside its clock)
 MIP_MAX_NONZEROS = 200_000  # larger reduced instances skip HiGHS: its root LP alone outlasts any page's budget
 LAGRANGIAN_SHARE = 0.3  # share of the time left for the Lagrangian bound when HiGHS runs after it
+ILS_SHARE = 0.6  # without HiGHS: share of the time left for iterated local search (the rest: the bound)
 DOMINANCE_WORK_SHARE = 0.15  # the dominance test may take about this share of the budget
 DOMINANCE_PAIRS_PER_S = 4e7  # rough speed of the dominance test (pair-row checks per second)
 DOMINANCE_MAX_BITMAP_BYTES = 64 * 2**20
@@ -372,9 +373,13 @@ def swap_search(csc: sparse.csc_matrix, csr: sparse.csr_matrix, weights: np.ndar
         for t, j in enumerate(chosen):
             rows = csc.indices[csc.indptr[j]:csc.indptr[j + 1]]
             owner_pos[rows[count[rows] == 1]] = t
-        u = sparse.csr_matrix((weights[unique], (unique, owner_pos[unique])), shape=(n, len(chosen)))
-        loss = np.asarray(u.sum(axis=0)).ravel()
-        back = np.asarray((t_cols @ u).todense()).T  # len(chosen) × m: weight regained by each site
+        loss = np.bincount(owner_pos[unique], weights=weights[unique], minlength=len(chosen))
+        # back[t, j]: weight only chosen site t reaches that site j reaches too (a scatter-add over those rows)
+        lengths = np.diff(csr.indptr)[unique]
+        offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        entries = csr.indices[np.repeat(csr.indptr[unique], lengths) + offsets]
+        back = np.bincount(np.repeat(owner_pos[unique], lengths) * m + entries,
+                           weights=np.repeat(weights[unique], lengths), minlength=len(chosen) * m).reshape(-1, m)
         delta = back + gain[None, :] - loss[:, None]
         delta[:, ~can] = -np.inf
         flat = int(np.argmax(delta))
@@ -383,6 +388,45 @@ def swap_search(csc: sparse.csc_matrix, csr: sparse.csr_matrix, weights: np.ndar
             return chosen, total, bound, rounds, True
         chosen[t] = int(j_new)
         rounds += 1
+
+
+def iterated_swaps(csc: sparse.csc_matrix, csr: sparse.csr_matrix, weights: np.ndarray, start: Sequence[int],
+                   start_total: float, k: int, addable: np.ndarray, deadline: float,
+                   seed: int = 0) -> tuple[list[int], float, float, int]:
+    """Iterated local search: from the best set so far, drop 2-4 sites at random, refill from the
+    sites adding most (a random pick among the best 20 per slot), swap to a local optimum again;
+    keep the result when it covers at least as much (plateaus are crossed). Seeded; stops at the
+    deadline. Returns (best columns, best objective, online bound over the sets visited, rounds)."""
+    rng = np.random.default_rng(seed)
+    best, best_total = list(start), float(start_total)
+    current, current_total = list(best), best_total
+    bound = math.inf
+    t_cols = csc.T.tocsr()
+    n = csc.shape[0]
+    rounds = 0
+    while time.perf_counter() < deadline and len(current) >= 2:
+        rounds += 1
+        trial = list(current)
+        for _ in range(int(rng.integers(2, min(4, len(trial)) + 1))):
+            trial.pop(int(rng.integers(len(trial))))
+        while len(trial) < len(current):
+            count = np.bincount(np.concatenate([csc.indices[csc.indptr[j]:csc.indptr[j + 1]] for j in trial]),
+                                minlength=n)
+            gain = t_cols @ (weights * (count == 0))
+            gain[~addable] = -1.0
+            gain[trial] = -1.0
+            top = np.argpartition(gain, len(gain) - 20)[-20:] if len(gain) > 20 else np.arange(len(gain))
+            top = top[gain[top] > 0]
+            if not len(top):
+                break
+            trial.append(int(rng.choice(top)))
+        trial, total, b, _, _ = swap_search(csc, csr, weights, trial, k, addable, deadline)
+        bound = min(bound, b)
+        if total >= current_total:
+            current, current_total = trial, total
+            if total > best_total:
+                best, best_total = list(trial), total
+    return best, best_total, bound, rounds
 
 
 # ============================================================== Lagrangian bound
@@ -573,8 +617,19 @@ def solve(matrix: Any, weights: Any, k: int, covered: Any = None, time_limit_s: 
     if best_total >= proven(bound) - tol:
         return done("", "an upper bound is reached: optimal")
 
-    # 2. Lagrangian bound: all the time left when the MIP is too large to help, else a share of it
+    # 2. too large for HiGHS: iterated local search for a share of the time left
     use_mip = red.matrix.nnz <= MIP_MAX_NONZEROS
+    if not use_mip:
+        left = deadline - time.perf_counter()
+        t0 = time.perf_counter()
+        i_chosen, i_total, i_bound, i_rounds = iterated_swaps(csc, red.matrix, w, best, best_total, k,
+                                                              red.undominated, t0 + ILS_SHARE * left)
+        stats.update(ils_rounds=i_rounds, ils_s=time.perf_counter() - t0)
+        bound = min(bound, i_bound)
+        if i_total > best_total + tol:
+            best, best_total, method = i_chosen, i_total, "swap"
+
+    # 3. Lagrangian bound: all the time left when the MIP is too large to help, else a share of it
     left = deadline - time.perf_counter()
     t0 = time.perf_counter()
     l_bound, iters = lagrangian_bound(csc, w, k, best_total,
@@ -587,7 +642,7 @@ def solve(matrix: Any, weights: Any, k: int, covered: Any = None, time_limit_s: 
     if not use_mip:
         return done("", "MIP skipped (too large for the time limit): best found, bound from the Lagrangian")
 
-    # 3. exact MIP (HiGHS) in the time left
+    # 4. exact MIP (HiGHS) in the time left
     left = deadline - time.perf_counter()
     if left < MIN_MIP_S:
         return done("", "time limit: best found")
