@@ -652,7 +652,9 @@ def solve(matrix: Any, weights: Any, k: int, covered: Any = None, time_limit_s: 
             bound = min(bound, i_bound)
             if i_total > best_total + tol:
                 best, best_total, method = i_chosen, i_total, "swap"
-        return done("", "MIP skipped (too large for the time limit): best found, bound from the Lagrangian")
+        if best_total >= proven(bound) - tol:
+            return done("", "an upper bound is reached: optimal")
+        return done("", "time limit: best found (MIP skipped: too large for the time limit; bound from the Lagrangian)")
 
     # 3. Lagrangian bound in a share of the time left
     left = deadline - time.perf_counter()
