@@ -49,7 +49,12 @@ serve: setup check
 test: setup
 	$(BIN)/python -m pytest
 
-bench: setup
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	@touch $(BENCH_STAMP)
+
+bench: setup $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
 
 # LOADTEST_ARGS, e.g. `make loadtest LOADTEST_ARGS="--proxy"`: protocol-level sessions through HAProxy

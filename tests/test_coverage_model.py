@@ -458,3 +458,49 @@ def test_more_distance_and_more_centres_never_lower_the_default_figures():
         share = cv.details(Scenario.from_values({"new_centres": k})[0])["city"]["covered_share_after_pct"]
         assert share >= previous - 1e-9
         previous = share
+
+
+def test_gap_text_rounds_up():
+    assert cv.gap_text(0.0037, "en") == "0.4%"
+    assert cv.gap_text(0.0004, "zh") == "0.04%"
+    assert cv.gap_text(0.05546, "en") == "5.6%"
+    assert cv.gap_text(0.0, "en") == "0.00%"
+
+
+def test_the_gap_is_stated_when_optimality_is_not_proven(monkeypatch):
+    import dataclasses
+
+    from dashboard.analyses.coverage import solver
+    from dashboard.core.scenario import Scenario
+
+    real = solver.solve
+
+    def unproven(*args, **kwargs):  # as if the time limit had stopped the solver short of a proof
+        sol = real(*args, **kwargs)
+        return dataclasses.replace(sol, optimal=False, proof="", gap=0.0037, bound=sol.objective / (1 - 0.0037))
+
+    monkeypatch.setattr(solver, "solve", unproven)
+    cv._suggest_cached.cache_clear()
+    cv._result_cached.cache_clear()
+    try:
+        scenario, _ = Scenario.from_values({"new_centres": 4})
+        assert "(选址与最优解相差不超过0.4%)" in cv.summary_sentence(scenario, "zh")
+        assert "(sites within 0.4% of the best possible)" in cv.summary_sentence(scenario, "en")
+        sg = cv.details(scenario)["suggestion"]
+        assert sg["optimal"] is False and sg["proof"] == "" and sg["gap"] == pytest.approx(0.0037)
+        assert sg["bound_residents"] > sg["residents_added"]
+    finally:
+        cv._suggest_cached.cache_clear()
+        cv._result_cached.cache_clear()
+
+
+def test_default_suggestion_is_unchanged_and_proven_optimal(default_details):
+    # the default 5 new centres: the greedy set, proven optimal (docs/coverage.md: +71,544 residents)
+    sg = default_details["suggestion"]
+    assert sg["optimal"] is True and sg["gap"] == 0 and sg["method"] == "greedy"
+    assert sg["residents_added"] == sg["bound_residents"] == 71544
+    assert [s["compound_id"] for s in default_details["suggested_sites"]] == [
+        "C421071003002006", "C421002006003011", "C421003106002011", "C421003005004015", "C421002003005002"]
+    from dashboard.core.scenario import Scenario
+
+    assert "best possible" not in cv.summary_sentence(Scenario.default(), "en")

@@ -21,12 +21,16 @@ the candidate reaches the demand point). No geometry, no Streamlit, no files.
    in k), with the submodular "online bound" (Leskovec et al. 2007): for any set S,
    OPT ≤ f(S) + the k largest marginal gains given S.
 3. **Swap local search**: the best exchange of one chosen site for one other site, repeated while
-   it strictly improves (each round is two sparse products). Every set visited tightens the online
-   bound.
-4. **Exact MIP** with HiGHS (`highspy`, the model passed as sparse arrays: no modelling layer, no
-   MPS text, no subprocess), warm-started with the best set so far, under the time left. Its dual
-   bound (LP relaxation plus cuts and branching) tightens the bound; its set is used only if it
-   covers strictly more.
+   it strictly improves (a round is one sparse product and one scatter-add). Every set visited
+   tightens the online bound.
+4. **Lagrangian bound** (relaxing y_i ≤ Σ x_j): every multiplier vector gives a valid bound, and
+   subgradient steps take it down to the LP relaxation's value.
+5. Reduced instances up to `MIP_MAX_NONZEROS`: **exact MIP** with HiGHS (`highspy`, the model passed
+   as sparse arrays: no modelling layer, no MPS text, no subprocess), warm-started with the best set
+   so far, under the time left; its dual bound tightens the bound, its set is used only if it
+   covers strictly more. Larger ones (HiGHS's root LP alone would outlast the budget): the
+   Lagrangian steps run with a Lagrangian heuristic (greedy on the multipliers, then swaps) and the
+   time left goes to an iterated local search (seeded perturbations of the best set, then swaps).
 
 The result reports the best set, its objective, the best proven upper bound, the relative gap
 (bound − objective) / bound — the answer is within that fraction of the best possible — and
@@ -38,7 +42,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +70,7 @@ class Reduction:
     undominated: np.ndarray  # bool per kept column: False where another column reaches a strict superset
     stats: dict[str, Any]
     dominator: np.ndarray | None = None  # per kept column: a kept column reaching a strict superset, or -1
+    by_column: sparse.csc_matrix | None = None  # the same matrix in CSC form
 
     def undominated_replacement(self, positions: Sequence[int]) -> list[int]:
         """The same sets with each dominated column replaced by an undominated one containing it
@@ -81,7 +86,7 @@ class Reduction:
 
     @property
     def csc(self) -> sparse.csc_matrix:
-        return self.matrix.tocsc()
+        return self.by_column if self.by_column is not None else self.matrix.tocsc()
 
 
 @dataclass(frozen=True)
@@ -251,17 +256,16 @@ def reduce_instance(matrix: Any, weights: Any, covered: Any = None, dominance_bu
     nonempty = np.flatnonzero(np.diff(gcsc.indptr) > 0)
     cols = nonempty
     if len(nonempty):
-        ct = gcsc[:, nonempty].T.tocsr()
-        ct.sort_indices()
-        cgroup = _group_identical(ct)
+        cgroup = _group_identical(gcsc[:, nonempty].T)  # the transpose of a CSC matrix is CSR: no copy
         _, first = np.unique(cgroup, return_index=True)
         cols = nonempty[np.sort(first)]
-    red = grouped[:, cols].tocsr()
+    red_csc = gcsc[:, cols]  # selecting columns of a CSC matrix copies them in order (sorted rows)
+    red = red_csc.tocsr()
     red.sort_indices()
     dominator = np.full(len(cols), -1, dtype=np.int64)
     dom_status = "not needed"
     if len(cols) > 1:
-        dominator, dom_status = _dominated(red.tocsc(), red, dominance_budget_s)
+        dominator, dom_status = _dominated(red_csc, red, dominance_budget_s)
     undominated = dominator < 0
     stats = {
         "demand_in": int(n), "candidates_in": int(m), "demand_kept": int(rows.sum()), "groups": int(n_groups),
@@ -269,7 +273,7 @@ def reduce_instance(matrix: Any, weights: Any, covered: Any = None, dominance_bu
         "nonzeros_in": int(csc.nnz), "nonzeros_kept": int(red.nnz), "dominance": dom_status,
         "reduce_s": time.perf_counter() - started,
     }
-    return Reduction(red, gw, cols.astype(np.int64), undominated, stats, dominator)
+    return Reduction(red, gw, cols.astype(np.int64), undominated, stats, dominator, red_csc)
 
 
 # ============================================================== greedy and its online bound
@@ -372,9 +376,13 @@ def swap_search(csc: sparse.csc_matrix, csr: sparse.csr_matrix, weights: np.ndar
         for t, j in enumerate(chosen):
             rows = csc.indices[csc.indptr[j]:csc.indptr[j + 1]]
             owner_pos[rows[count[rows] == 1]] = t
-        u = sparse.csr_matrix((weights[unique], (unique, owner_pos[unique])), shape=(n, len(chosen)))
-        loss = np.asarray(u.sum(axis=0)).ravel()
-        back = np.asarray((t_cols @ u).todense()).T  # len(chosen) × m: weight regained by each site
+        loss = np.bincount(owner_pos[unique], weights=weights[unique], minlength=len(chosen))
+        # back[t, j]: weight only chosen site t reaches that site j reaches too (a scatter-add over those rows)
+        lengths = np.diff(csr.indptr)[unique]
+        offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        entries = csr.indices[np.repeat(csr.indptr[unique], lengths) + offsets]
+        back = np.bincount(np.repeat(owner_pos[unique], lengths) * m + entries,
+                           weights=np.repeat(weights[unique], lengths), minlength=len(chosen) * m).reshape(-1, m)
         delta = back + gain[None, :] - loss[:, None]
         delta[:, ~can] = -np.inf
         flat = int(np.argmax(delta))
@@ -385,11 +393,51 @@ def swap_search(csc: sparse.csc_matrix, csr: sparse.csr_matrix, weights: np.ndar
         rounds += 1
 
 
+def iterated_swaps(csc: sparse.csc_matrix, csr: sparse.csr_matrix, weights: np.ndarray, start: Sequence[int],
+                   start_total: float, k: int, addable: np.ndarray, deadline: float,
+                   seed: int = 0) -> tuple[list[int], float, float, int]:
+    """Iterated local search: from the best set so far, drop 2-4 sites at random, refill from the
+    sites adding most (a random pick among the best 20 per slot), swap to a local optimum again;
+    keep the result when it covers at least as much (plateaus are crossed). Seeded; stops at the
+    deadline. Returns (best columns, best objective, online bound over the sets visited, rounds)."""
+    rng = np.random.default_rng(seed)
+    best, best_total = list(start), float(start_total)
+    current, current_total = list(best), best_total
+    bound = math.inf
+    t_cols = csc.T.tocsr()
+    n = csc.shape[0]
+    rounds = 0
+    while time.perf_counter() < deadline and len(current) >= 2:
+        rounds += 1
+        trial = list(current)
+        for _ in range(int(rng.integers(2, min(4, len(trial)) + 1))):
+            trial.pop(int(rng.integers(len(trial))))
+        while len(trial) < len(current):
+            count = np.bincount(np.concatenate([csc.indices[csc.indptr[j]:csc.indptr[j + 1]] for j in trial]),
+                                minlength=n)
+            gain = t_cols @ (weights * (count == 0))
+            gain[~addable] = -1.0
+            gain[trial] = -1.0
+            top = np.argpartition(gain, len(gain) - 20)[-20:] if len(gain) > 20 else np.arange(len(gain))
+            top = top[gain[top] > 0]
+            if not len(top):
+                break
+            trial.append(int(rng.choice(top)))
+        trial, total, b, _, _ = swap_search(csc, csr, weights, trial, k, addable, deadline)
+        bound = min(bound, b)
+        if total >= current_total:
+            current, current_total = trial, total
+            if total > best_total:
+                best, best_total = list(trial), total
+    return best, best_total, bound, rounds
+
+
 # ============================================================== Lagrangian bound
 
 
 def lagrangian_bound(csc: sparse.csc_matrix, weights: np.ndarray, k: int, lower: float, deadline: float,
-                     max_iter: int = 1000, columns: np.ndarray | None = None) -> tuple[float, int]:
+                     max_iter: int = 1000, columns: np.ndarray | None = None,
+                     heuristic: Callable[[np.ndarray], float] | None = None, every: int = 10) -> tuple[float, int]:
     """An upper bound on the best k columns from the Lagrangian relaxation of y_i ≤ Σ_{j∈N_i} x_j.
 
     For any multipliers 0 ≤ λ ≤ w,  OPT ≤ L(λ) = Σ_i (w_i − λ_i) + (sum of the k largest Σ_{i∈N_j} λ_i),
@@ -397,6 +445,8 @@ def lagrangian_bound(csc: sparse.csc_matrix, weights: np.ndarray, k: int, lower:
     steps (Polyak, towards `lower`, the best objective known), from λ = 0.8 w; stops at the deadline,
     after `max_iter` steps, when the step has shrunk away, or when the bound meets `lower`.
     Only `columns` (default all) are considered: valid when some optimal answer uses only those.
+    With `heuristic`, every `every` steps it is called with the multipliers and returns the best
+    objective known after using them (a Lagrangian heuristic: the multipliers point at sites).
     Returns (best bound, iterations).
     """
     g, m = csc.shape
@@ -422,6 +472,8 @@ def lagrangian_bound(csc: sparse.csc_matrix, weights: np.ndarray, k: int, lower:
             stall += 1
             if stall >= 8:
                 theta, stall = theta / 2, 0
+        if heuristic is not None and it % every == 0:
+            lower = max(lower, heuristic(lam))
         if best <= lower + tol or theta < 1e-3 or time.perf_counter() >= deadline:
             break
         hits = np.bincount(np.concatenate([csc.indices[csc.indptr[j]:csc.indptr[j + 1]] for j in top]), minlength=g)
@@ -517,7 +569,8 @@ def mip(reduction: Reduction, k: int, start: Sequence[int], time_limit_s: float,
 
 def solve(matrix: Any, weights: Any, k: int, covered: Any = None, time_limit_s: float = DEFAULT_TIME_LIMIT_S,
           exact: bool = True) -> Solution:
-    """Up to k columns covering most weight, within `time_limit_s` for the whole call.
+    """Up to k columns covering most weight, within `time_limit_s` for the whole call (checked between
+    steps and inside the searches; HiGHS gets the time left as its own limit).
 
     Never worse than greedy (the greedy set is kept unless another covers strictly more, so the
     answer is deterministic and nested in k whenever greedy is optimal). `exact=False` stops after
@@ -573,21 +626,47 @@ def solve(matrix: Any, weights: Any, k: int, covered: Any = None, time_limit_s: 
     if best_total >= proven(bound) - tol:
         return done("", "an upper bound is reached: optimal")
 
-    # 2. Lagrangian bound: all the time left when the MIP is too large to help, else a share of it
     use_mip = red.matrix.nnz <= MIP_MAX_NONZEROS
+    if not use_mip:
+        # 2. too large for HiGHS: the Lagrangian bound, with a Lagrangian heuristic (greedy on the
+        # multipliers as weights, then swaps) every 10 steps; then iterated local search in the time left
+        def from_multipliers(lam: np.ndarray) -> float:
+            nonlocal best, best_total, method
+            start, _, _ = greedy(csc, lam, k, allowed=red.undominated)
+            found, total, _, _, _ = swap_search(csc, red.matrix, w, start, k, red.undominated, deadline)
+            stats["heuristic_runs"] = stats.get("heuristic_runs", 0) + 1
+            if total > best_total + tol:
+                best, best_total, method = found, total, "swap"
+            return best_total
+
+        t0 = time.perf_counter()
+        l_bound, iters = lagrangian_bound(csc, w, k, best_total, deadline, columns=red.undominated,
+                                          heuristic=from_multipliers)
+        stats.update(lagrangian_iterations=iters, lagrangian_s=time.perf_counter() - t0)
+        bound = min(bound, l_bound)
+        if best_total < proven(bound) - tol and time.perf_counter() < deadline:
+            t0 = time.perf_counter()
+            i_chosen, i_total, i_bound, i_rounds = iterated_swaps(csc, red.matrix, w, best, best_total, k,
+                                                                  red.undominated, deadline)
+            stats.update(ils_rounds=i_rounds, ils_s=time.perf_counter() - t0)
+            bound = min(bound, i_bound)
+            if i_total > best_total + tol:
+                best, best_total, method = i_chosen, i_total, "swap"
+        if best_total >= proven(bound) - tol:
+            return done("", "an upper bound is reached: optimal")
+        return done("", "time limit: best found (MIP skipped: too large for the time limit; bound from the Lagrangian)")
+
+    # 3. Lagrangian bound in a share of the time left
     left = deadline - time.perf_counter()
     t0 = time.perf_counter()
-    l_bound, iters = lagrangian_bound(csc, w, k, best_total,
-                                      time.perf_counter() + (LAGRANGIAN_SHARE * left if use_mip else left),
+    l_bound, iters = lagrangian_bound(csc, w, k, best_total, time.perf_counter() + LAGRANGIAN_SHARE * left,
                                       columns=red.undominated)
     stats.update(lagrangian_iterations=iters, lagrangian_s=time.perf_counter() - t0)
     bound = min(bound, l_bound)
     if best_total >= proven(bound) - tol:
         return done("", "an upper bound is reached: optimal")
-    if not use_mip:
-        return done("", "MIP skipped (too large for the time limit): best found, bound from the Lagrangian")
 
-    # 3. exact MIP (HiGHS) in the time left
+    # 4. exact MIP (HiGHS) in the time left
     left = deadline - time.perf_counter()
     if left < MIN_MIP_S:
         return done("", "time limit: best found")
