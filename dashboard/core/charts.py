@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import geopandas as gpd
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.colors import get_colorscale
 from shapely.geometry import MultiPolygon, Polygon
 
@@ -44,6 +45,9 @@ def layout(title: str = "", height: int = 480, **extra: object) -> dict:
         height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
         font=dict(family=FONT, size=14), legend=dict(orientation="h", yanchor="bottom", y=-0.15),
         colorway=PALETTE, plot_bgcolor="white", paper_bgcolor="white",
+        # Named, not plotly's process-wide default: importing Streamlit switches that default to its own
+        # template, so the brief made in the server drew other axes and margins than the CLI's (issue 13).
+        template=pio.templates["plotly"],
     )
     if title:  # no `title=None`: unchecked figures would carry the null through to the JSON
         base["title"] = dict(text=title)
