@@ -194,9 +194,9 @@ def compute(a: PropertyAssumptions, compounds: pd.DataFrame, report: dict[str, f
         })
 
     years = []
-    for t in range(1, a.years + 1):
-        joined = s[s["programme_year"] <= t]
-        row = {"year": t, "calendar_year": BASE_YEAR + t, "compounds_cumulative": len(joined),
+    for year in range(1, a.years + 1):
+        joined = s[s["programme_year"] <= year]
+        row = {"year": year, "calendar_year": BASE_YEAR + year, "compounds_cumulative": len(joined),
                "households_cumulative": int(joined["households"].sum()),
                "cost_yuan": float(joined["annual_cost_yuan"].sum()),
                "managed_share_pct": 100 * (managed_now + len(joined)) / total if total else None}
@@ -220,7 +220,6 @@ def compute(a: PropertyAssumptions, compounds: pd.DataFrame, report: dict[str, f
             "fee_needed_yuan", "subsidy_yuan", "annual_cost_yuan", "households_per_10k_yuan", "programme_year"]
     priority = served.sort_values("priority")[cols].copy()
     priority["households_per_10k_yuan"] = priority["households_per_10k_yuan"].replace(np.inf, np.nan)
-    priority["build_year"] = priority["build_year"].astype("float")
     points = s[["compound_id", "name", "district_code", "subdistrict_code", "subdistrict_name", "lon", "lat",
                 "households", "build_year", "enclosure", "status", "has_owners_committee", "viable"]]
     shashi = next((d for d in by_district if d["district_code"] == SHASHI), None)
@@ -248,9 +247,15 @@ def compute(a: PropertyAssumptions, compounds: pd.DataFrame, report: dict[str, f
         "by_subdistrict": by_subdistrict,
         "years": years,
         "owners_committees": oc_rows,
-        "priority": priority.to_dict("records"),
-        "points": points.to_dict("list"),
+        "priority": _plain(priority).to_dict("records"),
+        "points": _plain(points).to_dict("list"),
     }
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Plain Python values for JSON: missing values as None, numbers as int/float, flags as bool."""
+    out = frame.astype(object)
+    return out.where(frame.notna(), None)
 
 
 # ---------------------------------------------------------------- data access and caching
