@@ -188,7 +188,8 @@ def _page_results(page: str, scenario: Scenario, lang: str, overlay: db.Overlay 
 
 # Sources of a slide's chart beyond its figures' (the overview map: real district outlines, illustrative
 # sub-districts and new areas).
-FIGURE_SOURCES = {"overview": ("cnmaps_boundaries", "nbs_divisions", "demo_layer")}
+FIGURE_SOURCES = {"overview": ("cnmaps_boundaries", "nbs_divisions", "demo_layer"),
+                  "property": ("cnmaps_boundaries", "demo_layer")}
 
 
 def available_pages() -> list[str]:

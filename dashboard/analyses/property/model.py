@@ -224,6 +224,7 @@ def compute(a: PropertyAssumptions, compounds: pd.DataFrame, report: dict[str, f
                 "households", "build_year", "enclosure", "status", "has_owners_committee", "viable"]]
     shashi = next((d for d in by_district if d["district_code"] == SHASHI), None)
     return {
+        "base_year": BASE_YEAR,
         "assumptions": {"subsidy_yuan": a.subsidy, "resident_yuan": a.resident, "min_fee_yuan": a.min_fee,
                         "min_revenue_yuan": a.min_revenue, "years": a.years, "old_before": a.old_before,
                         "oc_target_pct": 100 * a.oc_target, "oc_target_year": a.oc_target_year,
