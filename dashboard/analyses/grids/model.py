@@ -137,9 +137,10 @@ def compute(a: GridAssumptions, grids: pd.DataFrame, compounds: pd.DataFrame, re
         per_worker = np.where(workers > 0, hh / np.where(workers > 0, workers, 1), np.nan)
     codes = sorted(g["district_code"].astype(str).unique())
     by_district = []
+    comm_groups = dict(tuple(by_comm.groupby(by_comm["district_code"].astype(str), sort=True)))
+    grid_groups = dict(tuple(g.groupby(g["district_code"].astype(str), sort=True)))
     for code in codes:
-        d = by_comm[by_comm["district_code"] == code]
-        dg = g[g["district_code"] == code]
+        d, dg = comm_groups[code], grid_groups[code]
         by_district.append({
             "district_code": code, "name_zh": names.get(code, {}).get("zh", code),
             "name_en": names.get(code, {}).get("en", code), "communities": len(d), "grids": int(d["grids"].sum()),

@@ -163,8 +163,7 @@ def compute(a: PropertyAssumptions, compounds: pd.DataFrame, report: dict[str, f
     cost_full = float(served["annual_cost_yuan"].sum())
 
     by_district = []
-    for code in codes:
-        d = s[s["district_code"] == code]
+    for code, d in s.groupby(s["district_code"].astype(str), sort=True):
         v = d[d["viable"]]
         n = len(d)
         oc = int(d["has_owners_committee"].fillna(False).astype(bool).sum())
@@ -200,8 +199,9 @@ def compute(a: PropertyAssumptions, compounds: pd.DataFrame, report: dict[str, f
                "households_cumulative": int(joined["households"].sum()),
                "cost_yuan": float(joined["annual_cost_yuan"].sum()),
                "managed_share_pct": 100 * (managed_now + len(joined)) / total if total else None}
+        cost_by = joined.groupby(joined["district_code"].astype(str))["annual_cost_yuan"].sum()
         for code in codes:
-            row[f"cost_yuan_{code}"] = float(joined.loc[joined["district_code"] == code, "annual_cost_yuan"].sum())
+            row[f"cost_yuan_{code}"] = float(cost_by.get(code, 0.0))
         years.append(row)
 
     span = max(a.oc_target_year - BASE_YEAR, 1)
