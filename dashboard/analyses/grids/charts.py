@@ -68,22 +68,21 @@ def communities_figure(res: dict[str, Any], lang: str = "zh", height: int = 420)
     rows = [r for r in res["by_community"] if r["households"]]
     rows.sort(key=lambda r: (r["households_per_worker"] is None, r["households_per_worker"] or 0))
     top = max([r["households_per_worker"] or 0 for r in rows] + [res["assumptions"]["norm_high"]]) * 1.05
-    names = {d["district_code"]: d for d in res["by_district"]}
-    traces = []
-    for i, d in enumerate(res["by_district"]):
-        part = [(k, r) for k, r in enumerate(rows) if r["district_code"] == d["district_code"]]
-        if not part:
-            continue
-        traces.append(go.Bar(
-            x=[k for k, _ in part], y=[r["households_per_worker"] if r["households_per_worker"] else top for _, r in part],
-            name=_name(names[d["district_code"]], lang), marker=dict(color=DISTRICT_COLOURS[i % 4]),
-            text=[_tr("community_hover", lang, name=r["committee_name"], grids=r["grids"], hh=f"{r['households']:,.0f}",
-                      workers=f"{r['workers']:,.0f}",
-                      per="—" if r["households_per_worker"] is None else f"{r['households_per_worker']:,.0f}")
-                  for _, r in part],
-            hoverinfo="text", textposition="none", **NO_CHECK))
+    colour = {d["district_code"]: DISTRICT_COLOURS[i % 4] for i, d in enumerate(res["by_district"])}
+    traces: list[go.BaseTraceType] = [go.Bar(
+        x=list(range(len(rows))), y=[r["households_per_worker"] or top for r in rows],
+        marker=dict(color=[colour.get(r["district_code"], "#999") for r in rows]), showlegend=False,
+        text=[_tr("community_hover", lang, name=r["committee_name"], grids=r["grids"], hh=f"{r['households']:,.0f}",
+                  workers=f"{r['workers']:,.0f}",
+                  per="—" if r["households_per_worker"] is None else f"{r['households_per_worker']:,.0f}")
+              for r in rows],
+        hoverinfo="text", textposition="none", **NO_CHECK)]
+    for d in res["by_district"]:  # legend entries: one swatch per district
+        traces.append(go.Scatter(x=[None], y=[None], mode="markers", name=_name(d, lang),
+                                 marker=dict(symbol="square", size=12, color=colour[d["district_code"]]), **NO_CHECK))
     shapes, notes = _band(res, "y", lang)
-    return figure(traces, height=height, barmode="overlay", bargap=0.1, shapes=shapes, annotations=notes,
+    notes[0].update(x=0, xanchor="left")
+    return figure(traces, height=height, bargap=0.15, shapes=shapes, annotations=notes,
                   xaxis=dict(title=dict(text=_tr("axis_communities", lang)), showticklabels=False),
                   yaxis=dict(title=dict(text=_tr("axis_households_per_worker", lang)), rangemode="tozero",
                              gridcolor="#eee"),
@@ -133,6 +132,7 @@ def tasks_figure(res: dict[str, Any], lang: str = "zh", height: int = 380) -> go
         notes.append(dict(x=1, xref="x domain", xanchor="right", y=y, yref="y", yanchor="bottom", showarrow=False,
                           text=_tr("tasks_line", lang, n=f"{y:.0f}")))
     return figure(traces, height=height, barmode="stack", shapes=shapes, annotations=notes,
+                  xaxis=dict(categoryorder="array", categoryarray=[lawful_x, actual_x, after_x]),
                   yaxis=dict(title=dict(text=_tr("axis_tasks", lang)), rangemode="tozero", gridcolor="#eee"),
                   legend=dict(orientation="h", yanchor="bottom", y=-0.3))
 

@@ -70,8 +70,13 @@ def map_figure(res: dict[str, Any], subdistricts: gpd.GeoDataFrame, districts: g
         traces.append(go.Scatter(
             x=[p["lon"][i] for i in served], y=[p["lat"][i] for i in served], mode="markers",
             name=_tr("legend_served", lang), hoverinfo="skip",
-            marker=dict(symbol="circle-open", size=11, color=SERVED, line=dict(width=2, color=SERVED)), **NO_CHECK))
-    bounds = central.total_bounds if not central.empty else shapes.total_bounds
+            marker=dict(symbol="circle-open", size=9, color=SERVED, line=dict(width=1.5, color=SERVED)), **NO_CHECK))
+    # frame the compounds (the built-up area), not the whole districts with their farmland
+    if n:
+        lon, lat = p["lon"], p["lat"]
+        bounds = [min(lon), min(lat), max(lon), max(lat)]
+    else:
+        bounds = central.total_bounds if not central.empty else shapes.total_bounds
     return charts.map_figure(traces, bounds, height=height,
                              legend=dict(orientation="h", yanchor="bottom", y=-0.08, x=0))
 
@@ -126,7 +131,7 @@ def rollout_figure(res: dict[str, Any], lang: str = "zh", height: int = 380) -> 
     return figure(traces, height=height, barmode="stack",
                   yaxis=dict(title=dict(text=_tr("axis_cost", lang)), rangemode="tozero", gridcolor="#eee"),
                   yaxis2=dict(title=dict(text=_tr("axis_managed", lang)), overlaying="y", side="right",
-                              range=[0, 100], showgrid=False),
+                              range=[0, 100], tickmode="linear", tick0=0, dtick=20, showgrid=False),
                   legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
 
 

@@ -51,7 +51,7 @@ SHASHI = "421002"
 
 _P = "property"
 PARAMS: list[Param] = [
-    Param("prop_subsidy_yuan", 15.0, "float", "政府补贴上限(每户每月)", "Subsidy cap (per household per month)",
+    Param("prop_subsidy_yuan", 20.0, "float", "政府补贴上限(每户每月)", "Subsidy cap (per household per month)",
           "asm_prop_subsidy", _P, unit="yuan", min=0.0, max=60.0, step=1.0,
           help_zh="政府补足居民负担与企业进驻所需之差，每户每月不超过此数。报告建议“政府补贴、居民适当负担”，未给金额：默认值为示意假设。",
           help_en="The government tops up the resident share to what a firm needs, up to this amount per household "
@@ -59,9 +59,9 @@ PARAMS: list[Param] = [
                   "default is an illustrative assumption."),
     Param("prop_resident_yuan", 10.0, "float", "居民负担(每户每月)", "Resident share (per household per month)",
           "asm_prop_resident_share", _P, unit="yuan", min=0.0, max=60.0, step=1.0),
-    Param("prop_min_fee_yuan", 25.0, "float", "企业进驻最低收费(每户每月)", "Minimum fee a firm needs (per household per month)",
+    Param("prop_min_fee_yuan", 20.0, "float", "企业进驻最低收费(每户每月)", "Minimum fee a firm needs (per household per month)",
           "asm_prop_firm_entry", _P, unit="yuan", min=5.0, max=100.0, step=1.0),
-    Param("prop_min_revenue_yuan", 3000, "int", "企业进驻单个小区最低月收入", "Minimum monthly revenue a firm needs per compound",
+    Param("prop_min_revenue_yuan", 5000, "int", "企业进驻单个小区最低月收入", "Minimum monthly revenue a firm needs per compound",
           "asm_prop_firm_entry", _P, unit="yuan", min=0, max=20000, step=500,
           help_zh="小区太小时，按户收费凑不够一名门卫保洁的开支：所需每户收费 = max(最低收费, 最低月收入 ÷ 户数)。",
           help_en="Small compounds cannot cover a caretaker from per-household fees: the fee needed per household is "
