@@ -162,34 +162,41 @@ def compute(a: PropertyAssumptions, compounds: pd.DataFrame, report: dict[str, f
     hh_served = int(served["households"].sum())
     cost_full = float(served["annual_cost_yuan"].sum())
 
+    # one aggregation pass: 0/1 columns summed per district and per sub-district
+    hh = s["households"].astype(float)
+    flags = pd.DataFrame({
+        "compounds": 1, "households": hh,
+        **{f"{st}_compounds": (s["status"] == st).astype(int) for st in STATUSES},
+        "owners_committee": s["has_owners_committee"].fillna(False).astype(bool).astype(int),
+        "eligible_compounds": s["eligible"].astype(int), "served_compounds": s["viable"].astype(int),
+        "served_households": hh.where(s["viable"], 0.0), "annual_cost_yuan": s["annual_cost_yuan"].astype(float),
+        "simple_compounds": s["simple"].astype(int), "simple_households": hh.where(s["simple"], 0.0),
+    }, index=s.index)
+
     by_district = []
-    for code, d in s.groupby(s["district_code"].astype(str), sort=True):
-        v = d[d["viable"]]
-        n = len(d)
-        oc = int(d["has_owners_committee"].fillna(False).astype(bool).sum())
-        by_district.append({
-            "district_code": code, "name_zh": names.get(code, {}).get("zh", code),
-            "name_en": names.get(code, {}).get("en", code), "compounds": n,
-            "households": int(d["households"].sum()),
-            **{f"{st}_compounds": int((d["status"] == st).sum()) for st in STATUSES},
-            "managed_share_pct": 100 * int((d["status"] == "managed").sum()) / n if n else None,
-            "owners_committee": oc, "owners_committee_share_pct": 100 * oc / n if n else None,
-            "eligible_compounds": int(d["eligible"].sum()), "served_compounds": len(v),
-            "served_households": int(v["households"].sum()), "annual_cost_yuan": float(v["annual_cost_yuan"].sum()),
-            "simple_compounds": int(d["simple"].sum()), "simple_households": int(d.loc[d["simple"], "households"].sum()),
-            "managed_share_after_pct": 100 * (int((d["status"] == "managed").sum()) + len(v)) / n if n else None,
-        })
+    for code, d in flags.groupby(s["district_code"].astype(str), sort=True).sum().iterrows():
+        n = int(d["compounds"])
+        row = {"district_code": code, "name_zh": names.get(code, {}).get("zh", code),
+               "name_en": names.get(code, {}).get("en", code)}
+        row.update({k: (float(v) if k == "annual_cost_yuan" else int(v)) for k, v in d.items()})
+        row["managed_share_pct"] = 100 * row["managed_compounds"] / n if n else None
+        row["owners_committee_share_pct"] = 100 * row["owners_committee"] / n if n else None
+        row["managed_share_after_pct"] = (100 * (row["managed_compounds"] + row["served_compounds"]) / n
+                                          if n else None)
+        by_district.append(row)
 
     by_subdistrict = []
-    for (sub, name), d in s.groupby(["subdistrict_code", "subdistrict_name"], sort=True, dropna=False):
-        n = len(d)
+    sub_key = [s["subdistrict_code"].astype(str), s["subdistrict_name"].astype(str).fillna("")]
+    first_district = s.groupby(sub_key, sort=True)["district_code"].first()
+    for (sub, name), d in flags.groupby(sub_key, sort=True).sum().iterrows():
+        n = int(d["compounds"])
         by_subdistrict.append({
-            "subdistrict_code": str(sub), "subdistrict_name": str(name) if isinstance(name, str) else str(sub),
-            "district_code": str(d["district_code"].iloc[0]), "compounds": n,
-            "managed_share_pct": 100 * int((d["status"] == "managed").sum()) / n,
-            "owners_committee_share_pct": 100 * int(d["has_owners_committee"].fillna(False).astype(bool).sum()) / n,
-            "old_unmanaged_compounds": int((d["status"] == "old_unmanaged").sum()),
-            "served_compounds": int(d["viable"].sum()),
+            "subdistrict_code": str(sub), "subdistrict_name": name if name and name != "<NA>" else str(sub),
+            "district_code": str(first_district[(sub, name)]), "compounds": n,
+            "managed_share_pct": 100 * d["managed_compounds"] / n,
+            "owners_committee_share_pct": 100 * d["owners_committee"] / n,
+            "old_unmanaged_compounds": int(d["old_unmanaged_compounds"]),
+            "served_compounds": int(d["served_compounds"]),
         })
 
     years = []
@@ -249,7 +256,7 @@ def compute(a: PropertyAssumptions, compounds: pd.DataFrame, report: dict[str, f
         "years": years,
         "owners_committees": oc_rows,
         "priority": _plain(priority).to_dict("records"),
-        "points": _plain(points).to_dict("list"),
+        "points": _columns(points),
     }
 
 
@@ -257,6 +264,17 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     """Plain Python values for JSON: missing values as None, numbers as int/float, flags as bool."""
     out = frame.astype(object)
     return out.where(frame.notna(), None)
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, list]:
+    """Column -> list of plain Python values (missing as None), column by column (fast for the map's points)."""
+    out = {}
+    for col in frame.columns:
+        values = frame[col]
+        missing = values.isna().to_numpy()
+        items = values.astype(object).tolist() if missing.any() else values.tolist()
+        out[col] = [None if m else v for v, m in zip(items, missing, strict=True)] if missing.any() else items
+    return out
 
 
 # ---------------------------------------------------------------- data access and caching
