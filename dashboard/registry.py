@@ -55,6 +55,8 @@ ANALYSES: tuple[Page, ...] = (
     _analysis("coverage", ":material/local_hospital:"),
     _analysis("beds", ":material/bed:"),
     _analysis("pay", ":material/payments:"),
+    _analysis("property", ":material/apartment:"),
+    _analysis("grids", ":material/grid_view:"),
 )
 TOOLS: tuple[Page, ...] = (
     Page("data", "ui/upload_page.py", ":material/upload_file:", analysis=False, in_brief=False),

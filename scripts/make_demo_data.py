@@ -10,7 +10,8 @@ quote are described in ``docs/demo-layer.md``.
 Inputs (real, in the repository): ``geodata/districts.geojson``, ``data/divisions.csv``.
 Outputs: ``geodata/subdistricts.geojson``, ``geodata/new_areas.geojson``,
 ``data/communities.csv``, ``data/compounds.csv``, ``data/clinics.csv``,
-``data/care_facilities.csv``, ``data/community_workers.csv``.
+``data/care_facilities.csv``, ``data/community_workers.csv``, ``data/compound_profiles.csv``,
+``data/grids.csv``.
 
 Usage::
 
@@ -65,6 +66,14 @@ SHASHI_BEDS = 4_515  # 沙市区目前养老床位4515张
 PAY_REFORM = {JINGZHOU: (29, 419), SHASHI: (54, 506)}  # communities, budgeted posts
 JINGZHOU_HOME_CARE_COMMUNITIES = 7  # 29个社区中建设有居家养老中心的不到四分之一
 PAY_MIN, PAY_MAX = 20_000, 35_000  # 年工资收入仍处于2万至3.5万的水平
+# property and grids (issue 18): drawn with their own generator after everything above, so adding
+# them left every earlier row unchanged
+PROPERTY_SEED = (SEED, 18)
+PROPERTY_FIRMS = 212  # 中心城区物业企业超过200家,但呈小而散的状态 (more than 200, small and scattered)
+GRIDS = 758  # 758个小区(网格)党支部 (全市; asm_grids_central_city puts them all in the central city)
+PARTY_CADRES = 69_099  # 69099名党员干部被编入到758个小区(网格)党支部
+OLD_BEFORE = 2000  # std_old_compounds_2000: 重点改造2000年底前建成的老旧小区
+NO_GRID_COMPOUNDS = 36  # illustrative: 新建小区不能及时设立网格 (no count in the report)
 
 # 沙市区's care-facility mix (illustrative split of the report's 4,515 beds):
 # type -> (institutions, beds). Sums to 4,515.
@@ -704,6 +713,95 @@ def build_layer(root: Path) -> dict[str, object]:
     )
 
 
+def build_property_and_grids(layer: dict) -> dict[str, list[dict]]:
+    """Build year, enclosure, property firm and grid of each compound; the grids of the communities.
+
+    Calibration: 713 managed compounds are run by 212 firms (more than 200, most with one to three
+    compounds); 758 grids hold every compound's households except 36 recent compounds
+    left without a grid, and 69,099 deployed party cadres. Build years, enclosure and grid workers
+    are illustrative (the report gives no counts): unmanaged compounds near the old centres are
+    mostly built before 2001, managed and new-area compounds mostly after.
+    """
+    rng = np.random.default_rng(list(PROPERTY_SEED))
+    comp = [c for c in layer["compounds"] if c["kind"] == "compound"]
+    comp.sort(key=lambda c: c["compound_id"])
+    profiles: dict[str, dict] = {}
+    for c in comp:
+        cx, cy = _m(*URBAN_CENTRE[c["district_code"]])
+        d_km = float(np.hypot(c["x"] - cx, c["y"] - cy)) / 1000
+        managed = c["has_property_management"]
+        if c["new_area_id"]:
+            p_old = 0.03
+        elif managed:
+            p_old = 0.12
+        else:
+            p_old = min(0.9, 0.5 + 0.35 * np.exp(-d_km / 3))
+        old = rng.uniform() < p_old
+        if old:
+            year = int(max(1955, OLD_BEFORE - np.floor(rng.exponential(9))))
+            enclosure = str(rng.choice(["closed", "semi_closed", "open"], p=[0.3, 0.35, 0.35]))
+        else:
+            first = 2008 if c["new_area_id"] else OLD_BEFORE + 1
+            year = int(rng.integers(first, 2021))
+            enclosure = str(rng.choice(["closed", "semi_closed", "open"], p=[0.85, 0.12, 0.03]))
+        if managed and enclosure == "open":
+            enclosure = "semi_closed"
+        profiles[c["compound_id"]] = dict(compound_id=c["compound_id"], build_year=year, enclosure=enclosure,
+                                          property_firm_id="", grid_id="", source_id=SOURCE_ID)
+
+    # firms: small and scattered (heavy-tailed sizes, every firm at least one compound)
+    managed_ids = [c["compound_id"] for c in comp if c["has_property_management"]]
+    sizes = apportion(len(managed_ids), rng.lognormal(0.0, 0.8, PROPERTY_FIRMS), minimum=1)
+    order = [managed_ids[i] for i in rng.permutation(len(managed_ids))]
+    k = 0
+    for f, n in enumerate(sizes, start=1):
+        for cid in order[k:k + n]:
+            profiles[cid]["property_firm_id"] = f"F{f:03d}"
+        k += n
+
+    # compounds without a grid: recent compounds, mostly in the new areas
+    recent = [c for c in comp if profiles[c["compound_id"]]["build_year"] >= 2016]
+    w = np.array([4.0 if c["new_area_id"] else 1.0 for c in recent])
+    no_grid = {recent[i]["compound_id"] for i in rng.choice(len(recent), NO_GRID_COMPOUNDS, replace=False,
+                                                             p=w / w.sum())}
+
+    # grids: per community in proportion to households (at most one grid per compound), cut unevenly
+    by_comm: dict[str, list[dict]] = {}
+    for c in comp:
+        if c["compound_id"] not in no_grid:
+            by_comm.setdefault(c["committee_code"], []).append(c)
+    codes = sorted(by_comm)
+    hh = np.array([sum(c["households"] for c in by_comm[code]) for code in codes], dtype=float)
+    cap = np.array([len(by_comm[code]) for code in codes])
+    k_grids = np.minimum(apportion(GRIDS, hh, minimum=1), cap)
+    while (short := GRIDS - int(k_grids.sum())) > 0:  # capped communities hand their grids on
+        room = cap > k_grids
+        k_grids[room] += apportion(short, np.where(room, hh, 0.0)[room], minimum=0)
+        k_grids = np.minimum(k_grids, cap)
+    grids = []
+    for code, n_grids in zip(codes, k_grids, strict=True):
+        members = sorted(by_comm[code], key=lambda c: (c["x"], c["compound_id"]))
+        cuts = sorted(rng.choice(np.arange(1, len(members)), int(n_grids) - 1, replace=False).tolist())
+        first = members[0]
+        for g, (a, b) in enumerate(zip([0, *cuts], [*cuts, len(members)], strict=True), start=1):
+            gid = f"G{code}{g:02d}"
+            for c in members[a:b]:
+                profiles[c["compound_id"]]["grid_id"] = gid
+            households = sum(c["households"] for c in members[a:b])
+            grids.append(dict(grid_id=gid, name=f"{_short(first['name'].split('示例')[0])}第{g}网格",
+                              committee_code=code, subdistrict_code=first["subdistrict_code"],
+                              district_code=first["district_code"], households=households))
+    for gr in grids:
+        big = gr["households"] > 900
+        gr["grid_workers"] = int(rng.choice([0, 1, 2], p=[0.12, 0.48, 0.40] if big else [0.12, 0.86, 0.02]))
+    cadres = apportion(PARTY_CADRES, np.array([g["households"] for g in grids]) * rng.lognormal(0, 0.3, len(grids)),
+                       minimum=10)
+    for gr, n in zip(grids, cadres, strict=True):
+        gr["party_cadres"] = int(n)
+        gr["source_id"] = SOURCE_ID
+    return dict(profiles=[profiles[c["compound_id"]] for c in comp], grids=grids)
+
+
 def build_clinics(rows, comms, sub_kind, sub_res, names, large_centre_sub, rng) -> list[dict]:
     """15 centres and 43 stations in the central city; none of the centres in a new area."""
     comp = [r for r in rows if r["kind"] == "compound"]
@@ -1157,6 +1255,25 @@ COLUMNS = {
         "nursing_beds",
         "source_id",
     ],
+    "compound_profiles": [
+        "compound_id",
+        "build_year",
+        "enclosure",
+        "property_firm_id",
+        "grid_id",
+        "source_id",
+    ],
+    "grids": [
+        "grid_id",
+        "name",
+        "committee_code",
+        "subdistrict_code",
+        "district_code",
+        "households",
+        "grid_workers",
+        "party_cadres",
+        "source_id",
+    ],
     "community_workers": [
         "worker_id",
         "district_code",
@@ -1212,6 +1329,8 @@ def write_all(layer: dict, out: Path) -> None:
         ("clinics", "clinics"),
         ("care_facilities", "care"),
         ("community_workers", "workers"),
+        ("compound_profiles", "profiles"),
+        ("grids", "grids"),
     ):
         rows = layer[key]
         if "x" in rows[0]:
@@ -1227,6 +1346,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--root", type=Path, default=REPO, help="root holding the real inputs")
     args = parser.parse_args(argv)
     layer = build_layer(args.root)
+    layer.update(build_property_and_grids(layer))
     write_all(layer, args.out)
     print(
         f"wrote demonstration layer under {args.out}: {len(layer['compounds'])} demand points, "

@@ -22,6 +22,8 @@ DEMO_FILES = [
     "data/clinics.csv",
     "data/care_facilities.csv",
     "data/community_workers.csv",
+    "data/compound_profiles.csv",
+    "data/grids.csv",
 ]
 BOOLS = (
     "has_home_care_centre",
@@ -50,6 +52,9 @@ def _csv(name: str) -> pd.DataFrame:
             "established_staff",
             "beds",
             "nursing_beds",
+            "build_year",
+            "grid_workers",
+            "party_cadres",
         ):
             df[col] = df[col].astype(int)
     return df
@@ -104,7 +109,8 @@ def _points(df: pd.DataFrame) -> gpd.GeoSeries:
     return gpd.GeoSeries(gpd.points_from_xy(df["lon"], df["lat"]), index=df.index, crs="EPSG:4326")
 
 
-ALL_TABLES = ["communities", "compounds", "clinics", "care_facilities", "community_workers"]
+ALL_TABLES = ["communities", "compounds", "clinics", "care_facilities", "community_workers", "compound_profiles",
+              "grids"]
 
 
 # ---------------------------------------------------------------- provenance and keys
@@ -351,6 +357,66 @@ def test_pay_and_tenure(workers):
     assert mean["head"] > mean["deputy"] > mean["member"] > mean["staff"]
     assert workers["pay_yuan_per_year"].corr(workers["tenure_years"]) > 0.3
     assert workers["worker_id"].is_unique
+
+
+# ---------------------------------------------------------------- property and grids (issue 18)
+
+
+@pytest.fixture(scope="module")
+def profiles():
+    return _csv("compound_profiles")
+
+
+@pytest.fixture(scope="module")
+def grids():
+    return _csv("grids")
+
+
+def test_one_profile_per_compound(profiles, compounds):
+    comp = compounds[compounds.kind == "compound"]
+    assert sorted(profiles["compound_id"]) == sorted(comp["compound_id"])
+    assert profiles["build_year"].between(1950, 2020).all()
+    assert set(profiles["enclosure"]) == {"closed", "semi_closed", "open"}
+
+
+def test_more_than_200_small_and_scattered_firms_run_the_713_managed_compounds(profiles, compounds):
+    merged = profiles.merge(compounds, on="compound_id")
+    assert ((merged["property_firm_id"] != "") == merged["has_property_management"]).all()
+    per_firm = merged.loc[merged.property_firm_id != ""].groupby("property_firm_id").size()
+    assert per_firm.sum() == 713
+    assert len(per_firm) > 200  # 中心城区物业企业超过200家
+    assert per_firm.median() <= 3 and per_firm.max() <= 25  # 小而散
+    assert not (merged["has_property_management"] & (merged["enclosure"] == "open")).any()
+
+
+def test_old_compounds_are_mostly_unmanaged(profiles, compounds):
+    merged = profiles.merge(compounds, on="compound_id")
+    old = merged["build_year"] <= 2000
+    managed = merged["has_property_management"]
+    assert old[~managed].mean() > 0.4 > old[managed].mean()
+    assert (merged.loc[merged.new_area_id != "", "build_year"] >= 2001).mean() > 0.9
+
+
+def test_758_grids_hold_the_households_of_their_compounds_and_69099_cadres(grids, profiles, compounds):
+    assert len(grids) == 758  # 758个小区(网格)党支部 (asm_grids_central_city)
+    assert grids["grid_id"].is_unique
+    assert grids["party_cadres"].sum() == 69_099  # 69099名党员干部
+    merged = profiles.merge(compounds, on="compound_id")
+    gridded = merged[merged.grid_id != ""]
+    sums = gridded.groupby("grid_id")["households"].sum()
+    assert sums.reindex(grids["grid_id"]).tolist() == grids["households"].tolist()
+    same = gridded.set_index("grid_id").loc[grids["grid_id"], "committee_code"].groupby(level=0).nunique()
+    assert (same == 1).all()  # a grid lies inside one community
+    assert (grids.set_index("grid_id").loc[gridded["grid_id"], "committee_code"].to_numpy()
+            == gridded["committee_code"].to_numpy()).all()
+
+
+def test_grids_are_uneven_some_lack_a_worker_and_new_compounds_lack_a_grid(grids, profiles):
+    hh = grids["households"]
+    assert hh.max() / hh.min() > 10  # 社区网格户数划分不均衡
+    assert 0 < (grids["grid_workers"] == 0).sum() < len(grids) / 4  # 网格员配备不到位
+    no_grid = profiles[profiles.grid_id == ""]
+    assert len(no_grid) == 36 and (no_grid["build_year"] >= 2016).all()  # 新建小区不能及时设立网格
 
 
 # ---------------------------------------------------------------- reproducibility

@@ -283,6 +283,41 @@ _register(Dataset(
     references={"committee_code": "committee", "district_code": "district"},
 ))
 
+_register(Dataset(
+    "compound_profiles", "data/compound_profiles.csv", "每个住宅小区一行：建成年份、封闭程度、物业企业、所属网格",
+    "one row per residential compound: build year, enclosure, property firm, grid",
+    (
+        Field("compound_id", "str", "小区编号", "compound id", unique=True, example="C0001"),
+        Field("build_year", "int", "建成年份", "year built", "year", min=1900, max=2100, example="1995",
+              aliases=("建成年代", "竣工年份")),
+        Field("enclosure", "str", "封闭程度", "enclosure", allowed=("closed", "semi_closed", "open"),
+              allowed_zh=("封闭式", "半封闭式", "开放式"), example="semi_closed"),
+        Field("property_firm_id", "str", "物业企业编号", "property firm id", nullable=True, example="F001"),
+        Field("grid_id", "str", "网格编号", "grid id", nullable=True, example="G42100200100101"),
+        _src(),
+    ),
+    key=("compound_id",),
+    replaceable=True,
+))
+
+_register(Dataset(
+    "grids", "data/grids.csv", "每个社区网格一行", "one row per community grid",
+    (
+        Field("grid_id", "str", "网格编号", "grid id", unique=True, example="G42100200100101"),
+        Field("name", "str", "名称", "name", example="健康巷第1网格"),
+        Field("committee_code", "str", "社区代码", "committee code", pattern=CODE12, example="421002001001"),
+        Field("subdistrict_code", "str", "街道代码", "sub-district code", pattern=CODE9, example="421002001"),
+        Field("district_code", "str", "区县代码", "district code", pattern=CODE6, example="421002"),
+        _count("households", "户数", "households", "households", "420"),
+        _count("grid_workers", "网格员", "grid workers", "persons", "1", aliases=("专职网格员",)),
+        _count("party_cadres", "编入党员干部", "party cadres placed", "persons", "90", aliases=("下沉党员干部",)),
+        _src(),
+    ),
+    key=("grid_id",),
+    replaceable=True,
+    references={"committee_code": "committee", "subdistrict_code": "subdistrict", "district_code": "district"},
+))
+
 # GeoJSON properties (geometry is handled by dashboard.data.geo)
 _register(Dataset(
     "district_shapes", "geodata/districts.geojson", "每个区县(及全市轮廓)一行", "one row per district (and the city outline)",

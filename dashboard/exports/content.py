@@ -187,10 +187,6 @@ def _page_results(page: str, scenario: Scenario, lang: str, overlay: db.Overlay 
             "details": model.details(scenario, overlay)}
 
 
-# Sources of a slide's chart beyond its figures' (the overview map: real district outlines, illustrative
-# sub-districts and new areas; both maps: the real rivers and lakes drawn for orientation).
-FIGURE_SOURCES = {"overview": ("cnmaps_boundaries", "nbs_divisions", "demo_layer", "wdb2_rivers", "natural_earth_lakes"),
-                  "coverage": ("wdb2_rivers", "natural_earth_lakes")}
 
 
 def available_pages() -> list[str]:
@@ -210,7 +206,7 @@ def build_slides(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | Non
         params, total = param_rows(scenario, page, lang)
         ids = [sid for m in res["metrics"] for sid in m.source_ids]
         ids += [p.source_id for p in page_params(page) if p.source_id]
-        ids += list(FIGURE_SOURCES.get(page, ()))
+        ids += list(getattr(registry.charts(page), "FIGURE_SOURCES", ()))
         sources, years = source_rows(ids, lang, overlay)
         years = sorted(set(years) | _detail_years(res["details"]))
         figure, note = None, ""

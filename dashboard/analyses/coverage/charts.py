@@ -31,6 +31,10 @@ NOT_COUNTED = "#9E9E9E"
 SITE = "#F0E442"
 NO_DATA = "#EEEEEE"
 
+# Sources of the slide's map beyond its figures': the real rivers and lakes drawn for orientation.
+FIGURE_SOURCES = ("wdb2_rivers", "natural_earth_lakes")
+
+
 
 def _tr(key: str, lang: str, **fmt: object) -> str:
     return t(f"coverage.{key}", lang, **fmt)

@@ -15,6 +15,11 @@ from dashboard.core.scenario import Scenario
 from dashboard.core.text import t
 from dashboard.data import db, geo
 
+# Sources of the slide's map beyond its figures': real district outlines, illustrative sub-districts and new
+# areas, the real rivers and lakes drawn for orientation.
+FIGURE_SOURCES = ("cnmaps_boundaries", "nbs_divisions", "demo_layer", "wdb2_rivers", "natural_earth_lakes")
+
+
 
 def figures(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> dict[str, Callable[[], go.Figure]]:
     """Every chart of the page by name, unbuilt; the first is the brief's slide chart."""

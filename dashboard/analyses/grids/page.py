@@ -1,0 +1,96 @@
+"""Grids and workload: grid sizes against a norm, re-dividing grids at the pay page's wage, and the task burden."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.analyses.grids import charts as charts_grids
+from dashboard.analyses.grids import model as grids
+from dashboard.core.scenario import Scenario
+from dashboard.exports.tables import csv_bytes
+from dashboard.ui import widgets as ui
+
+lang = ui.lang()
+PLOT_CONFIG = {"displaylogo": False}
+
+st.title(ui.tr("grids.title"))
+if not ui.presenting():
+    st.markdown(ui.tr("grids.intro"))
+st.info(ui.tr("grids.illustrative"), icon=":material/info:")
+
+if not ui.presenting():
+    with st.container(border=True):
+        st.markdown(f"**{ui.tr('grids.main_settings')}**")
+        left, middle, right = st.columns(3)
+        ui.param_widget("grids_target_households", left)
+        ui.param_widget("grids_workers_per_grid", middle)
+        ui.param_widget("grids_access_removed_pct", right)
+        st.caption(ui.tr("grids.wage_note"))
+
+scenario = ui.scenario()
+overlay = ui.overlay()
+res = grids.details(scenario, overlay)
+metrics = {m.key: m for m in grids.headline(scenario, overlay)}
+baseline = grids.headline(Scenario.default(), overlay)
+tot, a = res["totals"], res["assumptions"]
+
+ui.metric_tiles([metrics[k] for k in ("grids_extra_workers", "grids_extra_cost", "grids_gini",
+                                      "grids_households_per_worker")], columns=4 if lang == "zh" else 2,
+                baseline=baseline)
+st.markdown(f"**{ui.tr('grids.summary_title')}** · {grids.summary_sentence(scenario, lang, overlay)}")
+
+# ---------------------------------------------------------------- grid sizes
+st.subheader(ui.tr("grids.sizes_title"))
+ui.plotly_chart("grids_sizes", lambda: charts_grids.sizes_figure(res, lang), width="stretch", config=PLOT_CONFIG)
+st.caption(ui.tr("grids.sizes_caption", lo=a["norm_low"], hi=a["norm_high"], n=f"{tot['grids']:,}",
+                 within=f"{tot['grids_in_band_pct'] or 0:.0f}", below=f"{tot['grids_below_band']:,}",
+                 above=f"{tot['grids_above_band']:,}"))
+ui.metric_tiles([metrics[k] for k in ("grids_no_grid_compounds", "grids_cadres_per_branch")], columns=2,
+                baseline=baseline)
+
+st.subheader(ui.tr("grids.communities_title"))
+ui.plotly_chart("grids_communities", lambda: charts_grids.communities_figure(res, lang), width="stretch",
+                config=PLOT_CONFIG)
+st.caption(ui.tr("grids.communities_caption"))
+comm = pd.DataFrame(res["by_community"])
+with st.expander(ui.tr("grids.community_table")):
+    st.dataframe(pd.DataFrame({
+        ui.tr("grids.col_community"): comm["committee_name"],
+        ui.tr("grids.col_subdistrict"): comm["subdistrict_name"],
+        ui.tr("grids.col_grids"): comm["grids"],
+        ui.tr("grids.col_households"): comm["households"],
+        ui.tr("grids.col_workers"): comm["workers"],
+        ui.tr("grids.col_per_grid"): pd.to_numeric(comm["households_per_grid"]).round(0),
+        ui.tr("grids.col_per_worker"): pd.to_numeric(comm["households_per_worker"]).round(0),
+        ui.tr("grids.col_no_grid"): comm["no_grid_compounds"],
+        ui.tr("grids.col_needed"): comm["grids_needed"],
+        ui.tr("grids.col_extra"): comm["extra_workers"],
+    }), hide_index=True, width="stretch")
+no_grid = pd.DataFrame(res["no_grid"])
+if not no_grid.empty:
+    with st.expander(ui.tr("grids.no_grid_table", n=len(no_grid))):
+        st.dataframe(no_grid[["name", "subdistrict_name", "committee_name", "households", "build_year"]],
+                     hide_index=True, width="stretch")
+
+# ---------------------------------------------------------------- re-dividing
+st.subheader(ui.tr("grids.redivision_title"))
+ui.metric_tiles([metrics["grids_needed"], metrics["grids_extra_workers"], metrics["grids_extra_cost"]],
+                columns=3 if lang == "zh" else 2, baseline=baseline)
+ui.plotly_chart("grids_redivision", lambda: charts_grids.redivision_figure(res, lang), width="stretch",
+                config=PLOT_CONFIG)
+st.caption(ui.tr("grids.redivision_caption", target=a["target_households"], per=a["workers_per_grid"],
+                 wage=f"{a['wage_yuan']:,.0f}", surplus=f"{tot['surplus_workers']:,}",
+                 gini=f"{tot['gini']:.2f}", gini_after=f"{tot['gini_after']:.2f}"))
+st.download_button(ui.tr("grids.download_communities"), csv_bytes(comm), file_name="grids_by_community.csv",
+                   mime="text/csv", key="grids_download_communities")
+
+# ---------------------------------------------------------------- the task burden
+st.subheader(ui.tr("grids.tasks_title"))
+ui.metric_tiles([metrics[k] for k in ("grids_tasks_report", "grids_lawful_report", "grids_tasks_after",
+                                      "grids_fte_freed")], columns=4 if lang == "zh" else 2, baseline=baseline)
+ui.plotly_chart("grids_tasks", lambda: charts_grids.tasks_figure(res, lang), width="stretch", config=PLOT_CONFIG)
+st.caption(ui.tr("grids.tasks_caption"))
+
+with st.expander(ui.tr("grids.sources_title")):
+    for indicator_id, q in sorted(res["report"]["quotes"].items()):
+        st.markdown(f"- “{q['quote']}” — {indicator_id} = {q['value']:,.4g} · {q['locator']} · "
+                    f"{ui.source_text([q['source_id']])}")

@@ -1,0 +1,83 @@
+"""Property page under AppTest (sliders, URL, language, presentation), and CLI/brief parity."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dashboard.analyses.property import model as prop
+from dashboard.core.scenario import Scenario
+from dashboard.exports import content
+from tests.conftest import assert_no_exception, metric_values, run_page
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _expected(scenario: Scenario, lang: str = "zh") -> dict[str, str]:
+    return {m.label(lang): m.formatted(lang) for m in prop.headline(scenario)}
+
+
+def test_page_shows_the_report_figures_and_the_model():
+    at = run_page("property")
+    assert_no_exception(at)
+    tiles = metric_values(at)
+    expected = _expected(Scenario.default())
+    for label, value in expected.items():
+        assert tiles[label] == value, label
+    assert tiles["中心城区住宅小区"] == "1,790"
+    assert tiles["有物业管理的小区占比(报告)"] == "39.8%"
+    assert tiles["沙市区成立业委会的小区占比"] == "14.5%"
+    text = " ".join(m.value for m in at.markdown)
+    assert prop.summary_sentence(Scenario.default(), "zh") in text
+    assert len(at.get("plotly_chart")) == 5
+
+
+def test_sliders_update_tiles_and_url():
+    at = run_page("property")
+    at.slider(key="property__prop_subsidy_yuan").set_value(30.0).run()
+    at.slider(key="property__prop_min_revenue_yuan").set_value(2000).run()
+    assert_no_exception(at)
+    changed = Scenario.default().with_values(prop_subsidy_yuan=30.0, prop_min_revenue_yuan=2000)
+    tiles = metric_values(at)
+    for key in ("获得基本物业服务的老旧小区住户(户)", "全面推开后每年财政补贴"):
+        assert tiles[key] == _expected(changed)[key]
+    assert at.query_params["prop_subsidy_yuan"] in ("30", ["30"])
+
+
+def test_url_reproduces_the_view_in_english_and_presentation_hides_the_sliders():
+    query = {"lang": "en", "prop_resident_yuan": "20", "prop_years": "5", "prop_oc_target_pct": "30"}
+    at = run_page("property", query)
+    assert_no_exception(at)
+    scenario, notices = Scenario.from_query_params(query)
+    assert not notices
+    tiles = metric_values(at)
+    for label, value in _expected(scenario, "en").items():
+        assert tiles[label] == value, label
+    at = run_page("property", {**query, "present": "1"})
+    assert_no_exception(at)
+    assert not [s for s in at.slider if s.key and s.key.startswith("property__")]
+
+
+def test_cli_and_brief():
+    cmd = [sys.executable, "-m", "dashboard", "--lang", "en", "scenario", "--page", "property", "--format", "json",
+           "--set", "prop_subsidy_yuan=20"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=300, env={**os.environ})
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)["pages"]["property"]
+    scenario = Scenario.default().with_values(prop_subsidy_yuan=20.0)
+    model = {m.key: m for m in prop.headline(scenario)}
+    for m in out["metrics"]:
+        want = model[m["key"]].value
+        assert m["value"] == (want if isinstance(want, str) else pytest.approx(want)), m["key"]
+    assert out["summary"] == prop.summary_sentence(scenario, "en")
+    assert "property" in content.available_pages()
+    assert content.figure_names("property")[0] == "property_map"
+    (slide,) = content.build_slides(Scenario.default(), "zh", pages=["property"], with_figures=False)
+    assert "1,790" in slide.summary and slide.illustrative
+    assert {"report2020", "demo_layer", "cnmaps_boundaries"} <= {row[0] for row in slide.sources}
+    assert 2020 in slide.years
