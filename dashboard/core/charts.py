@@ -26,7 +26,7 @@ FONT = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans
 # (measured: the coverage map 71 ms with checks, 37 ms without). The builders here pass plain lists,
 # arrays and literals, so they build traces and figures with `**NO_CHECK`, and write values in
 # plotly's canonical form (titles as `dict(text=...)`, colour scales as explicit lists), as
-# validation would have turned them. tests/test_figures.py rebuilds every figure of every page with
+# validation would have turned them. tests/core/test_figures.py rebuilds every figure of every page with
 # full validation and requires identical JSON, so a misspelt property or a bad value fails the tests.
 NO_CHECK: dict[str, bool] = {"_validate": False}
 

@@ -37,7 +37,7 @@ def _read_geojson_lonlat(path: str) -> gpd.GeoDataFrame | None:
     pandas' default string dtype, geometries, CRS EPSG:4326) for the files we ship: a
     FeatureCollection whose crs member is absent or CRS84, every feature with a geometry, the same
     text properties in the same order and no feature id. Anything else returns None and goes
-    through `geopandas.read_file` as before (tests/test_geodata.py checks the two agree).
+    through `geopandas.read_file` as before (tests/data/test_geodata.py checks the two agree).
     """
     try:
         with open(path, encoding="utf-8") as fh:

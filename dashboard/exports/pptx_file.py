@@ -156,7 +156,7 @@ def _pptx_run(para, text: str, size: float, bold: bool = False, color: tuple[int
     run.font.name = _PPTX_FONT
     # python-pptx has no API for the East Asian typeface (a:ea), which PowerPoint uses for Chinese text:
     # set it on the run's XML. `_r` is python-pptx's documented-in-source oxml element; the version is
-    # pinned below 2 in pyproject.toml and tests/test_exports.py checks every run names the CJK face.
+    # pinned below 2 in pyproject.toml and tests/exports/test_exports.py checks every run names the CJK face.
     rpr = run._r.get_or_add_rPr()
     ea = rpr.find(qn("a:ea"))
     if ea is None:

@@ -29,8 +29,8 @@ labels = {k: ui.tr(f"overview.{k}") for k in ("legend.district", "legend.street"
 # <div> makes the one-line SVG a Markdown HTML block, passed through as is.
 # The brief still draws charts.overview_map with plotly.
 # Safe as raw HTML: svgmap XML-escapes every text it writes (names, including uploaded ones, labels,
-# title) and puts it on one line; the rest is numbers and constants (tests/test_svgmap.py,
-# tests/test_foundation_pages.py::test_overview_map_escapes_uploaded_names).
+# title) and puts it on one line; the rest is numbers and constants (tests/analyses/overview/test_svgmap.py,
+# tests/ui/test_foundation_pages.py::test_overview_map_escapes_uploaded_names).
 svg = svgmap.overview_svg_for(ui.overlay(), labels, lang, ui.tr("overview.map_title"))
 st.markdown(f'<div class="overview-map-box">{svg}</div>', unsafe_allow_html=True)
 st.caption(ui.tr("overview.map_caption"))

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from dashboard.analyses.pay import model as pay
 from dashboard.core.scenario import Scenario
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 DEFAULT = pay.PayAssumptions.from_scenario(Scenario.default())
 
 

@@ -15,7 +15,7 @@ from dashboard.core.scenario import Scenario
 from dashboard.exports import content
 from tests.conftest import assert_no_exception, metric_values, run_page
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _expected(scenario: Scenario, lang: str = "zh") -> dict[str, str]:

@@ -17,7 +17,7 @@ from dashboard.core.scenario import Scenario
 from dashboard.core.text import t
 from dashboard.exports import brief, content
 from dashboard.exports import html as exports_html
-from tests.test_exports import expected_metrics, run_cli, scenario, scenario_file  # noqa: F401 - fixture
+from tests.exports.test_exports import expected_metrics, run_cli, scenario, scenario_file  # noqa: F401 - fixture
 
 HOSTILE = '</script><img src=x onerror="alert(1)">&amp;<b>'
 

@@ -11,7 +11,7 @@ import pytest
 
 from dashboard.core.text import CATALOG_DIR, LANGS, catalog, missing_keys, t
 
-DASHBOARD = Path(__file__).resolve().parents[1] / "dashboard"
+DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
 
 # Keys whose English text is deliberately empty (a unit that English writes without a word).
 EMPTY_ALLOWED = {("units.count", "en")} | {

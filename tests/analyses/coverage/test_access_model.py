@@ -13,7 +13,7 @@ import shapely
 from dashboard.analyses.coverage import model as cv
 from dashboard.analyses.coverage import network as nw
 from dashboard.core.scenario import Scenario
-from tests.test_coverage_model import SUBS, _clinics, _demand, _settings
+from tests.analyses.coverage.test_model import SUBS, _clinics, _demand, _settings
 
 
 def _town():

@@ -28,7 +28,7 @@ from dashboard.core.text import t
 from dashboard.exports import brief, content, images, pptx_file, tables
 from dashboard.exports.tables import csv_bytes
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CHANGES = {"beds_new_per_year": 1500, "new_centres": 8, "pay_coefficient": 1.0}
 HAVE_CHROMIUM = images.browser_path() is not None
 HAVE_PDFTOTEXT = shutil.which("pdftotext") is not None

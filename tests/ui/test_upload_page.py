@@ -11,7 +11,7 @@ import pytest
 
 from dashboard import registry
 from tests.conftest import assert_no_exception, metric_values, run_page
-from tests.test_validate import BAD, EXPECTED, GOOD, tree_digest
+from tests.upload.test_validate import BAD, EXPECTED, GOOD, tree_digest
 
 
 @pytest.fixture(scope="module", autouse=True)

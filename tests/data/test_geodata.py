@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 GEODATA = REPO / "geodata"
 METRIC = "EPSG:32649"
 CENTRAL = ("421002", "421003", "421071")

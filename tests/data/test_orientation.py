@@ -17,7 +17,7 @@ import shapely
 
 from dashboard.data import orientation
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 GEODATA = REPO / "geodata"
 METRIC = "EPSG:32649"
 SHASHI = (112.25, 30.30)  # 沙市's waterfront on the Yangtze

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve()
-REPO = HERE.parents[1]
+REPO = HERE.parents[2]
 DATA = REPO / "data"
 REPORT_REL = Path("shared") / "reference" / "jingzhou-community-governance-report-2020.txt"
 

@@ -14,7 +14,7 @@ from dashboard.analyses.pay import model as pay
 from dashboard.core.scenario import Scenario
 from tests.conftest import assert_no_exception, metric_values, run_page
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _expected(scenario: Scenario, lang: str = "zh") -> dict[str, str]:

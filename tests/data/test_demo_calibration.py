@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CENTRAL = ("421002", "421003", "421071")
 CITY_RESIDENTS, CITY_AGED_60, CITY_AGED_80 = 5_231_180, 1_239_437, 165_159
 GROUPS = {("421003",): 563_398, ("421002", "421071"): 504_893}

@@ -15,7 +15,7 @@ from dashboard.data import cache as data_cache
 from dashboard.data import db, load
 from dashboard.data.schemas import DATASETS
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SAMPLE = {"VARCHAR": "", "INTEGER": 2020, "BIGINT": 2020, "DOUBLE": 1.0, "BOOLEAN": True, "VARCHAR[]": []}
 
 

@@ -21,10 +21,10 @@ from dashboard.core.scenario import Scenario, scenarios_from_json
 from dashboard.data import cache as data_cache
 from dashboard.data import db
 from dashboard.upload import validate, worker
-from tests.test_upload_hostile import compounds_csv
-from tests.test_validate import GOOD, tree_digest
+from tests.upload.test_hostile import compounds_csv
+from tests.upload.test_validate import GOOD, tree_digest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module", autouse=True)

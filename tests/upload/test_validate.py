@@ -16,7 +16,7 @@ from dashboard.data import db
 from dashboard.data.schemas import DATASETS, Dataset, Field
 from dashboard.upload import templates, validate
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BAD = REPO / "tests" / "fixtures" / "bad"
 GOOD = REPO / "tests" / "fixtures" / "good"
 with open(BAD / "EXPECTED.csv", encoding="utf-8") as _fh:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from dashboard.__main__ import main
-from tests.test_validate import BAD, EXPECTED, GOOD, GOOD_FILES, tree_digest
+from tests.upload.test_validate import BAD, EXPECTED, GOOD, GOOD_FILES, tree_digest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -16,8 +16,8 @@ import pytest
 from dashboard.data import db
 from dashboard.upload import validate
 from tests.conftest import run_page
-from tests.test_upload_page import page_text, upload
-from tests.test_validate import tree_digest
+from tests.ui.test_upload_page import page_text, upload
+from tests.upload.test_validate import tree_digest
 
 MB = 1024 * 1024
 
