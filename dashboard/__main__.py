@@ -111,8 +111,11 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
     rows = [
         {"key": p.key, "default": p.default, "min": p.min, "max": p.max, "unit": p.unit,
-         "label": p.label(args.lang), "source_id": p.source_id, "page": p.page}
+         "label": p.label(args.lang), "source_id": p.source_id, "page": p.page,
+         # the plausible band the ranges vary an assumption over (dashboard/params/<page>.toml)
+         "band": p.band_text() or "—", "band_source": p.band_source or "—", "band_reason": p.band_reason(args.lang) or "—"}
         for p in all_params()
+        if not args.bands or p.has_band
     ]
     _print_frame(pd.DataFrame(rows), args.format)
     return 0
@@ -155,8 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=_cmd_scenario)
 
-    p = sub.add_parser("params", help="every scenario parameter with its default, bounds and source")
+    p = sub.add_parser("params", help="every scenario parameter with its default, bounds, plausible band and sources")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--bands", action="store_true", help="only the assumptions with a plausible band")
     p.set_defaults(func=_cmd_params)
 
     p = sub.add_parser("export", help="the hearing brief (PPTX or PDF) for a scenario")

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dashboard.core import params
 from dashboard.core.metrics import Metric, cite_data
 from dashboard.core.scenario import Param, Scenario
 from dashboard.core.text import t
@@ -68,44 +69,7 @@ JINGZHOU = "421003"
 PER_1000_TOLERANCE = 0.5  # beds per 1,000: the report says "约34" (about 34)
 MET_SHARE_TOLERANCE_PT = 1.0  # percentage points around one third
 
-PARAMS: list[Param] = [
-    Param("beds_district", SHASHI, "choice", "查看区域", "Area", "report2020", PAGE, choices=AREA_CHOICES, selects=True,
-          help_zh="预测、缺口和预算针对所选区域", help_en="Projection, gap and budget are for this area"),
-    Param("beds_demand_method", "need", "choice", "需求测算方法", "Demand method", "asm_beds_need_method", PAGE,
-          choices=("need", "norm"),
-          help_zh="按需测算可复现报告“仅能满足三分之一”；千人床位标准法不能",
-          help_en="Need-based reproduces the report's 'one third'; the per-1,000 norm cannot"),
-    Param("beds_norm_per_1000", 35.0, "float", "床位标准(每千名60岁以上老人)", "Norm (beds per 1,000 aged 60+)",
-          "std_beds_per_1000", PAGE, unit="per_1000", min=10, max=80, step=1,
-          help_zh="国家规划目标每千名老人35-40张", help_en="National plans: 35-40 per 1,000 older people"),
-    Param("beds_ltc_need_60_79_pct", 15.0, "float", "60-79岁需长期照护比例", "Needing long-term care, aged 60-79",
-          "asm_beds_ltc_need", PAGE, unit="percent", min=0, max=60, step=0.5),
-    Param("beds_ltc_need_80_plus_pct", 40.0, "float", "80岁以上需长期照护比例", "Needing long-term care, aged 80+",
-          "asm_beds_ltc_need", PAGE, unit="percent", min=0, max=100, step=1),
-    Param("beds_bed_use_pct", 63.5, "float", "需照护者中使用床位的比例", "Of those, share who would use a bed",
-          "asm_beds_bed_use", PAGE, unit="percent", min=0, max=100, step=0.5,
-          help_zh="默认值经校准，使沙市区4,515张床位满足约三分之一需求",
-          help_en="Default calibrated so 沙市区's 4,515 beds meet about one third of demand"),
-    Param("beds_occupancy_pct", 85.0, "float", "目标入住率", "Target occupancy", "asm_beds_occupancy", PAGE,
-          unit="percent", min=40, max=100, step=1),
-    Param("beds_growth_60_plus_pct_per_year", 2.5, "float", "60岁以上人口年增长率", "Growth of aged 60+",
-          "asm_beds_growth", PAGE, unit="percent_per_year", min=-3, max=8, step=0.1),
-    Param("beds_growth_80_plus_pct_per_year", 3.0, "float", "80岁以上人口年增长率", "Growth of aged 80+",
-          "asm_beds_growth", PAGE, unit="percent_per_year", min=-3, max=10, step=0.1),
-    Param("beds_new_per_year", 500, "int", "每年新增床位", "New beds a year", "asm_beds_new_per_year", PAGE,
-          unit="beds_per_year", min=0, max=20_000, step=50),
-    Param("beds_closure_pct_per_year", 0.0, "float", "每年关停床位比例", "Beds closing each year",
-          "asm_beds_closures", PAGE, unit="percent_per_year", min=0, max=10, step=0.5),
-    Param("beds_target_year", 2025, "int", "目标年份", "Target year", "asm_beds_target_year", PAGE,
-          unit="year", min=BASE_YEAR + 1, max=END_YEAR, step=1),
-    Param("beds_build_subsidy_yuan_per_bed", 5_000, "int", "一次性建设补贴(每张床位)", "Construction subsidy per bed",
-          "asm_beds_build_subsidy", PAGE, unit="yuan_per_bed", min=0, max=50_000, step=500),
-    Param("beds_running_subsidy_yuan_per_bed_year", 2_400, "int", "运营补贴(每张入住床位每年)",
-          "Running subsidy per occupied bed a year", "asm_beds_running_subsidy", PAGE,
-          unit="yuan_per_bed_year", min=0, max=24_000, step=100),
-    Param("beds_nursing_target_pct", 55.0, "float", "护理型床位占比目标", "Care-type bed share target",
-          "std_nursing_beds_55", PAGE, unit="percent", min=30, max=90, step=1),
-]
+PARAMS: list[Param] = params.load("beds")  # dashboard/params/beds.toml: defaults, bounds, bands, sources
 
 
 # ---------------------------------------------------------------- pure model

@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from dashboard.core import params
 from dashboard.core.metrics import Metric, format_value
 from dashboard.core.scenario import Param, Scenario
 from dashboard.data import db
@@ -49,35 +50,7 @@ TOLERANCE_M = 1e-6  # a point at the radius up to floating-point noise counts as
 SOLVER_TIME_LIMIT_S = 1.0
 CURVE_MIN_SITES = 15  # the returns curve runs at least this far, so the fall-off shows
 
-PARAMS: list[Param] = [
-    Param("clinic_service_distance_m", DISTANCE_PRESETS["walk_15min"], "int",
-          "服务距离(步行)", "Service distance (on foot)", "std_15min_walk", PAGE, unit="m",
-          min=200, max=3000, step=50,
-          help_zh="居民到机构的步行距离上限。15分钟步行约1000米(城市居住区规划设计标准)。",
-          help_en="Longest walk from home to a facility. A 15-minute walk is about 1,000 m (residential planning standard)."),
-    Param("clinic_detour_factor", 1.3, "float", "绕行系数", "Detour factor", "asm_detour_factor", PAGE,
-          unit="ratio", min=1.0, max=2.0, step=0.05,
-          help_zh="步行路程 ÷ 直线距离。直线半径 = 服务距离 ÷ 绕行系数。",
-          help_en="Walking route ÷ straight line. Straight-line radius = service distance ÷ detour factor."),
-    Param("clinic_kinds", KINDS, "multi", "计入的机构", "Facilities counted", "std_15min_circle", PAGE,
-          choices=KINDS),
-    Param("clinic_ownership", OWNERSHIPS, "multi", "计入的举办性质", "Ownership counted", "std_15min_circle", PAGE,
-          choices=OWNERSHIPS),
-    Param("clinic_include_villages", False, "bool", "计入村庄居民点", "Count village settlements",
-          "asm_clinic_scenario", PAGE,
-          help_zh="社区卫生服务面向城市社区；村民主要由乡镇卫生院和村卫生室服务(本数据未含)。",
-          help_en="Community health services serve urban communities; villagers mostly use township and village clinics (not in the data)."),
-    Param("new_centres", 5, "int", "新建公办中心", "New public centres", "asm_clinic_scenario", PAGE,
-          unit="centres", min=0, max=30, step=1),
-    Param("clinic_candidates", "all", "choice", "新中心可选位置", "Where new centres may go", "asm_clinic_scenario",
-          PAGE, choices=CANDIDATE_RULES),
-    Param("clinic_gps_per_centre", 6, "int", "每中心全科医生(标准)", "GPs per centre (standard)",
-          "std_chsc_staffing", PAGE, unit="persons", min=1, max=30, step=1),
-    Param("clinic_nurses_per_centre", 9, "int", "每中心护士(标准)", "Nurses per centre (standard)",
-          "std_chsc_staffing", PAGE, unit="persons", min=1, max=40, step=1),
-    Param("clinic_centre_cost_million_yuan", 6.0, "float", "每所中心建设费用", "Build cost per centre",
-          "asm_centre_build_cost", PAGE, unit="million_yuan", min=0.5, max=50.0, step=0.5),
-]
+PARAMS: list[Param] = params.load("coverage")  # dashboard/params/coverage.toml: defaults, bounds, bands, sources
 
 
 # ============================================================== geometry core (arrays in metres)

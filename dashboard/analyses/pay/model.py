@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dashboard.core import params
 from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Param, Scenario
 from dashboard.data import db
@@ -65,62 +66,7 @@ PARAM_INDICATORS = {
 }
 
 _P = "pay"
-PARAMS: list[Param] = [
-    Param("pay_coefficient", 0.94, "float", "薪酬系数(×上年社平工资)", "Pay coefficient (× last year's average wage)",
-          "report2020", _P, unit="ratio", min=0.5, max=1.5, step=0.01,
-          help_zh="报告：按上年度城镇单位就业人员平均工资的0.94系数核定人均薪酬。",
-          help_en="Report: per-capita pay = 0.94 × last year's average wage of urban employees."),
-    Param("pay_ladder_anchor", "mean", "choice", "系数的含义", "What the coefficient fixes", "report2020", _P,
-          choices=ANCHORS,
-          help_zh="人均：全体人均薪酬 = 系数 × 社平工资(报告口径)；保底：最低一档 = 系数 × 社平工资，人人不低于此。",
-          help_en="Mean: average pay = coefficient × wage (the report's rule). Floor: the lowest cell = "
-                  "coefficient × wage, so nobody is paid less."),
-    Param("pay_grade_step_pct", 5.5, "float", "级差(占1级系数)", "Step per grade (share of grade 1)",
-          "asm_pay_ladder", _P, unit="percent", min=0.0, max=15.0, step=0.5,
-          help_zh="每升一级增加1级系数的百分比。默认值由南京“三岗十八级”推算：书记7级起点≈社平工资，其他1级≈70%-80%。",
-          help_en="Each grade adds this share of the grade-1 coefficient. Default derived from Nanjing: "
-                  "heads start at grade 7 at about the average wage, others at grade 1 at 70-80% of it."),
-    Param("pay_years_per_grade", 3, "int", "每晋一级所需年限", "Years of service per grade", "std_nanjing_ladder", _P,
-          unit="years", min=1, max=6, step=1),
-    Param("pay_entry_grade_head", 7, "int", "书记/主任起始级", "Entry grade: head", "std_nanjing_ladder", _P,
-          min=1, max=GRADES, step=1),
-    Param("pay_entry_grade_deputy", 4, "int", "副书记/副主任起始级", "Entry grade: deputy", "std_nanjing_ladder", _P,
-          min=1, max=GRADES, step=1),
-    Param("pay_entry_grade_member", 2, "int", "两委委员起始级", "Entry grade: committee member", "asm_pay_ladder", _P,
-          min=1, max=GRADES, step=1),
-    Param("pay_entry_grade_staff", 1, "int", "其他专职社区工作者起始级", "Entry grade: other staff",
-          "std_nanjing_ladder", _P, min=1, max=GRADES, step=1),
-    Param("pay_no_cut", True, "bool", "不降薪(就高)", "No pay cuts (keep the higher)", "asm_pay_no_cut", _P),
-    Param("pay_social_wage_yuan", 50000, "int", "社平工资(改革首年参照)", "Social average wage (first reform year)",
-          "report2020", _P, unit="yuan_per_year", min=20000, max=150000, step=1000,
-          help_zh="报告：社平工资5万元。离线无荆州官方年度序列，此为可调假设的起点。",
-          help_en="Report: 50,000 yuan. No official Jingzhou series is available offline; an adjustable starting point."),
-    Param("pay_wage_growth_pct", 6.0, "float", "社平工资年增长", "Average-wage growth per year",
-          "asm_pay_wage_growth", _P, unit="percent", min=0.0, max=15.0, step=0.5),
-    Param("pay_current_growth_pct", 0.0, "float", "现行薪酬年增长", "Growth of today's pay per year",
-          "asm_pay_projection", _P, unit="percent", min=0.0, max=15.0, step=0.5),
-    Param("pay_oncost_pct", 0.0, "float", "单位社保公积金负担", "Employer social-insurance on-cost",
-          "asm_pay_oncost", _P, unit="percent", min=0.0, max=50.0, step=1.0,
-          help_zh="可选：在薪酬之外由财政承担的社保和公积金比例(常见约30%)。默认0，仅比较薪酬。",
-          help_en="Optional: employer social insurance and housing fund on top of pay (often about 30%). "
-                  "Default 0: pay only."),
-    Param("pay_years", 5, "int", "测算年数", "Years to project", "asm_pay_projection", _P,
-          unit="years", min=1, max=5, step=1),
-    Param("pay_quits_per_year", 50, "int", "现状年离职人数", "Quits per year today", "report2020", _P,
-          unit="persons", min=0, max=300, step=1,
-          help_zh="报告：中心城区每年离职的社区工作者超过50人(下限)。",
-          help_en="Report: more than 50 central-city community workers quit each year (a lower bound)."),
-    Param("pay_quit_elasticity", 1.0, "float", "离职率对薪酬的弹性", "Quit elasticity to pay",
-          "asm_pay_quit_elasticity", _P, min=0.0, max=3.0, step=0.1,
-          help_zh="假设：薪酬提高1%，离职率下降约(弹性)%。0 表示薪酬不影响离职。",
-          help_en="Assumption: a 1% pay rise lowers the quit rate by about (elasticity)%. 0 = pay does not matter."),
-    Param("pay_turnover_cost_yuan", 10000, "int", "每名离职的招聘培训成本", "Recruitment and training cost per quit",
-          "asm_pay_turnover_cost", _P, unit="yuan", min=0, max=100000, step=1000),
-    Param("pay_households_per_worker", 400, "int", "配备标准(每名工作者服务户数)", "Staffing norm (households per worker)",
-          "std_wuhan_staffing", _P, unit="households", min=200, max=800, step=10,
-          help_zh="武汉：每300-500户配备1名社区工作者；默认取中值400。",
-          help_en="Wuhan: one community worker per 300-500 households; default the midpoint, 400."),
-]
+PARAMS: list[Param] = params.load("pay")  # dashboard/params/pay.toml: defaults, bounds, bands, sources
 
 
 # ---------------------------------------------------------------- assumptions
