@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from dashboard.analyses.coverage import model as cv
+from dashboard.core import ranges
 from dashboard.core.metrics import format_value
 from dashboard.core.scenario import Scenario
 from tests.conftest import REPO, assert_no_exception, metric_values, run_page
@@ -92,7 +93,7 @@ def test_cli_prints_the_same_figures_and_sites_as_the_model_and_page():
     doc = _cli("--set", "clinic_service_distance_m=1200", "--set", "new_centres=5", "--page", "coverage")
     page = doc["pages"]["coverage"]
     scenario, _ = Scenario.from_values({"clinic_service_distance_m": 1200, "new_centres": 5})
-    assert page["metrics"] == [m.to_dict() for m in cv.headline(scenario)]
+    assert page["metrics"] == [m.to_dict() for m in ranges.headline("coverage", scenario)]
     assert page["details"] == json.loads(json.dumps(cv.details(scenario)))
     assert page["summary"] == cv.summary_sentence(scenario, "zh")
     sites = page["details"]["suggested_sites"]

@@ -38,6 +38,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import registry
+from dashboard.core import ranges
 from dashboard.core.metrics import Metric, format_value
 from dashboard.core.scenario import Param, Scenario, page_params
 from dashboard.core.text import t, unit_label
@@ -212,7 +213,8 @@ def page_results(page: str, scenario: Scenario, lang: str, overlay: db.Overlay |
 def _page_results(page: str, scenario: Scenario, lang: str, overlay: db.Overlay | None,
                   _database_token: str) -> dict[str, Any]:
     model = registry.model(page)
-    return {"metrics": model.headline(scenario, overlay), "summary": model.summary_sentence(scenario, lang, overlay),
+    # headline figures with their ranges (core/ranges.py); the summary names the range's top three drivers
+    return {"metrics": ranges.headline(page, scenario, overlay), "summary": model.summary_sentence(scenario, lang, overlay),
             "details": model.details(scenario, overlay)}
 
 
@@ -311,7 +313,8 @@ def metrics_frame(metrics: Sequence[Metric], lang: str, baseline: Sequence[Metri
     rows = []
     for m in metrics:
         row = {"key": m.key, t("hearing.col_indicator", lang): m.label(lang), t("hearing.col_value", lang): m.value,
-               t("hearing.col_unit", lang): m.unit, t("hearing.col_scenario", lang): m.formatted(lang)}
+               t("hearing.col_unit", lang): m.unit, t("hearing.col_scenario", lang): m.formatted(lang),
+               t("ranges.col_low", lang): m.low, t("ranges.col_high", lang): m.high}
         if baseline is not None:
             ref = base.get(m.key)
             row[t("hearing.col_baseline", lang)] = ref.formatted(lang) if ref else "—"

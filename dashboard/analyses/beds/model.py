@@ -39,9 +39,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.core import params
+from dashboard.core import params, ranges
 from dashboard.core.metrics import Metric, cite_data
-from dashboard.core.scenario import Param, Scenario
+from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
 from dashboard.core.text import t
 from dashboard.data import db
 
@@ -230,7 +230,8 @@ def plan_from(scenario: Scenario) -> Plan:
 
 
 def _beds_values(scenario: Scenario) -> tuple[tuple[str, Any], ...]:
-    return tuple((p.key, scenario[p.key]) for p in PARAMS)
+    """The cache key: the scenario's value of every PARAMS (a new parameter is in it once declared)."""
+    return param_values(scenario, PARAMS)
 
 
 # ---------------------------------------------------------------- data
@@ -408,7 +409,7 @@ def compute(scenario: Scenario, overlay: db.Overlay | None = None) -> BedsResult
 @lru_cache(maxsize=64)
 def _compute(token: str, overlay_token: str, overlay: db.Overlay | None,
              values: tuple[tuple[str, Any], ...]) -> BedsResults:
-    scenario = Scenario(tuple(sorted((k, v) for k, v in values)))
+    scenario = scenario_of(values)
     res = compute_from_inputs(load_inputs(overlay), scenario)
     return dataclasses.replace(res, data_sources=db.data_source_ids(("care_facilities", "communities"), overlay))
 
@@ -698,8 +699,54 @@ def sentence_for(res: BedsResults, lang: str) -> str:
 
 
 def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None) -> str:
-    """The care-beds result in one plain sentence (zh or en)."""
-    return sentence_for(compute(scenario, overlay), lang)
+    """The care-beds result in one plain sentence (zh or en), then what it depends on most (ranges)."""
+    return sentence_for(compute(scenario, overlay), lang) + ranges.driver_sentence(PAGE, scenario, lang, overlay)
+
+
+# ---------------------------------------------------------------- ranges (dashboard/core/ranges.py)
+
+RANGE_MAIN = "gap"  # the tornado's figure and the one the summary's driver sentence names
+# Conclusions whose flip inside the bands the page and the brief state in words.
+RANGE_CONCLUSIONS = {
+    "gap": lambda v: "gap" if v > 0 else "surplus",
+    "closing_year": lambda v: "closes" if v <= END_YEAR else "not_closed",
+}
+RANGE_DISPLAY = {"closing_year": lambda v: closing_text(int(v))}  # 9999 -> ">2035", as the tile shows it
+
+
+def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
+    """The selected area's headline figures for a variant scenario, from the pure projection functions
+    on that area's row alone (the same numbers as `headline(variant)`; tests/test_ranges.py checks it)."""
+    res = compute(scenario, overlay)
+    row = selected_row(res)
+    p60, p80, s0 = [float(row["aged_60_plus"])], [float(row["aged_80_plus"])], [float(row["supply"])]
+    fixed = {m.key: m.value for m in metrics_for(res)
+             if m.key in ("beds_per_1000_city", "supply", "nursing_share", "without_centre")}
+
+    def evaluate(variant: Scenario) -> dict[str, Any]:
+        rule, plan = rule_from(variant), plan_from(variant)
+        target = int(variant["beds_target_year"])
+        build = float(variant["beds_build_subsidy_yuan_per_bed"])
+        running = float(variant["beds_running_subsidy_yuan_per_bed_year"])
+        demand = float(demand_beds(p60, p80, rule)[0])
+        proj = project(p60, p80, s0, rule, plan)
+        required = float(required_per_year(p60, p80, s0, rule, plan, target)[0])
+        proj_req = project(p60, p80, s0, rule, plan, new_per_year=required)
+        k = target - plan.base_year
+        occupied = min(proj.supply[0][k], proj.demand[0][k]) * rule.occupancy
+        occupied_req = min(proj_req.supply[0][k], proj_req.demand[0][k]) * rule.occupancy
+        return {
+            **fixed,
+            "demand": demand,
+            "met_share": s0[0] / demand * 100 if demand > 0 else None,
+            "gap": demand - s0[0],
+            "closing_year": int(proj.closing_year[0]),
+            "required_per_year": required,
+            "budget": required * build / 1e6,
+            "plan_budget": (plan.new_per_year * build + occupied * running) / 1e6,
+            "running_subsidy": occupied_req * running / 1e6,
+        }
+    return evaluate
 
 
 # ---------------------------------------------------------------- map layers

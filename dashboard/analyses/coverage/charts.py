@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 
 from dashboard.analyses.coverage.model import CoverageResult
 from dashboard.core import charts
+from dashboard.core.ranges_chart import tornado_figure
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import t
 from dashboard.data import db
@@ -253,4 +254,6 @@ def figures(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> dict[s
             result(), geo.central_city_districts(), geo.layer("subdistricts", overlay),
             geo.layer("new_areas", overlay), lang),
         "coverage_returns": lambda: returns_chart(result(), lang),
+        # drivers of the page's main figure within the assumptions' plausible bands (core/ranges.py)
+        "coverage_drivers": lambda: tornado_figure("coverage", scenario, lang, overlay),
     }

@@ -31,9 +31,9 @@ import pandas as pd
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from dashboard.core import params
+from dashboard.core import params, ranges
 from dashboard.core.metrics import Metric, format_value
-from dashboard.core.scenario import Param, Scenario
+from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
 from dashboard.data import db
 
 PAGE = "coverage"
@@ -555,7 +555,8 @@ def _new_area_table(new_areas: pd.DataFrame | None, demand: pd.DataFrame) -> pd.
 
 
 class Settings(NamedTuple):
-    """The coverage page's parameter values (hashable: the cache key)."""
+    """The coverage page's parameter values in model form (derived from the Scenario; the cache key is
+    `param_values(scenario, PARAMS)`, so a new parameter cannot be left out of it)."""
 
     service_distance_m: int
     detour_factor: float
@@ -888,13 +889,14 @@ def load_inputs(include_villages: bool = False, overlay: db.Overlay | None = Non
 
 
 @lru_cache(maxsize=64)
-def _result_cached(db_token: str, overlay: db.Overlay, settings: Settings) -> CoverageResult:
+def _result_cached(db_token: str, overlay: db.Overlay, values: tuple[tuple[str, Any], ...]) -> CoverageResult:
+    settings = Settings.from_scenario(scenario_of(values))
     return evaluate(_db_inputs(db_token, overlay, settings.include_villages), settings)
 
 
 def scenario_result(scenario: Scenario, overlay: db.Overlay | None = None) -> CoverageResult:
-    """Every coverage figure of a scenario (cached by data version, overlay and settings)."""
-    return _result_cached(db.database_token(), overlay or db.EMPTY_OVERLAY, Settings.from_scenario(scenario))
+    """Every coverage figure of a scenario (cached by data version, overlay and the values of every PARAMS)."""
+    return _result_cached(db.database_token(), overlay or db.EMPTY_OVERLAY, param_values(scenario, PARAMS))
 
 
 def _pct(value: float | None, digits: int = 1) -> float | None:
@@ -1017,4 +1019,42 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
                 f"residents reach a community health facility; with {k} new public centre(s), {after}. "
                 f"{c['streets_without_public_centre']} streets have no public centre; one per street means "
                 f"{p['new_centres']} new centres and {p['gp_shortfall']} more GPs to meet the standard. (Illustrative data.)")
-    return text
+    return text + ranges.driver_sentence(PAGE, scenario, lang, overlay)
+
+
+# ============================================================== ranges (dashboard/core/ranges.py)
+
+RANGE_MAIN = "covered_share"  # the tornado's figure and the one the summary's driver sentence names
+# Figures whose range holds the scenario's decisions fixed: the suggested and the one-per-street sites stay
+# where the scenario put them, and only how many residents they reach moves with the assumptions.
+RANGE_HELD = ("covered_share_after", "plan_covered_share")
+
+
+def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
+    """Headline figures of a variant scenario from the cached nearest distances: reach at the variant's
+    radius, with the scenario's new sites held (RANGE_HELD); no new MCLP solve. Figures that no banded
+    parameter moves are the scenario's (tests/test_ranges.py checks every one-at-a-time run against
+    `headline(variant)`)."""
+    r = scenario_result(scenario, overlay)
+    inputs, w = r.inputs, r.inputs.residents
+    total = float(w.sum())
+    to_sites = nearest_facility_m(inputs.demand_xy, inputs.demand_xy[list(r.suggestion.sites)])
+    plan_idx = inputs.demand.reset_index(drop=True).reset_index().set_index("compound_id")["index"]
+    plan_sites = [int(plan_idx[c]) for c in r.plan_sites["compound_id"]] if len(r.plan_sites) else []
+    to_plan = nearest_facility_m(inputs.demand_xy, inputs.demand_xy[plan_sites])
+    fixed = {m.key: m.value for m in headline(scenario, overlay)}
+
+    def evaluate(variant: Scenario) -> dict[str, Any]:
+        s = Settings.from_scenario(variant)
+        radius = s.radius_m
+        before = is_covered(r.nearest_m, radius)
+        cov = float(w[before].sum())
+        return {
+            **fixed,
+            "covered_share": share_pct(cov, total),
+            "covered_share_after": share_pct(float(w[before | is_covered(to_sites, radius)].sum()), total),
+            "uncovered_residents": int(round(total - cov)),
+            "plan_build_cost": r.plan["new_centres"] * s.centre_cost_million_yuan,
+            "plan_covered_share": share_pct(float(w[before | is_covered(to_plan, radius)].sum()), total),
+        }
+    return evaluate

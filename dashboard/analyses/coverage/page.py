@@ -4,8 +4,10 @@ import streamlit as st
 
 from dashboard.analyses.coverage import charts as charts_coverage
 from dashboard.analyses.coverage import model as coverage
+from dashboard.core import ranges
 from dashboard.data import geo
 from dashboard.exports.tables import csv_bytes
+from dashboard.ui import ranges_panel
 from dashboard.ui import widgets as ui
 
 HEADLINE = ("covered_share", "covered_share_after", "residents_per_gp", "streets_without_public_centre")
@@ -49,7 +51,7 @@ if not ui.presenting():  # on a projector the figures speak; the settings travel
 
 scenario, overlay = ui.scenario(), ui.overlay()
 result = coverage.scenario_result(scenario, overlay)
-metrics = {m.key: m for m in coverage.headline(scenario, overlay)}
+metrics = {m.key: m for m in ranges.headline("coverage", scenario, overlay)}  # with their ranges
 names_of_areas = charts_coverage.area_names(result, lang)
 
 ui.metric_tiles([metrics[k] for k in HEADLINE], columns=4)
@@ -101,6 +103,8 @@ table = charts_coverage.subdistrict_table(result, lang)
 st.dataframe(table, width="stretch", hide_index=True)
 st.download_button(ui.tr("common.download_csv"), csv_bytes(table), "clinic_coverage_by_subdistrict.csv", "text/csv",
                    key="coverage_download")
+
+ranges_panel.show("coverage", scenario, overlay)
 
 with st.expander(ui.tr("coverage.method_title")):
     st.markdown(ui.tr("coverage.method_text"))

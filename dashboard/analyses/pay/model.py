@@ -33,9 +33,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.core import params
+from dashboard.core import params, ranges
 from dashboard.core.metrics import Metric
-from dashboard.core.scenario import Param, Scenario
+from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
 from dashboard.data import db
 
 POSTS: tuple[str, ...] = ("head", "deputy", "member", "staff")  # highest first
@@ -74,7 +74,8 @@ PARAMS: list[Param] = params.load("pay")  # dashboard/params/pay.toml: defaults,
 
 @dataclass(frozen=True)
 class PayAssumptions:
-    """The scenario values the model uses, in model units (shares, not percent)."""
+    """The scenario values the model uses, in model units (shares, not percent); derived from the Scenario,
+    never a cache key (the cache key is `param_values(scenario, PARAMS)`)."""
 
     coefficient: float
     anchor: str
@@ -458,18 +459,22 @@ def _inputs(db_token: str, overlay: db.Overlay | None) -> tuple[pd.DataFrame, di
 
 
 @lru_cache(maxsize=32)
-def _results(assumptions: PayAssumptions, db_token: str, overlay: db.Overlay | None) -> dict[str, Any]:
+def _results(values: tuple[tuple[str, Any], ...], db_token: str, overlay: db.Overlay | None) -> dict[str, Any]:
     staff, report, posts, households, quotes = _inputs(db_token, overlay)
-    out = compute(assumptions, staff, report, posts, households)
+    out = compute(PayAssumptions.from_scenario(scenario_of(values)), staff, report, posts, households)
     out["report"] = {"figures": report, "quotes": quotes}
     out["staff_sources"] = sorted(set(staff["source_id"].astype(str))) if "source_id" in staff else []
     return out
 
 
+def _shared(scenario: Scenario, overlay: db.Overlay | None) -> dict[str, Any]:
+    """The cached results (shared: read only), keyed by the values of every PARAMS, data and overlay."""
+    return _results(param_values(scenario, PARAMS), db.database_token(), overlay if overlay else None)
+
+
 def results(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, Any]:
     """Everything the page shows for a scenario (a fresh copy: callers may change it)."""
-    overlay = overlay if overlay else None
-    return copy.deepcopy(_results(PayAssumptions.from_scenario(scenario), db.database_token(), overlay))
+    return copy.deepcopy(_shared(scenario, overlay))
 
 
 # ---------------------------------------------------------------- interfaces: headline, details, sentence
@@ -481,7 +486,7 @@ def _staff_src(res: dict) -> tuple[str, ...]:
 
 def headline(scenario: Scenario, overlay: db.Overlay | None = None) -> list[Metric]:
     """The page's headline figures (ladder increment first)."""
-    res = results(scenario, overlay)
+    res = _shared(scenario, overlay)  # read only
     a = PayAssumptions.from_scenario(scenario)
     h, today, ladder, ret = res["headline"], res["today"], res["ladder"], res["retention"]
     staff = _staff_src(res)
@@ -529,8 +534,12 @@ def _wan(yuan: float) -> str:
 
 
 def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None) -> str:
-    """The result in one plain-language paragraph."""
-    res = results(scenario, overlay)
+    """The result in one plain-language paragraph, then the assumptions it depends on most (ranges)."""
+    return _sentence(scenario, lang, overlay) + ranges.driver_sentence("pay", scenario, lang, overlay)
+
+
+def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
+    res = _shared(scenario, overlay)  # read only
     a = PayAssumptions.from_scenario(scenario)
     h, today, ret = res["headline"], res["today"], res["retention"]
     posts = [(d["name_zh"], d["name_en"], d["posts_budgeted"] or d["workers"]) for d in res["districts"]]
@@ -561,3 +570,42 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
             f"With the assumed quit elasticity of {a.quit_elasticity:.1f}, quits fall from {ret['quits_today']:.0f} to "
             f"about {ret['quits_ladder']:.0f} a year, saving about ¥{ret['cost_avoided_yuan'] / 1e6:,.2f} million "
             f"in recruitment and training.")
+
+
+# ---------------------------------------------------------------- ranges (dashboard/core/ranges.py)
+
+RANGE_MAIN = "pay_increment_year1"  # the tornado's figure and the one the summary's driver sentence names
+
+
+@lru_cache(maxsize=8)
+def _staff_arrays(db_token: str, overlay: db.Overlay | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    staff = _inputs(db_token, overlay)[0].reset_index(drop=True)
+    codes, district_idx, _ = _districts(staff) if len(staff) else ([], np.zeros(0, np.int64), {})
+    return (post_index(staff["post"]), staff["tenure_years"].to_numpy(dtype=float),
+            staff["pay_yuan_per_year"].to_numpy(dtype=float), district_idx, len(codes))
+
+
+def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
+    """The headline figures of a variant scenario straight from `budget_arrays` (no tables): the same
+    numbers as `headline(variant)` (tests/test_ranges.py checks it), about a tenth of the time."""
+    overlay = overlay if overlay else None
+    post_idx, tenure, pay, district_idx, n_districts = _staff_arrays(db.database_token(), overlay)
+    posts_total = next(m.value for m in headline(scenario, overlay) if m.key == "pay_posts_budgeted")
+    n = len(pay)
+
+    def evaluate(variant: Scenario) -> dict[str, float]:
+        a = PayAssumptions.from_scenario(variant)
+        arr = budget_arrays(a, post_idx, tenure, pay, district_idx, n_districts)
+        today, ladder = arr["today"].sum(axis=1), arr["ladder"].sum(axis=1)
+        q_today, q_ladder = float(arr["quits_today"].sum()), float(arr["quits_ladder"].sum())
+        return {
+            "pay_increment_year1": float(ladder[0] - today[0]) / 1e6 if len(today) else 0.0,
+            "pay_today_share": 100 * float(pay.mean()) / a.social_wage_yuan if n else 0.0,
+            "pay_rule_yuan": a.rule_pay_yuan,
+            "pay_ladder_mean_yuan": float(arr["year1_new"].mean()) if n else 0.0,
+            "pay_increment_cumulative": float((ladder - today).sum()) / 1e6,
+            "pay_posts_budgeted": posts_total,
+            "pay_quits_ladder": q_ladder,
+            "pay_turnover_cost_avoided": (q_today - q_ladder) * a.turnover_cost_yuan / 1e6,
+        }
+    return evaluate

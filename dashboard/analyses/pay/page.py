@@ -5,8 +5,10 @@ import streamlit as st
 
 from dashboard.analyses.pay import charts as charts_pay
 from dashboard.analyses.pay import model as pay
+from dashboard.core import ranges
 from dashboard.core.scenario import Scenario
 from dashboard.exports.tables import csv_bytes
+from dashboard.ui import ranges_panel
 from dashboard.ui import widgets as ui
 
 lang = ui.lang()
@@ -42,8 +44,8 @@ if not ui.presenting():  # on a projector the figures speak; the settings travel
 scenario = ui.scenario()
 overlay = ui.overlay()
 res = pay.details(scenario, overlay)
-metrics = {m.key: m for m in pay.headline(scenario, overlay)}
-baseline = pay.headline(Scenario.default(), overlay)
+metrics = {m.key: m for m in ranges.headline("pay", scenario, overlay)}  # with their ranges
+baseline = ranges.headline("pay", Scenario.default(), overlay)
 
 ui.metric_tiles([metrics[k] for k in ("pay_increment_year1", "pay_today_share", "pay_rule_yuan",
                                       "pay_ladder_mean_yuan")], columns=4 if lang == "zh" else 2, baseline=baseline)
@@ -145,6 +147,8 @@ if wl.get("tasks_over_lawful"):
                       hh=f"{wl['households_per_worker']:,.0f}", norm=f"{wl['norm_posts_total']:,.0f}",
                       posts=f"{wl['posts_budgeted_total']:,.0f}"))
 st.caption(ui.tr("pay.workload_caption"))
+
+ranges_panel.show("pay", scenario, overlay)
 
 with st.expander(ui.tr("pay.sources_title")):
     for indicator_id, q in sorted(res["report"]["quotes"].items()):
