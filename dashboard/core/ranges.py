@@ -290,6 +290,8 @@ def attach(metrics: Sequence[Metric], ranges: Ranges, display: Mapping[str, Call
         if m.value is None or lo is None or hi is None:
             out.append(m)
             continue
+        if _numeric(m.value):  # the range is in the printed decimals; the value may carry more
+            lo, hi = min(lo, m.value), max(hi, m.value)
         show = display.get(m.key, lambda x: x)
         out.append(dataclasses.replace(m, low=show(lo), high=show(hi)))
     return out
