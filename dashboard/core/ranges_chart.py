@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from dashboard import registry
 from dashboard.core import ranges
-from dashboard.core.charts import PALETTE, layout
+from dashboard.core.charts import NO_CHECK, PALETTE, layout
 from dashboard.core.metrics import Metric, format_value
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import t
@@ -32,7 +32,10 @@ def _end_label(driver: ranges.Driver, end, page: str, lang: str) -> str:
 
 def tornado_figure(page: str, scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None,
                    height: int = 420) -> go.Figure:
-    """Horizontal bars from the scenario's value of the main figure to its value at each end of each band."""
+    """Horizontal bars from the scenario's value of the main figure to its value at each end of each band.
+
+    Built unchecked (`NO_CHECK`, values written as plotly's validation would; tests/test_figures.py
+    rebuilds it with validation and requires the same JSON)."""
     r, main = _main(page, scenario, overlay)
     drivers = list(reversed(r.main_drivers()))  # plotly draws the first category at the bottom
     dec = main.shown_decimals
@@ -56,7 +59,7 @@ def tornado_figure(page: str, scenario: Scenario, lang: str = "zh", overlay: db.
             ys.append(d.label(lang))
         key = "ranges.tornado_at_low" if side == 0 else "ranges.tornado_at_high"
         traces.append(go.Bar(x=xs, y=ys, base=centre, orientation="h", name=t(key, lang),
-                             marker=dict(color=colours[side]), hovertext=hovers, hoverinfo="text"))
+                             marker=dict(color=colours[side]), hovertext=hovers, hoverinfo="text", **NO_CHECK))
     title = t("ranges.tornado_title", lang, figure=main.label(lang))
     axis = dict(title=dict(text=f"{main.label(lang)} ({format_value(centre, main.unit, dec, lang)})"),
                 gridcolor="#eee", zeroline=False)
@@ -64,7 +67,7 @@ def tornado_figure(page: str, scenario: Scenario, lang: str = "zh", overlay: db.
                                              line=dict(color="#000", width=1))]
     return go.Figure(traces, layout=layout(title, height, barmode="overlay", xaxis=axis, shapes=shapes,
                                            yaxis=dict(categoryorder="array", categoryarray=names, automargin=True),
-                                           legend=dict(orientation="h", yanchor="bottom", y=-0.3)))
+                                           legend=dict(orientation="h", yanchor="bottom", y=-0.3)), **NO_CHECK)
 
 
 def drivers_table(page: str, scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None) -> pd.DataFrame:
