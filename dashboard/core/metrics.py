@@ -122,8 +122,10 @@ def range_decimals(low: Any, high: Any, decimals: int) -> int:
 
 
 def format_range(low: Any, high: Any, unit: str, decimals: int = 0, lang: str = "zh") -> str:
-    """'15.0–30.0 百万元': both ends in the same number format, the unit once at the end."""
+    """'15.0–30.0百万元': both ends in the same number format, the unit once at the end ('至'/'to' when
+    the low end is negative)."""
     if isinstance(low, str) or isinstance(high, str):
         return f"{format_value(low, unit, decimals, lang)}–{format_value(high, unit, decimals, lang)}"
     bare = format_value(low, "count", decimals, lang)
-    return f"{bare}–{format_value(high, unit, decimals, lang)}"
+    sep = "–" if float(low) >= 0 else (" 至 " if lang == "zh" else " to ")  # "-1,044–17,853" reads badly
+    return f"{bare}{sep}{format_value(high, unit, decimals, lang)}"

@@ -343,17 +343,17 @@ def driver_sentence(page: str, scenario: Scenario, lang: str = "zh", overlay: db
 
 
 def flip_texts(page: str, r: Ranges, metrics: Mapping[str, Metric], params: Mapping[str, Param], lang: str) -> list[str]:
-    """One sentence per figure whose conclusion changes inside the bands."""
-    out = []
+    """One sentence naming every figure whose conclusion changes inside the bands, and what changes it."""
+    items = []
     for metric in dict.fromkeys(f.metric for f in r.flips):
         flips = [f for f in r.flips if f.metric == metric]
         m = metrics.get(metric)
-        name = m.label(lang) if m else metric
         sep = "、" if lang == "zh" else "; "
         causes = [t("ranges.flip_cause", lang, param=params[f.key].label(lang), end=_end_text(params[f.key], f.end, lang))
                   for f in flips if f.key]
-        here = t(f"ranges.category_{flips[0].category}", lang)
-        other = t(f"ranges.category_{flips[0].other}", lang)
-        key = "ranges.flip" if causes else "ranges.flip_joint"
-        out.append(t(key, lang, figure=name, here=here, other=other, causes=sep.join(causes)))
-    return out
+        fmt = {"figure": m.label(lang) if m else metric, "here": t(f"ranges.category_{flips[0].category}", lang),
+               "other": t(f"ranges.category_{flips[0].other}", lang), "causes": sep.join(causes)}
+        items.append(t("ranges.flip_item" if causes else "ranges.flip_item_joint", lang, **fmt))
+    if not items:
+        return []
+    return [t("ranges.flip", lang, items=("；" if lang == "zh" else "; ").join(items))]
