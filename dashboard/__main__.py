@@ -90,10 +90,12 @@ def _cmd_scenario(args: argparse.Namespace) -> int:
     for page, res in results["pages"].items():
         print(f"== {page}")
         for m in res["metrics"]:
-            from dashboard.core.metrics import format_value
+            from dashboard.core.metrics import Metric
 
-            label = m["label_zh"] if args.lang == "zh" else m["label_en"]
-            print(f"  {label}: {format_value(m['value'], m['unit'], m['decimals'], args.lang)}  [{', '.join(m['source_ids'])}]")
+            metric = Metric(**{**m, "source_ids": tuple(m["source_ids"])})  # printed as the page prints it
+            span = metric.range_text(args.lang)
+            span = f" ({'范围' if args.lang == 'zh' else 'range'} {span})" if span else ""
+            print(f"  {metric.label(args.lang)}: {metric.formatted(args.lang)}{span}  [{', '.join(m['source_ids'])}]")
         print(f"  {res['summary']}")
     return 0
 
