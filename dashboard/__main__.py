@@ -38,6 +38,16 @@ def _cmd_check(args: argparse.Namespace) -> int:
         if "source_id" in frame.columns:
             kinds = ", ".join(sorted(set(frame["source_id"].dropna().astype(str))))[:60]
         print(f"{name:<{width}}  {len(frame):>6} rows  {DATASETS[name].file:<32} sources: {kinds}")
+    from dashboard.core.params import PARAMS_DIR, ParamsError
+    from dashboard.core.scenario import VIEW_PARAMS, all_params
+
+    try:  # the parameter files (dashboard/params/*.toml) are validated as the models load them
+        params = [p for p in all_params() if p not in VIEW_PARAMS]
+    except ParamsError as exc:
+        print(f"check: FAILED\n{exc}", file=sys.stderr)
+        return 1
+    banded = sum(p.has_band for p in params)
+    print(f"params: {len(params)} parameters from {PARAMS_DIR.name}/*.toml, {banded} with a plausible band")
     print(f"check: OK ({len(frames)} datasets, {sum(len(f) for f in frames.values())} rows)")
     return 0
 

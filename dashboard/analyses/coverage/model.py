@@ -1039,8 +1039,10 @@ def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
     inputs, w = r.inputs, r.inputs.residents
     total = float(w.sum())
     to_sites = nearest_facility_m(inputs.demand_xy, inputs.demand_xy[list(r.suggestion.sites)])
-    plan_idx = inputs.demand.reset_index(drop=True).reset_index().set_index("compound_id")["index"]
-    plan_sites = [int(plan_idx[c]) for c in r.plan_sites["compound_id"]] if len(r.plan_sites) else []
+    index_of: dict[Any, int] = {}
+    for i, cid in enumerate(inputs.demand["compound_id"]):
+        index_of.setdefault(cid, i)
+    plan_sites = [index_of[c] for c in r.plan_sites["compound_id"]]
     to_plan = nearest_facility_m(inputs.demand_xy, inputs.demand_xy[plan_sites])
     fixed = {m.key: m.value for m in headline(scenario, overlay)}
 
