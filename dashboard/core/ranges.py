@@ -300,10 +300,20 @@ def attach(metrics: Sequence[Metric], ranges: Ranges, display: Mapping[str, Call
 def headline(page: str, scenario: Scenario, overlay: db.Overlay | None = None) -> list[Metric]:
     """The analysis's headline figures with their ranges: what the page, the brief and the CLI print."""
     model = registry.model(page)
-    metrics = model.headline(scenario, overlay)
     if not varied(model.PARAMS):
-        return metrics
-    return attach(metrics, for_scenario(page, scenario, overlay), getattr(model, "RANGE_DISPLAY", None))
+        return model.headline(scenario, overlay)
+    overlay = overlay if overlay else None
+    return list(_headline(page, param_values(scenario, model.PARAMS), db.database_token(), overlay))
+
+
+@lru_cache(maxsize=64)
+def _headline(page: str, values: tuple[tuple[str, Any], ...], token: str, overlay: db.Overlay | None
+              ) -> tuple[Metric, ...]:
+    # a page asks for its figures several times a rerun (tiles, baseline, summary, drivers): built once
+    model = registry.model(page)
+    scenario = scenario_of(values)
+    ranges = _cached(page, values, token, overlay)
+    return tuple(attach(model.headline(scenario, overlay), ranges, getattr(model, "RANGE_DISPLAY", None)))
 
 
 # ---------------------------------------------------------------- words

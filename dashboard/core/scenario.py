@@ -149,8 +149,17 @@ def all_params() -> tuple[Param, ...]:
     return tuple(params)
 
 
+_INDEX: tuple[tuple[Param, ...], dict[str, Param]] | None = None
+
+
 def params_by_key() -> dict[str, Param]:
-    return {p.key: p for p in all_params()}
+    """key -> Param (shared: read only). Rebuilt only when `all_params()` is (Scenario.get calls this for
+    every default it returns, and the ranges evaluate dozens of scenarios a rerun)."""
+    global _INDEX
+    params = all_params()
+    if _INDEX is None or _INDEX[0] is not params:
+        _INDEX = (params, {p.key: p for p in params})
+    return _INDEX[1]
 
 
 def param_values(scenario: Scenario, params: Iterable[Param]) -> tuple[tuple[str, Any], ...]:
