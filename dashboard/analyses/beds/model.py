@@ -615,8 +615,15 @@ def metrics_for(res: BedsResults) -> list[Metric]:
 
 
 def headline(scenario: Scenario, overlay: db.Overlay | None = None) -> list[Metric]:
-    """The care-beds page's headline figures for a scenario."""
-    return metrics_for(compute(scenario, overlay))
+    """The care-beds page's headline figures for a scenario (cached like `compute`)."""
+    overlay = overlay if overlay else None
+    return list(_headline(db.database_token(), overlay.token if overlay else "", overlay, _beds_values(scenario)))
+
+
+@lru_cache(maxsize=64)
+def _headline(token: str, overlay_token: str, overlay: db.Overlay | None,
+              values: tuple[tuple[str, Any], ...]) -> tuple[Metric, ...]:
+    return tuple(metrics_for(_compute(token, overlay_token, overlay, values)))
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -720,7 +727,7 @@ def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
     res = compute(scenario, overlay)
     row = selected_row(res)
     p60, p80, s0 = [float(row["aged_60_plus"])], [float(row["aged_80_plus"])], [float(row["supply"])]
-    fixed = {m.key: m.value for m in metrics_for(res)
+    fixed = {m.key: m.value for m in headline(scenario, overlay)
              if m.key in ("beds_per_1000_city", "supply", "nursing_share", "without_centre")}
 
     def evaluate(variant: Scenario) -> dict[str, Any]:
@@ -728,13 +735,15 @@ def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
         target = int(variant["beds_target_year"])
         build = float(variant["beds_build_subsidy_yuan_per_bed"])
         running = float(variant["beds_running_subsidy_yuan_per_bed_year"])
-        demand = float(demand_beds(p60, p80, rule)[0])
         proj = project(p60, p80, s0, rule, plan)
-        required = float(required_per_year(p60, p80, s0, rule, plan, target)[0])
-        proj_req = project(p60, p80, s0, rule, plan, new_per_year=required)
+        demand = float(proj.demand[0][0])
+        # required_per_year and the projection at that rate, at the target year only (same formulas)
+        dk, built = _survival(plan)
         k = target - plan.base_year
-        occupied = min(proj.supply[0][k], proj.demand[0][k]) * rule.occupancy
-        occupied_req = min(proj_req.supply[0][k], proj_req.demand[0][k]) * rule.occupancy
+        demand_k = float(proj.demand[0][k])
+        required = max(0.0, (demand_k - s0[0] * dk[k]) / built[k])
+        occupied = min(float(proj.supply[0][k]), demand_k) * rule.occupancy
+        occupied_req = min(s0[0] * dk[k] + required * built[k], demand_k) * rule.occupancy
         return {
             **fixed,
             "demand": demand,
