@@ -42,22 +42,30 @@ def tornado_figure(page: str, scenario: Scenario, lang: str = "zh", overlay: db.
     centre = next((d.value for d in drivers if d.value is not None), None)
     names = [d.label(lang) for d in drivers]
     traces = []
-    colours = {0: PALETTE[0], 1: PALETTE[1]}
-    for side in (0, 1):
+    colours = {0: PALETTE[0], 1: PALETTE[1], 2: PALETTE[2]}
+    choice = {p.key for p in registry.model(page).PARAMS if p.band_choices}
+    current = {k: scenario.get(k) for k in choice}
+    for side in (0, 1, 2):  # the low ends, the high ends, the other plausible choices
         xs, hovers, ys = [], [], []
         for d in drivers:
-            if side >= len(d.results) or d.results[side] is None or centre is None:
+            if (side == 2) != (d.key in choice):
                 continue
-            # a choice parameter's own value is one of its ends: its bar is the other choice
-            end, result = d.ends[side], d.results[side]
-            hovers.append(t("ranges.tornado_hover", lang, param=d.label(lang), band=d.band, source=d.band_source,
-                            figure=main.label(lang), low=format_value(d.low, main.unit, dec, lang),
-                            high=format_value(d.high, main.unit, dec, lang))
-                          + f"<br>{_end_label(d, end, page, lang)} → {format_value(result, main.unit, dec, lang)}"
-                          + f"<br>{d.band_reason(lang)}")
-            xs.append(result - centre)
-            ys.append(d.label(lang))
-        key = "ranges.tornado_at_low" if side == 0 else "ranges.tornado_at_high"
+            picks = ([i for i, e in enumerate(d.ends) if e != current[d.key]] if side == 2
+                     else [side] if side < len(d.results) else [])
+            for i in picks:
+                if d.results[i] is None or centre is None:
+                    continue
+                end, result = d.ends[i], d.results[i]
+                hovers.append(t("ranges.tornado_hover", lang, param=d.label(lang), band=d.band, source=d.band_source,
+                                figure=main.label(lang), low=format_value(d.low, main.unit, dec, lang),
+                                high=format_value(d.high, main.unit, dec, lang))
+                              + f"<br>{_end_label(d, end, page, lang)} → {format_value(result, main.unit, dec, lang)}"
+                              + f"<br>{d.band_reason(lang)}")
+                xs.append(result - centre)
+                ys.append(d.label(lang))
+        if side == 2 and not xs:
+            continue
+        key = ("ranges.tornado_at_low", "ranges.tornado_at_high", "ranges.tornado_at_choice")[side]
         traces.append(go.Bar(x=xs, y=ys, base=centre, orientation="h", name=t(key, lang),
                              marker=dict(color=colours[side]), hovertext=hovers, hoverinfo="text", **NO_CHECK))
     title = t("ranges.tornado_title", lang, figure=main.label(lang))
