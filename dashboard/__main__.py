@@ -44,6 +44,16 @@ def _cmd_check(args: argparse.Namespace) -> int:
         if "source_id" in frame.columns:
             kinds = ", ".join(sorted(set(frame["source_id"].dropna().astype(str))))[:60]
         print(f"{name:<{width}}  {len(frame):>6} rows  {DATASETS[name].file:<32} sources: {kinds}")
+    from dashboard.core.params import PARAMS_DIR, ParamsError
+    from dashboard.core.scenario import VIEW_PARAMS, all_params
+
+    try:  # the parameter files (dashboard/params/*.toml) are validated as the models load them
+        params = [p for p in all_params() if p not in VIEW_PARAMS]
+    except ParamsError as exc:
+        print(f"check: FAILED\n{exc}", file=sys.stderr)
+        return 1
+    banded = sum(p.has_band for p in params)
+    print(f"params: {len(params)} parameters from {PARAMS_DIR.name}/*.toml, {banded} with a plausible band")
     print(f"check: OK ({len(frames)} datasets, {sum(len(f) for f in frames.values())} rows)")
     return 0
 
@@ -145,10 +155,12 @@ def _cmd_scenario(args: argparse.Namespace) -> int:
     for page, res in results["pages"].items():
         print(f"== {page}")
         for m in res["metrics"]:
-            from dashboard.core.metrics import format_value
+            from dashboard.core.metrics import Metric
 
-            label = m["label_zh"] if args.lang == "zh" else m["label_en"]
-            print(f"  {label}: {format_value(m['value'], m['unit'], m['decimals'], args.lang)}  [{', '.join(m['source_ids'])}]")
+            metric = Metric(**{**m, "source_ids": tuple(m["source_ids"])})  # printed as the page prints it
+            span = metric.range_text(args.lang)
+            span = f" ({'范围' if args.lang == 'zh' else 'range'} {span})" if span else ""
+            print(f"  {metric.label(args.lang)}: {metric.formatted(args.lang)}{span}  [{', '.join(m['source_ids'])}]")
         print(f"  {res['summary']}")
     return 0
 
@@ -166,8 +178,11 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
     rows = [
         {"key": p.key, "default": p.default, "min": p.min, "max": p.max, "unit": p.unit,
-         "label": p.label(args.lang), "source_id": p.source_id, "page": p.page}
+         "label": p.label(args.lang), "source_id": p.source_id, "page": p.page,
+         # the plausible band the ranges vary an assumption over (dashboard/params/<page>.toml)
+         "band": p.band_text() or "—", "band_source": p.band_source or "—", "band_reason": p.band_reason(args.lang) or "—"}
         for p in all_params()
+        if not args.bands or p.has_band
     ]
     _print_frame(pd.DataFrame(rows), args.format)
     return 0
@@ -242,8 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=_cmd_scenario)
 
-    p = sub.add_parser("params", help="every scenario parameter with its default, bounds and source")
+    p = sub.add_parser("params", help="every scenario parameter with its default, bounds, plausible band and sources")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--bands", action="store_true", help="only the assumptions with a plausible band")
     p.set_defaults(func=_cmd_params)
 
     p = sub.add_parser("export", help="the hearing brief (PPTX, PDF or interactive HTML) for a scenario")

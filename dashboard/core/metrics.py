@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -19,6 +20,10 @@ class Metric:
     decimals: int = 0
     note_zh: str = ""
     note_en: str = ""
+    # The range when the assumptions move within their plausible bands (dashboard/core/ranges.py);
+    # None when not computed. Equal to `value` when the figure depends on no varied assumption.
+    low: float | int | str | None = None
+    high: float | int | str | None = None
 
     def label(self, lang: str) -> str:
         return self.label_zh if lang == "zh" else self.label_en
@@ -26,9 +31,25 @@ class Metric:
     def note(self, lang: str) -> str:
         return self.note_zh if lang == "zh" else self.note_en
 
+    @property
+    def shown_decimals(self) -> int:
+        """Decimals the range supports (never more than `decimals`): see `range_decimals`."""
+        return range_decimals(self.low, self.high, self.decimals)
+
     def formatted(self, lang: str = "zh", money_unit: str | None = None) -> str:
-        """The value as shown on screen and in the brief (same text everywhere)."""
-        return format_value(self.value, self.unit, self.decimals, lang, money_unit)
+        """The value as shown on screen and in the brief (same text everywhere), rounded to the
+        precision its range supports."""
+        return format_value(self.value, self.unit, self.shown_decimals, lang, money_unit)
+
+    def has_range(self) -> bool:
+        """A range that is not a single point."""
+        return self.low is not None and self.high is not None and self.low != self.high
+
+    def range_text(self, lang: str = "zh") -> str:
+        """'15–30 百万元' (low–high with the unit once); '' without a range or when low = high."""
+        if not self.has_range():
+            return ""
+        return format_range(self.low, self.high, self.unit, self.shown_decimals, lang)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -78,3 +99,33 @@ def format_value(value: Any, unit: str, decimals: int = 0, lang: str = "zh", mon
     if unit in MONEY_TOTAL_UNITS:
         return numbers.format_money(float(value) * MONEY_TOTAL_UNITS[unit], lang, decimals, money_unit)
     return numbers.format_amount(float(value), decimals, unit_suffix(unit, lang), lang)
+
+
+def range_decimals(low: Any, high: Any, decimals: int) -> int:
+    """Decimals worth showing for a figure known only within [low, high]: one significant digit of the
+    range's width (and of its smaller end, so 0.2 is not shown as 0), never more than the figure's own
+    `decimals`; a figure whose range spans a factor of two is never shown to two decimals."""
+    if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in (low, high)):
+        return decimals
+    width = abs(float(high) - float(low))
+    if not math.isfinite(width) or width <= 0:
+        return decimals
+    digits = -math.floor(math.log10(width))
+    # ...but a small figure keeps one significant digit (0.2, not 0)
+    smallest = min((abs(float(x)) for x in (low, high) if x), default=0.0)
+    if smallest and math.isfinite(smallest):
+        digits = max(digits, -math.floor(math.log10(smallest)))
+    lo, hi = sorted((abs(float(low)), abs(float(high))))
+    if float(low) * float(high) <= 0 or hi >= 2 * lo:  # spans a factor of two (or crosses zero)
+        digits = min(digits, 1)
+    return max(0, min(decimals, digits))
+
+
+def format_range(low: Any, high: Any, unit: str, decimals: int = 0, lang: str = "zh") -> str:
+    """'15.0–30.0百万元': both ends in the same number format, the unit once at the end ('至'/'to' when
+    the low end is negative)."""
+    if isinstance(low, str) or isinstance(high, str):
+        return f"{format_value(low, unit, decimals, lang)}–{format_value(high, unit, decimals, lang)}"
+    bare = format_value(low, "count", decimals, lang)
+    sep = "–" if float(low) >= 0 else (" 至 " if lang == "zh" else " to ")  # "-1,044–17,853" reads badly
+    return f"{bare}{sep}{format_value(high, unit, decimals, lang)}"

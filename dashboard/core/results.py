@@ -3,7 +3,8 @@
 Each analysis model with parameters (`registry.scenario_keys()`) provides
 `headline(scenario, overlay=None) -> list[Metric]` (the figures a page shows as tiles),
 `details(scenario, overlay=None) -> dict` (JSON-ready tables and series) and
-`summary_sentence(scenario, lang, overlay=None) -> str` (the plain-language result).
+`summary_sentence(scenario, lang, overlay=None) -> str` (the plain-language result). The metrics carry
+their ranges (`low`, `high`) and each page its drivers (`ranges`), from dashboard/core/ranges.py.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from dashboard import registry
+from dashboard.core import ranges
 from dashboard.core.scenario import Scenario
 from dashboard.data.db import Overlay
 
@@ -28,8 +30,11 @@ def scenario_results(scenario: Scenario, overlay: Overlay | None = None, pages: 
         if pages and page not in pages:
             continue
         out["pages"][page] = {
-            "metrics": [m.to_dict() for m in mod.headline(scenario, overlay)],
+            # low/high beside each value: the range within the assumptions' plausible bands (core/ranges.py)
+            "metrics": [m.to_dict() for m in ranges.headline(page, scenario, overlay)],
             "summary": mod.summary_sentence(scenario, lang, overlay),
             "details": mod.details(scenario, overlay),
         }
+        if ranges.varied(mod.PARAMS):
+            out["pages"][page]["ranges"] = ranges.for_scenario(page, scenario, overlay).to_dict()
     return out

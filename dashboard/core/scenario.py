@@ -34,9 +34,32 @@ class Param:
     help_zh: str = ""
     help_en: str = ""
     selects: bool = False  # only chooses what to look at (e.g. which district): the baseline keeps it
+    # Plausible band of an assumption (dashboard/params/<page>.toml): the ranges vary it over [low, high]
+    # (a choice parameter over band_choices). None/empty: a policy choice or a view setting, never varied.
+    low: float | None = None
+    high: float | None = None
+    band_choices: tuple[str, ...] = ()
+    band_source: str = ""
+    band_reason_zh: str = ""
+    band_reason_en: str = ""
 
     def label(self, lang: str) -> str:
         return self.label_zh if lang == "zh" else self.label_en
+
+    @property
+    def has_band(self) -> bool:
+        return self.low is not None or bool(self.band_choices)
+
+    def band_reason(self, lang: str) -> str:
+        return self.band_reason_zh if lang == "zh" else self.band_reason_en
+
+    def band_text(self) -> str:
+        """The band as text: '800–1000' or 'need / norm'."""
+        if self.band_choices:
+            return " / ".join(self.band_choices)
+        if self.low is None:
+            return ""
+        return f"{self.to_text(self.low)}–{self.to_text(self.high)}"
 
     def help(self, lang: str) -> str:
         return self.help_zh if lang == "zh" else self.help_en
@@ -126,8 +149,32 @@ def all_params() -> tuple[Param, ...]:
     return tuple(params)
 
 
+_INDEX: tuple[tuple[Param, ...], dict[str, Param]] | None = None
+
+
 def params_by_key() -> dict[str, Param]:
-    return {p.key: p for p in all_params()}
+    """key -> Param (shared: read only). Rebuilt only when `all_params()` is (Scenario.get calls this for
+    every default it returns, and the ranges evaluate dozens of scenarios a rerun)."""
+    global _INDEX
+    params = all_params()
+    if _INDEX is None or _INDEX[0] is not params:
+        _INDEX = (params, {p.key: p for p in params})
+    return _INDEX[1]
+
+
+def param_values(scenario: Scenario, params: Iterable[Param]) -> tuple[tuple[str, Any], ...]:
+    """The scenario's value of each of `params` (defaults included), as a hashable cache key.
+
+    Every analysis model caches its computation on this, taken over its whole `PARAMS`, so a new
+    parameter is part of the key the moment it is declared (no hand-made key object to forget it in).
+    """
+    return tuple((p.key, scenario.get(p.key)) for p in params)
+
+
+def scenario_of(values: Iterable[tuple[str, Any]]) -> Scenario:
+    """A Scenario from (key, value) pairs already validated (the inverse of `param_values`)."""
+    known = params_by_key()
+    return Scenario(tuple(sorted((k, v) for k, v in values if k not in known or v != known[k].default)))
 
 
 @dataclass(frozen=True)

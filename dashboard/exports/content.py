@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import plotly.graph_objects as go
 
 from dashboard import registry
-from dashboard.core import figure_style
+from dashboard.core import figure_style, ranges
 from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Param, Scenario, page_params
 from dashboard.core.text import t, unit_label
@@ -183,7 +183,8 @@ def page_results(page: str, scenario: Scenario, lang: str, overlay: db.Overlay |
 def _page_results(page: str, scenario: Scenario, lang: str, overlay: db.Overlay | None,
                   _database_token: str) -> dict[str, Any]:
     model = registry.model(page)
-    return {"metrics": model.headline(scenario, overlay), "summary": model.summary_sentence(scenario, lang, overlay),
+    # headline figures with their ranges (core/ranges.py); the summary names the range's top three drivers
+    return {"metrics": ranges.headline(page, scenario, overlay), "summary": model.summary_sentence(scenario, lang, overlay),
             "details": model.details(scenario, overlay)}
 
 

@@ -51,7 +51,8 @@ def metrics_frame(metrics: Sequence[Metric], lang: str, baseline: Sequence[Metri
     rows = []
     for m in metrics:
         row = {"key": m.key, t("hearing.col_indicator", lang): m.label(lang), t("hearing.col_value", lang): m.value,
-               t("hearing.col_unit", lang): m.unit, t("hearing.col_scenario", lang): m.formatted(lang)}
+               t("hearing.col_unit", lang): m.unit, t("hearing.col_scenario", lang): m.formatted(lang),
+               t("ranges.col_low", lang): m.low, t("ranges.col_high", lang): m.high}
         if baseline is not None:
             ref = base.get(m.key)
             row[t("hearing.col_baseline", lang)] = ref.formatted(lang) if ref else "—"

@@ -291,10 +291,12 @@ def metric_tiles(metrics: Sequence[Metric], columns: int = 4, baseline: Sequence
                       delta_arrow="auto" if described else "off", delta_description=described,
                       help=source_help(metric.source_ids))
             note = metric.note(lang())
+            span = metric.range_text(lang())  # within the assumptions' plausible bands (core/ranges.py)
+            span = f"{tr('ranges.range')} {span} · " if span else ""
             if not presenting():  # full titles are in the tooltip; the caption stays readable
-                st.caption((note + " · " if note else "") + source_text(metric.source_ids, short=True))
+                st.caption(span + (note + " · " if note else "") + source_text(metric.source_ids, short=True))
             else:  # on a projector the tile is the number: the source line names the kinds only
-                st.caption(source_kinds_text(metric.source_ids))
+                st.caption(span + source_kinds_text(metric.source_ids))
 
 
 def key_columns(frame: Any, keys: Sequence[str]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from dashboard.core.charts import (
     outline_trace,
     points_trace,
 )
+from dashboard.core.ranges_chart import tornado_figure
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import t
 from dashboard.data import db
@@ -206,4 +207,6 @@ def figures(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> dict[s
         "beds_map": lambda: care_map_figure(
             geo.central_city_districts(), geo.layer("subdistricts", overlay), beds.facility_points(overlay),
             beds.community_points(overlay), lang),
+        # drivers of the page's main figure within the assumptions' plausible bands (core/ranges.py)
+        "beds_drivers": lambda: tornado_figure("beds", scenario, lang, overlay),
     }

@@ -40,9 +40,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dashboard.core import params, ranges
 from dashboard.core.metrics import Metric, cite_data
 from dashboard.core.numbers import format_money
-from dashboard.core.scenario import Param, Scenario
+from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
 from dashboard.core.text import t
 from dashboard.data import db
 
@@ -76,44 +77,10 @@ def default_target_year(data_year: int, end_year: int, today: date | None = None
     return min(end_year, max(data_year + 1, year))
 
 
-PARAMS: list[Param] = [
-    Param("beds_district", SHASHI, "choice", "查看区域", "Area", "report2020", PAGE, choices=AREA_CHOICES, selects=True,
-          help_zh="预测、缺口和预算针对所选区域", help_en="Projection, gap and budget are for this area"),
-    Param("beds_demand_method", "need", "choice", "需求测算方法", "Demand method", "asm_beds_need_method", PAGE,
-          choices=("need", "norm"),
-          help_zh="按需测算可复现报告“仅能满足三分之一”；千人床位标准法不能",
-          help_en="Need-based reproduces the report's 'one third'; the per-1,000 norm cannot"),
-    Param("beds_norm_per_1000", 35.0, "float", "床位标准(每千名60岁以上老人)", "Norm (beds per 1,000 aged 60+)",
-          "std_beds_per_1000", PAGE, unit="per_1000", min=10, max=80, step=1,
-          help_zh="国家规划目标每千名老人35-40张", help_en="National plans: 35-40 per 1,000 older people"),
-    Param("beds_ltc_need_60_79_pct", 15.0, "float", "60-79岁需长期照护比例", "Needing long-term care, aged 60-79",
-          "asm_beds_ltc_need", PAGE, unit="percent", min=0, max=60, step=0.5),
-    Param("beds_ltc_need_80_plus_pct", 40.0, "float", "80岁以上需长期照护比例", "Needing long-term care, aged 80+",
-          "asm_beds_ltc_need", PAGE, unit="percent", min=0, max=100, step=1),
-    Param("beds_bed_use_pct", 63.5, "float", "需照护者中使用床位的比例", "Of those, share who would use a bed",
-          "asm_beds_bed_use", PAGE, unit="percent", min=0, max=100, step=0.5,
-          help_zh="默认值经校准，使沙市区4,515张床位满足约三分之一需求",
-          help_en="Default calibrated so 沙市区's 4,515 beds meet about one third of demand"),
-    Param("beds_occupancy_pct", 85.0, "float", "目标入住率", "Target occupancy", "asm_beds_occupancy", PAGE,
-          unit="percent", min=40, max=100, step=1),
-    Param("beds_growth_60_plus_pct_per_year", 2.5, "float", "60岁以上人口年增长率", "Growth of aged 60+",
-          "asm_beds_growth", PAGE, unit="percent_per_year", min=-3, max=8, step=0.1),
-    Param("beds_growth_80_plus_pct_per_year", 3.0, "float", "80岁以上人口年增长率", "Growth of aged 80+",
-          "asm_beds_growth", PAGE, unit="percent_per_year", min=-3, max=10, step=0.1),
-    Param("beds_new_per_year", 500, "int", "每年新增床位", "New beds a year", "asm_beds_new_per_year", PAGE,
-          unit="beds_per_year", min=0, max=20_000, step=50),
-    Param("beds_closure_pct_per_year", 0.0, "float", "每年关停床位比例", "Beds closing each year",
-          "asm_beds_closures", PAGE, unit="percent_per_year", min=0, max=10, step=0.5),
-    Param("beds_target_year", default_target_year(BASE_YEAR, END_YEAR), "int", "目标年份", "Target year", "asm_beds_target_year", PAGE,
-          unit="year", min=BASE_YEAR + 1, max=END_YEAR, step=1),
-    Param("beds_build_subsidy_yuan_per_bed", 5_000, "int", "一次性建设补贴(每张床位)", "Construction subsidy per bed",
-          "asm_beds_build_subsidy", PAGE, unit="yuan_per_bed", min=0, max=50_000, step=500),
-    Param("beds_running_subsidy_yuan_per_bed_year", 2_400, "int", "运营补贴(每张入住床位每年)",
-          "Running subsidy per occupied bed a year", "asm_beds_running_subsidy", PAGE,
-          unit="yuan_per_bed_year", min=0, max=24_000, step=100),
-    Param("beds_nursing_target_pct", 55.0, "float", "护理型床位占比目标", "Care-type bed share target",
-          "std_nursing_beds_55", PAGE, unit="percent", min=30, max=90, step=1),
-]
+# dashboard/params/beds.toml: defaults, bounds, bands, sources. The target year's default follows the
+# calendar (this year, within the horizon), so it is set here rather than in the file.
+PARAMS: list[Param] = [dataclasses.replace(p, default=default_target_year(BASE_YEAR, END_YEAR))
+                       if p.key == "beds_target_year" else p for p in params.load("beds")]
 
 
 # ---------------------------------------------------------------- pure model
@@ -274,7 +241,8 @@ def plan_from(scenario: Scenario) -> Plan:
 
 
 def _beds_values(scenario: Scenario) -> tuple[tuple[str, Any], ...]:
-    return tuple((p.key, scenario[p.key]) for p in PARAMS)
+    """The cache key: the scenario's value of every PARAMS (a new parameter is in it once declared)."""
+    return param_values(scenario, PARAMS)
 
 
 # ---------------------------------------------------------------- data
@@ -452,7 +420,7 @@ def compute(scenario: Scenario, overlay: db.Overlay | None = None) -> BedsResult
 @lru_cache(maxsize=64)
 def _compute(token: str, overlay_token: str, overlay: db.Overlay | None,
              values: tuple[tuple[str, Any], ...]) -> BedsResults:
-    scenario = Scenario(tuple(sorted((k, v) for k, v in values)))
+    scenario = scenario_of(values)
     res = compute_from_inputs(load_inputs(overlay), scenario)
     return dataclasses.replace(res, data_sources=db.data_source_ids(("care_facilities", "communities"), overlay))
 
@@ -658,8 +626,15 @@ def metrics_for(res: BedsResults) -> list[Metric]:
 
 
 def headline(scenario: Scenario, overlay: db.Overlay | None = None) -> list[Metric]:
-    """The care-beds page's headline figures for a scenario."""
-    return metrics_for(compute(scenario, overlay))
+    """The care-beds page's headline figures for a scenario (cached like `compute`)."""
+    overlay = overlay if overlay else None
+    return list(_headline(db.database_token(), overlay.token if overlay else "", overlay, _beds_values(scenario)))
+
+
+@lru_cache(maxsize=64)
+def _headline(token: str, overlay_token: str, overlay: db.Overlay | None,
+              values: tuple[tuple[str, Any], ...]) -> tuple[Metric, ...]:
+    return tuple(metrics_for(_compute(token, overlay_token, overlay, values)))
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -740,8 +715,56 @@ def sentence_for(res: BedsResults, lang: str) -> str:
 
 
 def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None) -> str:
-    """The care-beds result in one plain sentence (zh or en)."""
-    return sentence_for(compute(scenario, overlay), lang)
+    """The care-beds result in one plain sentence (zh or en), then what it depends on most (ranges)."""
+    return sentence_for(compute(scenario, overlay), lang) + ranges.driver_sentence(PAGE, scenario, lang, overlay)
+
+
+# ---------------------------------------------------------------- ranges (dashboard/core/ranges.py)
+
+RANGE_MAIN = "gap"  # the tornado's figure and the one the summary's driver sentence names
+# Conclusions whose flip inside the bands the page and the brief state in words.
+RANGE_CONCLUSIONS = {
+    "gap": lambda v: "gap" if v > 0 else "surplus",
+    "closing_year": lambda v: "closes" if v <= END_YEAR else "not_closed",
+}
+RANGE_DISPLAY = {"closing_year": lambda v: closing_text(int(v))}  # 9999 -> ">2035", as the tile shows it
+
+
+def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
+    """The selected area's headline figures for a variant scenario, from the pure projection functions
+    on that area's row alone (the same numbers as `headline(variant)`; tests/test_ranges.py checks it)."""
+    res = compute(scenario, overlay)
+    row = selected_row(res)
+    p60, p80, s0 = [float(row["aged_60_plus"])], [float(row["aged_80_plus"])], [float(row["supply"])]
+    fixed = {m.key: m.value for m in headline(scenario, overlay)
+             if m.key in ("beds_per_1000_city", "supply", "nursing_share", "without_centre")}
+
+    def evaluate(variant: Scenario) -> dict[str, Any]:
+        rule, plan = rule_from(variant), plan_from(variant)
+        target = int(variant["beds_target_year"])
+        build = float(variant["beds_build_subsidy_yuan_per_bed"])
+        running = float(variant["beds_running_subsidy_yuan_per_bed_year"])
+        proj = project(p60, p80, s0, rule, plan)
+        demand = float(proj.demand[0][0])
+        # required_per_year and the projection at that rate, at the target year only (same formulas)
+        dk, built = _survival(plan)
+        k = target - plan.base_year
+        demand_k = float(proj.demand[0][k])
+        required = max(0.0, (demand_k - s0[0] * dk[k]) / built[k])
+        occupied = min(float(proj.supply[0][k]), demand_k) * rule.occupancy
+        occupied_req = min(s0[0] * dk[k] + required * built[k], demand_k) * rule.occupancy
+        return {
+            **fixed,
+            "demand": demand,
+            "met_share": s0[0] / demand * 100 if demand > 0 else None,
+            "gap": demand - s0[0],
+            "closing_year": int(proj.closing_year[0]),
+            "required_per_year": required,
+            "budget": required * build / 1e6,
+            "plan_budget": (plan.new_per_year * build + occupied * running) / 1e6,
+            "running_subsidy": occupied_req * running / 1e6,
+        }
+    return evaluate
 
 
 # ---------------------------------------------------------------- map layers

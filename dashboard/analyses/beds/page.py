@@ -5,10 +5,12 @@ import streamlit as st
 
 from dashboard.analyses.beds import charts as charts_beds
 from dashboard.analyses.beds import model as beds
+from dashboard.core import ranges
 from dashboard.core.metrics import format_value
 from dashboard.core.scenario import Scenario, page_params
 from dashboard.data import geo
 from dashboard.exports.tables import csv_bytes
+from dashboard.ui import ranges_panel
 from dashboard.ui import widgets as ui
 
 lang = ui.lang()
@@ -43,11 +45,11 @@ scenario = ui.scenario()
 res = beds.compute(scenario, ui.overlay())
 details = beds.details_for(res)
 baseline_scenario = Scenario.default().with_values(beds_district=res.area)
-baseline = beds.metrics_for(beds.compute(baseline_scenario, ui.overlay()))
+baseline = ranges.headline("beds", baseline_scenario, ui.overlay())  # with their ranges
 
 colon = "：" if lang == "zh" else ": "
-st.success(f"**{ui.tr('beds.sentence_label')}**{colon}" + beds.sentence_for(res, lang))
-metrics = {m.key: m for m in beds.metrics_for(res)}
+st.success(f"**{ui.tr('beds.sentence_label')}**{colon}" + beds.summary_sentence(scenario, lang, ui.overlay()))
+metrics = {m.key: m for m in ranges.headline("beds", scenario, ui.overlay())}  # with their ranges
 TOP = ("beds_per_1000_city", "supply", "demand", "met_share", "gap", "closing_year", "required_per_year", "budget")
 
 
@@ -231,3 +233,5 @@ SECTIONS = {"supply": supply_section, "projection": projection_section, "map": m
 for key in order:
     with sections[key]:
         SECTIONS[key]()
+
+ranges_panel.show("beds", scenario, ui.overlay())

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 
 from dashboard.analyses.coverage.model import CoverageResult
 from dashboard.core import charts, mapframe
+from dashboard.core.ranges_chart import tornado_figure
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import t
 from dashboard.data import db
@@ -298,6 +299,8 @@ def figures(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> dict[s
             result(), geo.central_city_districts(), geo.layer("subdistricts", overlay),
             geo.layer("new_areas", overlay), lang),
         "coverage_returns": lambda: returns_chart(result(), lang),
+        # drivers of the page's main figure within the assumptions' plausible bands (core/ranges.py)
+        "coverage_drivers": lambda: tornado_figure("coverage", scenario, lang, overlay),
     }
 FACILITY_COLUMNS = ["facility_name", "facility_kind", "subdistrict_name", "gps", "capacity_residents",
                     "first_choice_residents", "load_pct", "excess_residents", "served_residents",

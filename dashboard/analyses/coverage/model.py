@@ -34,8 +34,9 @@ from scipy.spatial import cKDTree
 
 from dashboard.analyses.coverage import capacity as cap
 from dashboard.analyses.coverage import solver
+from dashboard.core import params, ranges
 from dashboard.core.metrics import Metric, format_value
-from dashboard.core.scenario import Param, Scenario
+from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
 from dashboard.core.text import t
 from dashboard.data import db
 
@@ -54,39 +55,7 @@ PANEL_PER_GP = 3333  # asm_gp_panel: 10,000 ÷ 3, the 2020 target of 2-3 GPs per
 SOLVER_TIME_LIMIT_S = 1.0
 CURVE_MIN_SITES = 15  # the returns curve runs at least this far, so the fall-off shows
 
-PARAMS: list[Param] = [
-    Param("clinic_service_distance_m", DISTANCE_PRESETS["walk_15min"], "int",
-          "服务距离(步行)", "Service distance (on foot)", "std_15min_walk", PAGE, unit="m",
-          min=200, max=3000, step=50,
-          help_zh="居民到机构的步行距离上限。15分钟步行约1000米(城市居住区规划设计标准)。",
-          help_en="Longest walk from home to a facility. A 15-minute walk is about 1,000 m (residential planning standard)."),
-    Param("clinic_detour_factor", 1.3, "float", "绕行系数", "Detour factor", "asm_detour_factor", PAGE,
-          unit="ratio", min=1.0, max=2.0, step=0.05,
-          help_zh="步行路程 ÷ 直线距离。直线半径 = 服务距离 ÷ 绕行系数。",
-          help_en="Walking route ÷ straight line. Straight-line radius = service distance ÷ detour factor."),
-    Param("clinic_kinds", KINDS, "multi", "计入的机构", "Facilities counted", "std_15min_circle", PAGE,
-          choices=KINDS),
-    Param("clinic_ownership", OWNERSHIPS, "multi", "计入的举办性质", "Ownership counted", "std_15min_circle", PAGE,
-          choices=OWNERSHIPS),
-    Param("clinic_include_villages", False, "bool", "计入村庄居民点", "Count village settlements",
-          "asm_clinic_scenario", PAGE,
-          help_zh="社区卫生服务面向城市社区；村民主要由乡镇卫生院和村卫生室服务(本数据未含)。",
-          help_en="Community health services serve urban communities; villagers mostly use township and village clinics (not in the data)."),
-    Param("new_centres", 5, "int", "新建公办中心", "New public centres", "asm_clinic_scenario", PAGE,
-          unit="centres", min=0, max=30, step=1),
-    Param("clinic_candidates", "all", "choice", "新中心可选位置", "Where new centres may go", "asm_clinic_scenario",
-          PAGE, choices=CANDIDATE_RULES),
-    Param("clinic_gps_per_centre", 6, "int", "每中心全科医生(标准)", "GPs per centre (standard)",
-          "std_chsc_staffing", PAGE, unit="persons", min=1, max=30, step=1),
-    Param("clinic_nurses_per_centre", 9, "int", "每中心护士(标准)", "Nurses per centre (standard)",
-          "std_chsc_staffing", PAGE, unit="persons", min=1, max=40, step=1),
-    Param("clinic_centre_cost_million_yuan", 6.0, "float", "每所中心建设费用", "Build cost per centre",
-          "asm_centre_build_cost", PAGE, unit="million_yuan", min=0.5, max=50.0, step=0.5),
-    Param("clinic_panel_per_gp", PANEL_PER_GP, "int", "每名全科医生可服务居民", "Residents one GP can serve",
-          "asm_gp_panel", PAGE, unit="persons", min=1000, max=10000, step=1,
-          help_zh="机构容量 = 全科医生数 × 此数。默认3333 = 每万居民3名全科医生(2020年目标2-3名);2030年目标每万居民5名即2000。",
-          help_en="A facility's capacity = its GPs × this. Default 3,333 = 3 GPs per 10,000 residents (the 2020 target was 2-3); the 2030 target of 5 per 10,000 is 2,000."),
-]
+PARAMS: list[Param] = params.load("coverage")  # dashboard/params/coverage.toml: defaults, bounds, bands, sources
 
 
 # ============================================================== geometry core (arrays in metres)
@@ -436,7 +405,8 @@ def _new_area_table(new_areas: pd.DataFrame | None, demand: pd.DataFrame) -> pd.
 
 
 class Settings(NamedTuple):
-    """The coverage page's parameter values (hashable: the cache key)."""
+    """The coverage page's parameter values in model form (derived from the Scenario; the cache key is
+    `param_values(scenario, PARAMS)`, so a new parameter cannot be left out of it)."""
 
     service_distance_m: int
     detour_factor: float
@@ -884,13 +854,16 @@ def load_inputs(include_villages: bool = False, overlay: db.Overlay | None = Non
 
 
 @lru_cache(maxsize=64)
-def _result_cached(db_token: str, overlay: db.Overlay, settings: Settings, network: Any = None) -> CoverageResult:
+def _result_cached(db_token: str, overlay: db.Overlay, values: tuple[tuple[str, Any], ...],
+                   network: Any = None) -> CoverageResult:
+    settings = Settings.from_scenario(scenario_of(values))
     return evaluate(_db_inputs(db_token, overlay, settings.include_villages), settings, network=network)
 
 
 def scenario_result(scenario: Scenario, overlay: db.Overlay | None = None, network: Any = None) -> CoverageResult:
-    """Every coverage figure of a scenario (cached by data version, overlay, settings and walking network)."""
-    return _result_cached(db.database_token(), overlay or db.EMPTY_OVERLAY, Settings.from_scenario(scenario), network)
+    """Every coverage figure of a scenario (cached by data version, overlay, the values of every PARAMS and
+    the walking network)."""
+    return _result_cached(db.database_token(), overlay or db.EMPTY_OVERLAY, param_values(scenario, PARAMS), network)
 
 
 def _pct(value: float | None, digits: int = 1) -> float | None:
@@ -1062,4 +1035,44 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
                 f"{c['beyond_capacity_residents']:,} residents within reach are beyond it. "
                 f"{c['streets_without_public_centre']} streets have no public centre; one per street means "
                 f"{p['new_centres']} new centres and {p['gp_shortfall']} more GPs to meet the standard. (Illustrative data.)")
-    return text
+    return text + ranges.driver_sentence(PAGE, scenario, lang, overlay)
+
+
+# ============================================================== ranges (dashboard/core/ranges.py)
+
+RANGE_MAIN = "covered_share"  # the tornado's figure and the one the summary's driver sentence names
+# Figures whose range holds the scenario's decisions fixed: the suggested and the one-per-street sites stay
+# where the scenario put them, and only how many residents they reach moves with the assumptions.
+RANGE_HELD = ("covered_share_after", "plan_covered_share")
+
+
+def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
+    """Headline figures of a variant scenario from the cached nearest distances: reach at the variant's
+    radius, with the scenario's new sites held (RANGE_HELD); no new MCLP solve. Figures that no banded
+    parameter moves are the scenario's (tests/test_ranges.py checks every one-at-a-time run against
+    `headline(variant)`)."""
+    r = scenario_result(scenario, overlay)
+    inputs, w = r.inputs, r.inputs.residents
+    total = float(w.sum())
+    to_sites = nearest_facility_m(inputs.demand_xy, inputs.demand_xy[list(r.suggestion.sites)])
+    index_of: dict[Any, int] = {}
+    for i, cid in enumerate(inputs.demand["compound_id"]):
+        index_of.setdefault(cid, i)
+    plan_sites = [index_of[c] for c in r.plan_sites["compound_id"]]
+    to_plan = nearest_facility_m(inputs.demand_xy, inputs.demand_xy[plan_sites])
+    fixed = {m.key: m.value for m in headline(scenario, overlay)}
+
+    def evaluate(variant: Scenario) -> dict[str, Any]:
+        s = Settings.from_scenario(variant)
+        radius = s.radius_m
+        before = is_covered(r.nearest_m, radius)
+        cov = float(w[before].sum())
+        return {
+            **fixed,
+            "covered_share": share_pct(cov, total),
+            "covered_share_after": share_pct(float(w[before | is_covered(to_sites, radius)].sum()), total),
+            "uncovered_residents": int(round(total - cov)),
+            "plan_build_cost": r.plan["new_centres"] * s.centre_cost_million_yuan,
+            "plan_covered_share": share_pct(float(w[before | is_covered(to_plan, radius)].sum()), total),
+        }
+    return evaluate

@@ -5,8 +5,10 @@ import streamlit as st
 from dashboard.analyses.coverage import charts as charts_coverage
 from dashboard.analyses.coverage import model as coverage
 from dashboard.analyses.coverage import network as walk_network
+from dashboard.core import ranges
 from dashboard.data import geo
 from dashboard.exports.tables import csv_bytes
+from dashboard.ui import ranges_panel
 from dashboard.ui import widgets as ui
 
 HEADLINE = ("covered_share", "covered_share_after", "residents_per_gp", "streets_without_public_centre")
@@ -127,8 +129,12 @@ if network is not None:
         network = None
 if result is None:
     result = coverage.scenario_result(scenario, overlay)
-metrics = {m.key: m for m in coverage.headline(scenario, overlay, network)}
-baseline = coverage.headline(scenario.baseline(), overlay, network)  # every tile against the report's defaults
+if network is None:  # the figures with their ranges (a loaded network has no ranges: its own method)
+    metrics = {m.key: m for m in ranges.headline("coverage", scenario, overlay)}
+    baseline = ranges.headline("coverage", scenario.baseline(), overlay)  # every tile against the report's defaults
+else:
+    metrics = {m.key: m for m in coverage.headline(scenario, overlay, network)}
+    baseline = coverage.headline(scenario.baseline(), overlay, network)
 names_of_areas = charts_coverage.area_names(result, lang)
 if result.network is not None:
     _network_status(result.network, result.settings.service_distance_m)
@@ -216,6 +222,9 @@ plan_step.__exit__(None, None, None)
 if not result.plan_sites.empty and not present:
     with st.expander(ui.tr("coverage.plan_sites")):
         st.dataframe(charts_coverage.sites_table(result.plan_sites, lang, names_of_areas), width="stretch", hide_index=True)
+
+if network is None:  # the drivers of the headline's range (the default method's assumptions)
+    ranges_panel.show("coverage", scenario, overlay)
 
 if not present:  # the detail table and the method are for reading at a desk, not from the back of a room
     st.subheader(ui.tr("coverage.table_title"))

@@ -11,6 +11,7 @@ from plotly.colors import get_colorscale
 
 from dashboard.core import numbers
 from dashboard.core.charts import NO_CHECK, PALETTE, SEQUENTIAL, figure
+from dashboard.core.ranges_chart import tornado_figure
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import t
 from dashboard.data import db
@@ -217,4 +218,6 @@ def figures(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> dict[s
         "pay_budget": lambda: budget_figure(res(), lang),
         "pay_retention": lambda: retention_figure(res(), lang),
         "pay_workload": lambda: workload_figure(res(), lang),
+        # drivers of the page's main figure within the assumptions' plausible bands (core/ranges.py)
+        "pay_drivers": lambda: tornado_figure("pay", scenario, lang, overlay),
     }

@@ -33,9 +33,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dashboard.core import params, ranges
 from dashboard.core.metrics import Metric
 from dashboard.core.numbers import format_money
-from dashboard.core.scenario import Param, Scenario
+from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
 from dashboard.data import db
 
 POSTS: tuple[str, ...] = ("head", "deputy", "member", "staff")  # highest first
@@ -66,62 +67,7 @@ PARAM_INDICATORS = {
 }
 
 _P = "pay"
-PARAMS: list[Param] = [
-    Param("pay_coefficient", 0.94, "float", "薪酬系数(×上年社平工资)", "Pay coefficient (× last year's average wage)",
-          "report2020", _P, unit="ratio", min=0.5, max=1.5, step=0.01,
-          help_zh="报告：按上年度城镇单位就业人员平均工资的0.94系数核定人均薪酬。",
-          help_en="Report: per-capita pay = 0.94 × last year's average wage of urban employees."),
-    Param("pay_ladder_anchor", "mean", "choice", "系数的含义", "What the coefficient fixes", "report2020", _P,
-          choices=ANCHORS,
-          help_zh="人均：全体人均薪酬 = 系数 × 社平工资(报告口径)；保底：最低一档 = 系数 × 社平工资，人人不低于此。",
-          help_en="Mean: average pay = coefficient × wage (the report's rule). Floor: the lowest cell = "
-                  "coefficient × wage, so nobody is paid less."),
-    Param("pay_grade_step_pct", 5.5, "float", "级差(占1级系数)", "Step per grade (share of grade 1)",
-          "asm_pay_ladder", _P, unit="percent", min=0.0, max=15.0, step=0.5,
-          help_zh="每升一级增加1级系数的百分比。默认值由南京“三岗十八级”推算：书记7级起点≈社平工资，其他1级≈70%-80%。",
-          help_en="Each grade adds this share of the grade-1 coefficient. Default derived from Nanjing: "
-                  "heads start at grade 7 at about the average wage, others at grade 1 at 70-80% of it."),
-    Param("pay_years_per_grade", 3, "int", "每晋一级所需年限", "Years of service per grade", "std_nanjing_ladder", _P,
-          unit="years", min=1, max=6, step=1),
-    Param("pay_entry_grade_head", 7, "int", "书记/主任起始级", "Entry grade: head", "std_nanjing_ladder", _P,
-          min=1, max=GRADES, step=1),
-    Param("pay_entry_grade_deputy", 4, "int", "副书记/副主任起始级", "Entry grade: deputy", "std_nanjing_ladder", _P,
-          min=1, max=GRADES, step=1),
-    Param("pay_entry_grade_member", 2, "int", "两委委员起始级", "Entry grade: committee member", "asm_pay_ladder", _P,
-          min=1, max=GRADES, step=1),
-    Param("pay_entry_grade_staff", 1, "int", "其他专职社区工作者起始级", "Entry grade: other staff",
-          "std_nanjing_ladder", _P, min=1, max=GRADES, step=1),
-    Param("pay_no_cut", True, "bool", "不降薪(就高)", "No pay cuts (keep the higher)", "asm_pay_no_cut", _P),
-    Param("pay_social_wage_yuan", 50000, "int", "社平工资(改革首年参照)", "Social average wage (first reform year)",
-          "report2020", _P, unit="yuan_per_year", min=20000, max=150000, step=1000,
-          help_zh="报告：社平工资5万元。离线无荆州官方年度序列，此为可调假设的起点。",
-          help_en="Report: 50,000 yuan. No official Jingzhou series is available offline; an adjustable starting point."),
-    Param("pay_wage_growth_pct", 6.0, "float", "社平工资年增长", "Average-wage growth per year",
-          "asm_pay_wage_growth", _P, unit="percent", min=0.0, max=15.0, step=0.5),
-    Param("pay_current_growth_pct", 0.0, "float", "现行薪酬年增长", "Growth of today's pay per year",
-          "asm_pay_projection", _P, unit="percent", min=0.0, max=15.0, step=0.5),
-    Param("pay_oncost_pct", 0.0, "float", "单位社保公积金负担", "Employer social-insurance on-cost",
-          "asm_pay_oncost", _P, unit="percent", min=0.0, max=50.0, step=1.0,
-          help_zh="可选：在薪酬之外由财政承担的社保和公积金比例(常见约30%)。默认0，仅比较薪酬。",
-          help_en="Optional: employer social insurance and housing fund on top of pay (often about 30%). "
-                  "Default 0: pay only."),
-    Param("pay_years", 5, "int", "测算年数", "Years to project", "asm_pay_projection", _P,
-          unit="years", min=1, max=5, step=1),
-    Param("pay_quits_per_year", 50, "int", "现状年离职人数", "Quits per year today", "report2020", _P,
-          unit="persons", min=0, max=300, step=1,
-          help_zh="报告：中心城区每年离职的社区工作者超过50人(下限)。",
-          help_en="Report: more than 50 central-city community workers quit each year (a lower bound)."),
-    Param("pay_quit_elasticity", 1.0, "float", "离职率对薪酬的弹性", "Quit elasticity to pay",
-          "asm_pay_quit_elasticity", _P, min=0.0, max=3.0, step=0.1,
-          help_zh="假设：薪酬提高1%，离职率下降约(弹性)%。0 表示薪酬不影响离职。",
-          help_en="Assumption: a 1% pay rise lowers the quit rate by about (elasticity)%. 0 = pay does not matter."),
-    Param("pay_turnover_cost_yuan", 10000, "int", "每名离职的招聘培训成本", "Recruitment and training cost per quit",
-          "asm_pay_turnover_cost", _P, unit="yuan", min=0, max=100000, step=1000),
-    Param("pay_households_per_worker", 400, "int", "配备标准(每名工作者服务户数)", "Staffing norm (households per worker)",
-          "std_wuhan_staffing", _P, unit="households", min=200, max=800, step=10,
-          help_zh="武汉：每300-500户配备1名社区工作者；默认取中值400。",
-          help_en="Wuhan: one community worker per 300-500 households; default the midpoint, 400."),
-]
+PARAMS: list[Param] = params.load("pay")  # dashboard/params/pay.toml: defaults, bounds, bands, sources
 
 
 # ---------------------------------------------------------------- assumptions
@@ -129,7 +75,8 @@ PARAMS: list[Param] = [
 
 @dataclass(frozen=True)
 class PayAssumptions:
-    """The scenario values the model uses, in model units (shares, not percent)."""
+    """The scenario values the model uses, in model units (shares, not percent); derived from the Scenario,
+    never a cache key (the cache key is `param_values(scenario, PARAMS)`)."""
 
     coefficient: float
     anchor: str
@@ -513,18 +460,22 @@ def _inputs(db_token: str, overlay: db.Overlay | None) -> tuple[pd.DataFrame, di
 
 
 @lru_cache(maxsize=32)
-def _results(assumptions: PayAssumptions, db_token: str, overlay: db.Overlay | None) -> dict[str, Any]:
+def _results(values: tuple[tuple[str, Any], ...], db_token: str, overlay: db.Overlay | None) -> dict[str, Any]:
     staff, report, posts, households, quotes = _inputs(db_token, overlay)
-    out = compute(assumptions, staff, report, posts, households)
+    out = compute(PayAssumptions.from_scenario(scenario_of(values)), staff, report, posts, households)
     out["report"] = {"figures": report, "quotes": quotes}
     out["staff_sources"] = sorted(set(staff["source_id"].astype(str))) if "source_id" in staff else []
     return out
 
 
+def _shared(scenario: Scenario, overlay: db.Overlay | None) -> dict[str, Any]:
+    """The cached results (shared: read only), keyed by the values of every PARAMS, data and overlay."""
+    return _results(param_values(scenario, PARAMS), db.database_token(), overlay if overlay else None)
+
+
 def results(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, Any]:
     """Everything the page shows for a scenario (a fresh copy: callers may change it)."""
-    overlay = overlay if overlay else None
-    return copy.deepcopy(_results(PayAssumptions.from_scenario(scenario), db.database_token(), overlay))
+    return copy.deepcopy(_shared(scenario, overlay))
 
 
 # ---------------------------------------------------------------- interfaces: headline, details, sentence
@@ -536,7 +487,7 @@ def _staff_src(res: dict) -> tuple[str, ...]:
 
 def headline(scenario: Scenario, overlay: db.Overlay | None = None) -> list[Metric]:
     """The page's headline figures (ladder increment first)."""
-    res = results(scenario, overlay)
+    res = _shared(scenario, overlay)  # read only
     a = PayAssumptions.from_scenario(scenario)
     h, today, ladder, ret = res["headline"], res["today"], res["ladder"], res["retention"]
     staff = _staff_src(res)
@@ -585,8 +536,12 @@ def _wan(yuan: float, lang: str = "zh", decimals_millions: int = 2) -> str:
 
 
 def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None) -> str:
-    """The result in one plain-language paragraph."""
-    res = results(scenario, overlay)
+    """The result in one plain-language paragraph, then the assumptions it depends on most (ranges)."""
+    return _sentence(scenario, lang, overlay) + ranges.driver_sentence("pay", scenario, lang, overlay)
+
+
+def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
+    res = _shared(scenario, overlay)  # read only
     a = PayAssumptions.from_scenario(scenario)
     h, today, ret = res["headline"], res["today"], res["retention"]
     posts = [(d["name_zh"], d["name_en"], d["posts_budgeted"] or d["workers"]) for d in res["districts"]]
@@ -617,3 +572,42 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
             f"With the assumed quit elasticity of {a.quit_elasticity:.1f}, quits fall from {ret['quits_today']:.0f} to "
             f"about {ret['quits_ladder']:.0f} a year, saving about {_wan(ret['cost_avoided_yuan'], lang)} "
             f"in recruitment and training.")
+
+
+# ---------------------------------------------------------------- ranges (dashboard/core/ranges.py)
+
+RANGE_MAIN = "pay_increment_year1"  # the tornado's figure and the one the summary's driver sentence names
+
+
+@lru_cache(maxsize=8)
+def _staff_arrays(db_token: str, overlay: db.Overlay | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    staff = _inputs(db_token, overlay)[0].reset_index(drop=True)
+    codes, district_idx, _ = _districts(staff) if len(staff) else ([], np.zeros(0, np.int64), {})
+    return (post_index(staff["post"]), staff["tenure_years"].to_numpy(dtype=float),
+            staff["pay_yuan_per_year"].to_numpy(dtype=float), district_idx, len(codes))
+
+
+def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
+    """The headline figures of a variant scenario straight from `budget_arrays` (no tables): the same
+    numbers as `headline(variant)` (tests/test_ranges.py checks it), about a tenth of the time."""
+    overlay = overlay if overlay else None
+    post_idx, tenure, pay, district_idx, n_districts = _staff_arrays(db.database_token(), overlay)
+    posts_total = next(m.value for m in headline(scenario, overlay) if m.key == "pay_posts_budgeted")
+    n = len(pay)
+
+    def evaluate(variant: Scenario) -> dict[str, float]:
+        a = PayAssumptions.from_scenario(variant)
+        arr = budget_arrays(a, post_idx, tenure, pay, district_idx, n_districts)
+        today, ladder = arr["today"].sum(axis=1), arr["ladder"].sum(axis=1)
+        q_today, q_ladder = float(arr["quits_today"].sum()), float(arr["quits_ladder"].sum())
+        return {
+            "pay_increment_year1": float(ladder[0] - today[0]) / 1e6 if len(today) else 0.0,
+            "pay_today_share": 100 * float(pay.mean()) / a.social_wage_yuan if n else 0.0,
+            "pay_rule_yuan": a.rule_pay_yuan,
+            "pay_ladder_mean_yuan": float(arr["year1_new"].mean()) if n else 0.0,
+            "pay_increment_cumulative": float((ladder - today).sum()) / 1e6,
+            "pay_posts_budgeted": posts_total,
+            "pay_quits_ladder": q_ladder,
+            "pay_turnover_cost_avoided": (q_today - q_ladder) * a.turnover_cost_yuan / 1e6,
+        }
+    return evaluate

@@ -5,10 +5,11 @@ import streamlit as st
 
 from dashboard.analyses.pay import charts as charts_pay
 from dashboard.analyses.pay import model as pay
-from dashboard.core import numbers
+from dashboard.core import numbers, ranges
 from dashboard.core.numbers import format_money
 from dashboard.core.scenario import Scenario
 from dashboard.exports.tables import csv_bytes
+from dashboard.ui import ranges_panel
 from dashboard.ui import widgets as ui
 
 lang = ui.lang()
@@ -46,8 +47,8 @@ if not ui.presenting():  # on a projector the figures speak; the settings travel
 scenario = ui.scenario()
 overlay = ui.overlay()
 res = pay.details(scenario, overlay)
-metrics = {m.key: m for m in pay.headline(scenario, overlay)}
-baseline = pay.headline(Scenario.default(), overlay)
+metrics = {m.key: m for m in ranges.headline("pay", scenario, overlay)}  # with their ranges
+baseline = ranges.headline("pay", Scenario.default(), overlay)
 money = numbers.money_unit([b["increment_yuan"] for b in res["budget_totals"]], lang)  # one money unit on the page
 
 ui.metric_tiles([metrics[k] for k in ("pay_increment_year1", "pay_today_share", "pay_rule_yuan",
@@ -162,6 +163,7 @@ if wl.get("tasks_over_lawful"):
                       posts=f"{wl['posts_budgeted_total']:,.0f}"))
 st.caption(ui.tr("pay.workload_caption"))
 
+ranges_panel.show("pay", scenario, overlay)
 ui.end_steps()  # the sources are not a finding: they follow the last screen
 with st.expander(ui.tr("pay.sources_title")):
     for indicator_id, q in sorted(res["report"]["quotes"].items()):

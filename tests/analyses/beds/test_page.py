@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from dashboard.analyses.beds import model as beds
-from dashboard.core.metrics import format_value
+from dashboard.core import ranges
+from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Scenario
 from tests.conftest import REPO, assert_no_exception, metric_values, run_page
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 
 def _label(key: str, scenario: Scenario, lang: str = "zh") -> str:
-    return next(m for m in beds.headline(scenario) if m.key == key).label(lang)
+    return next(m for m in ranges.headline("beds", scenario) if m.key == key).label(lang)
 
 
 def test_page_runs_with_defaults():
@@ -25,7 +26,7 @@ def test_page_runs_with_defaults():
     assert_no_exception(at)
     tiles = metric_values(at)
     default = Scenario.default()
-    metrics = {m.key: m for m in beds.headline(default)}
+    metrics = {m.key: m for m in ranges.headline("beds", default)}
     assert metrics["supply"].value == 4515 and metrics["beds_per_1000_city"].value == 34.0
     for key in ("supply", "beds_per_1000_city", "met_share", "closing_year"):
         assert tiles[metrics[key].label("zh")] == metrics[key].formatted("zh")
@@ -54,7 +55,7 @@ def test_other_sliders_and_method_switch():
     assert_no_exception(at)
     scenario = Scenario.default().with_values(beds_growth_60_plus_pct_per_year=4.0, beds_target_year=2030,
                                               beds_demand_method="norm", beds_norm_per_1000=40.0)
-    metric = next(m for m in beds.headline(scenario) if m.key == "required_per_year")
+    metric = next(m for m in ranges.headline("beds", scenario) if m.key == "required_per_year")
     assert metric_values(at)[metric.label("zh")] == metric.formatted("zh")
 
 
@@ -64,7 +65,7 @@ def test_url_reproduces_the_view_in_english():
     assert_no_exception(at)
     scenario, notices = Scenario.from_query_params(query)
     assert not notices
-    for metric in beds.headline(scenario):
+    for metric in ranges.headline("beds", scenario):
         if metric.key in ("supply", "demand", "closing_year", "required_per_year"):
             assert metric_values(at)[metric.label("en")] == metric.formatted("en")
     assert beds.summary_sentence(scenario, "en") in at.success[0].value
@@ -97,7 +98,7 @@ def test_cli_and_page_agree():
     shown = 0
     for m in cli["metrics"]:
         if m["label_zh"] in tiles:
-            assert tiles[m["label_zh"]] == format_value(m["value"], m["unit"], m["decimals"], "zh"), m["key"]
+            assert tiles[m["label_zh"]] == Metric(**{**m, "source_ids": tuple(m["source_ids"])}).formatted("zh"), m["key"]
             shown += 1
     assert shown == len(cli["metrics"])
     assert cli["summary"] in at.success[0].value

@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from dashboard.analyses.coverage import model as cv
-from dashboard.core.metrics import format_value
+from dashboard.core import ranges
+from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Scenario
 from tests.conftest import REPO, assert_no_exception, metric_values, run_page
 
@@ -28,7 +29,7 @@ def test_page_runs_and_shows_the_headline(default_page):
     shown = metric_values(default_page)
     for label in HEADLINE_ZH:
         assert label in shown, label
-    expected = {m.label_zh: m.formatted("zh") for m in cv.headline(Scenario.default())}
+    expected = {m.label_zh: m.formatted("zh") for m in ranges.headline("coverage", Scenario.default())}
     for label, value in shown.items():
         if label in expected:
             assert value == expected[label], label
@@ -92,7 +93,7 @@ def test_cli_prints_the_same_figures_and_sites_as_the_model_and_page():
     doc = _cli("--set", "clinic_service_distance_m=1200", "--set", "new_centres=5", "--page", "coverage")
     page = doc["pages"]["coverage"]
     scenario, _ = Scenario.from_values({"clinic_service_distance_m": 1200, "new_centres": 5})
-    assert page["metrics"] == [m.to_dict() for m in cv.headline(scenario)]
+    assert page["metrics"] == [m.to_dict() for m in ranges.headline("coverage", scenario)]
     assert page["details"] == json.loads(json.dumps(cv.details(scenario)))
     assert page["summary"] == cv.summary_sentence(scenario, "zh")
     sites = page["details"]["suggested_sites"]
@@ -103,7 +104,7 @@ def test_cli_prints_the_same_figures_and_sites_as_the_model_and_page():
     shown = metric_values(at)
     for m in page["metrics"]:
         if m["label_zh"] in shown:
-            assert shown[m["label_zh"]] == format_value(m["value"], m["unit"], m["decimals"], "zh"), m["key"]
+            assert shown[m["label_zh"]] == Metric(**{**m, "source_ids": tuple(m["source_ids"])}).formatted("zh"), m["key"]
     tables = [d.value for d in at.dataframe]
     site_table = next(t for t in tables if "位置(小区)" in t.columns)
     assert site_table["位置(小区)"].tolist() == [s["name"] for s in sites]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.analyses.pay import model as pay
+from dashboard.core import ranges
 from dashboard.core.scenario import Scenario
 from tests.conftest import assert_no_exception, metric_values, run_page
 
@@ -18,7 +19,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 def _expected(scenario: Scenario, lang: str = "zh") -> dict[str, str]:
-    return {m.label(lang): m.formatted(lang) for m in pay.headline(scenario)}
+    return {m.label(lang): m.formatted(lang) for m in ranges.headline("pay", scenario)}
 
 
 def test_page_runs_and_shows_the_model_figures():
@@ -31,7 +32,7 @@ def test_page_runs_and_shows_the_model_figures():
     assert tiles["核定社区工作者岗位"] == "925"
     text = " ".join(m.value for m in at.markdown)
     assert pay.summary_sentence(Scenario.default(), "zh") in text
-    assert len(at.get("plotly_chart")) == 5
+    assert len(at.get("plotly_chart")) == 6  # five charts and the drivers (tornado)
     captions = " ".join(c.value for c in at.caption)
     assert "假设" in captions and "调研报告" in captions
 
@@ -94,9 +95,10 @@ def test_cli_matches_model_and_page():
     out = json.loads(proc.stdout)["pages"]["pay"]
     scenario = Scenario.default().with_values(pay_coefficient=1.0, pay_ladder_anchor="floor", pay_oncost_pct=30.0,
                                               pay_quit_elasticity=1.5)
-    model = {m.key: m for m in pay.headline(scenario)}
+    model = {m.key: m for m in ranges.headline("pay", scenario)}
     for m in out["metrics"]:
         assert m["value"] == pytest.approx(model[m["key"]].value), m["key"]
+        assert (m["low"], m["high"]) == (model[m["key"]].low, model[m["key"]].high), m["key"]  # the same range
     assert out["summary"] == pay.summary_sentence(scenario, "en")
     assert out["details"]["headline"]["increment_year1_yuan"] == pytest.approx(
         pay.details(scenario)["headline"]["increment_year1_yuan"])
