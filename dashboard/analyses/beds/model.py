@@ -732,7 +732,7 @@ RANGE_DISPLAY = {"closing_year": lambda v: closing_text(int(v))}  # 9999 -> ">20
 
 def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
     """The selected area's headline figures for a variant scenario, from the pure projection functions
-    on that area's row alone (the same numbers as `headline(variant)`; tests/test_ranges.py checks it)."""
+    on that area's row alone (the same numbers as `headline(variant)`; tests/core/test_ranges.py checks it)."""
     res = compute(scenario, overlay)
     row = selected_row(res)
     p60, p80, s0 = [float(row["aged_60_plus"])], [float(row["aged_80_plus"])], [float(row["supply"])]

@@ -1049,7 +1049,7 @@ RANGE_HELD = ("covered_share_after", "plan_covered_share")
 def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
     """Headline figures of a variant scenario from the cached nearest distances: reach at the variant's
     radius, with the scenario's new sites held (RANGE_HELD); no new MCLP solve. Figures that no banded
-    parameter moves are the scenario's (tests/test_ranges.py checks every one-at-a-time run against
+    parameter moves are the scenario's (tests/core/test_ranges.py checks every one-at-a-time run against
     `headline(variant)`)."""
     r = scenario_result(scenario, overlay)
     inputs, w = r.inputs, r.inputs.residents

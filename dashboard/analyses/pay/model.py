@@ -589,7 +589,7 @@ def _staff_arrays(db_token: str, overlay: db.Overlay | None) -> tuple[np.ndarray
 
 def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
     """The headline figures of a variant scenario straight from `budget_arrays` (no tables): the same
-    numbers as `headline(variant)` (tests/test_ranges.py checks it), about a tenth of the time."""
+    numbers as `headline(variant)` (tests/core/test_ranges.py checks it), about a tenth of the time."""
     overlay = overlay if overlay else None
     post_idx, tenure, pay, district_idx, n_districts = _staff_arrays(db.database_token(), overlay)
     posts_total = next(m.value for m in headline(scenario, overlay) if m.key == "pay_posts_budgeted")
