@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -122,10 +123,21 @@ def range_decimals(low: Any, high: Any, decimals: int) -> int:
 
 
 def format_range(low: Any, high: Any, unit: str, decimals: int = 0, lang: str = "zh") -> str:
-    """'15.0–30.0百万元': both ends in the same number format, the unit once at the end ('至'/'to' when
-    the low end is negative)."""
-    if isinstance(low, str) or isinstance(high, str):
-        return f"{format_value(low, unit, decimals, lang)}–{format_value(high, unit, decimals, lang)}"
-    bare = format_value(low, "count", decimals, lang)
-    sep = "–" if float(low) >= 0 else (" 至 " if lang == "zh" else " to ")  # "-1,044–17,853" reads badly
-    return f"{bare}{sep}{format_value(high, unit, decimals, lang)}"
+    """'2,043–3,347万元', '71–80%', '20.4–33.5 million yuan': both ends formatted as a figure is (money in one
+    unit for both), the unit once at the end when both ends share it ('至'/'to' when the low end is negative)."""
+    from dashboard.core import numbers  # lazy, as in format_value (numbers reads the catalog)
+
+    money = None
+    if unit in MONEY_TOTAL_UNITS and not isinstance(low, str) and not isinstance(high, str):
+        money = numbers.money_unit([float(low) * MONEY_TOTAL_UNITS[unit], float(high) * MONEY_TOTAL_UNITS[unit]], lang)
+    lo, hi = format_value(low, unit, decimals, lang, money), format_value(high, unit, decimals, lang, money)
+    negative = not isinstance(low, str) and float(low) < 0
+    sep = "–" if not negative else (" 至 " if lang == "zh" else " to ")  # "-1,044–17,853" reads badly
+    lo_num, hi_num = _NUMBER_PART.match(lo), _NUMBER_PART.match(hi)
+    if lo_num and hi_num and lo_num.group(2) == hi_num.group(2):
+        return f"{lo_num.group(1)}{sep}{hi}"
+    return f"{lo}{sep}{hi}"
+
+
+# a formatted figure as its number and the unit words after it ("2,043" + "万元", "20.4" + " million yuan")
+_NUMBER_PART = re.compile(r"^([-+−]?[\d,.]+)(\D.*)?$")

@@ -93,7 +93,13 @@ def test_invalid_toml_is_a_clear_error(tmp_path):
 
 def test_the_models_read_their_params_from_the_data_files():
     for page in PAGES:
-        assert params.load(page) == registry.model(page).PARAMS
+        model = registry.model(page)
+        for declared, used in zip(params.load(page), model.PARAMS, strict=True):
+            if used.key == "beds_target_year":  # the one default that follows the calendar (beds model)
+                assert dataclasses.replace(declared, default=used.default) == used
+                assert used.default == model.default_target_year(model.BASE_YEAR, model.END_YEAR)
+            else:
+                assert declared == used
         assert (params.PARAMS_DIR / f"{page}.toml").exists()
 
 

@@ -541,6 +541,8 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
 
 
 def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
+    # the year-1 cost as its tile shows it (rounded to what its range supports): one figure, one text
+    increment = next(m for m in ranges.headline("pay", scenario, overlay) if m.key == "pay_increment_year1")
     res = _shared(scenario, overlay)  # read only
     a = PayAssumptions.from_scenario(scenario)
     h, today, ret = res["headline"], res["today"], res["retention"]
@@ -553,7 +555,7 @@ def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
                   if a.anchor == "mean" else
                   f"按“四岗十八级”阶梯、让每名社区工作者不低于上年社平工资的{a.coefficient:.2f}倍({a.rule_pay_yuan:,.0f}元)")
         oncost = f"(含{100 * a.oncost:.0f}%单位社保公积金)" if a.oncost else ""
-        return (f"{policy}测算，{who}核定岗位(共{total:,.0f}个)首年需比现行薪酬多支出约{_wan(h['increment_year1_yuan'])}"
+        return (f"{policy}测算，{who}核定岗位(共{total:,.0f}个)首年需比现行薪酬多支出约{increment.formatted('zh')}"
                 f"{oncost}，较现行薪酬总额增加{pct:.0f}%；现行人均薪酬{today['pay_mean_yuan']:,.0f}元，"
                 f"仅为社平工资{a.social_wage_yuan:,.0f}元的{today['mean_share_of_social_wage_pct']:.0f}%。"
                 f"按假设的离职弹性{a.quit_elasticity:.1f}，年离职人数由{ret['quits_today']:.0f}人降至约"
@@ -566,7 +568,7 @@ def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
               f"Paying every community worker at least {a.coefficient:.2f} × last year's social average wage "
               f"({a.rule_pay_yuan:,.0f} yuan) on a four-posts, eighteen-grades ladder ({total:,.0f} budgeted posts: {who})")
     oncost = f" including {100 * a.oncost:.0f}% employer on-cost" if a.oncost else ""
-    return (f"{policy} costs {_wan(h['increment_year1_yuan'], lang)} a year more in the first year{oncost}, "
+    return (f"{policy} costs {increment.formatted('en')} a year more in the first year{oncost}, "
             f"{pct:.0f}% more than today's pay bill; today's pay averages {today['pay_mean_yuan']:,.0f} yuan, "
             f"{today['mean_share_of_social_wage_pct']:.0f}% of the {a.social_wage_yuan:,.0f}-yuan social average wage. "
             f"With the assumed quit elasticity of {a.quit_elasticity:.1f}, quits fall from {ret['quits_today']:.0f} to "
