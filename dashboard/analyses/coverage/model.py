@@ -1067,8 +1067,18 @@ def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
         radius = s.radius_m
         before = is_covered(r.nearest_m, radius)
         cov = float(w[before].sum())
+        # capacity-limited coverage at the variant's reach (the same steps as `evaluate`, no MCLP)
+        counted = inputs.facility_mask(s.kinds, s.ownership)
+        pairs = cap.pairs_straight(inputs.demand_xy, inputs.facility_xy[counted], s.service_distance_m,
+                                   s.detour_factor)
+        access = cap.evaluate_access(pairs, w, inputs.facilities["gps"].to_numpy()[counted], s.panel_per_gp)
+        within, served = float(w[access.allocation.reachable].sum()), float(access.served.sum())
         return {
             **fixed,
+            "served_share": _pct(share_pct(served, total)),
+            "beyond_capacity_residents": int(round(within)) - int(round(served)),
+            "facilities_over_capacity": int(np.asarray(access.allocation.over_capacity).sum()),
+            "access_gps_per_10k": None if total <= 0 else round(float(np.dot(w, access.access) * cap.PER / total), 2),
             "covered_share": share_pct(cov, total),
             "covered_share_after": share_pct(float(w[before | is_covered(to_sites, radius)].sum()), total),
             "uncovered_residents": int(round(total - cov)),

@@ -27,10 +27,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dashboard.analyses.pay import model as pay_model
 from dashboard.analyses.pay.model import PayAssumptions
 from dashboard.analyses.property.model import district_names, report_figures
+from dashboard.core import params
 from dashboard.core.metrics import Metric
-from dashboard.core.scenario import Param, Scenario
+from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
 from dashboard.data import db
 
 NORM_BAND = (300, 500)  # std_wuhan_staffing: one community worker per 300-500 households (Wuhan)
@@ -47,19 +49,7 @@ REPORT_IDS = {
 }
 
 _P = "grids"
-PARAMS: list[Param] = [
-    Param("grids_target_households", 400, "int", "目标网格规模(每格户数)", "Target grid size (households per grid)",
-          "std_wuhan_staffing", _P, unit="households", min=150, max=1000, step=10,
-          help_zh="外部参照：武汉每300-500户配备1名社区工作者；默认取中值400。这不是荆州的数字。",
-          help_en="External reference: Wuhan staffs one community worker per 300-500 households; default the "
-                  "midpoint, 400. Not a Jingzhou figure."),
-    Param("grids_workers_per_grid", 1, "int", "每格专职网格员", "Grid workers per grid", "asm_grids_workers", _P,
-          unit="persons", min=1, max=3, step=1),
-    Param("grids_access_removed_pct", 100.0, "float", "准入制度退出清单外事项的比例", "Share of off-list tasks the access system removes",
-          "asm_grids_access", _P, unit="percent", min=0.0, max=100.0, step=5.0,
-          help_zh="严格实行社区工作准入制度后，法定18项和协助政府65项以外的事项中，被退回或停止的比例。",
-          help_en="Of the tasks beyond the lawful 18 + 65 items, the share a strict access system sends back or stops."),
-]
+PARAMS: list[Param] = params.load("grids")  # dashboard/params/grids.toml: defaults, bounds, sources
 
 
 @dataclass(frozen=True)
@@ -228,7 +218,8 @@ def _inputs(db_token: str, overlay: db.Overlay | None) -> tuple[pd.DataFrame, pd
 
 
 @lru_cache(maxsize=32)
-def _results(a: GridAssumptions, db_token: str, overlay: db.Overlay | None) -> dict[str, Any]:
+def _results(values: tuple[tuple[str, Any], ...], db_token: str, overlay: db.Overlay | None) -> dict[str, Any]:
+    a = GridAssumptions.from_scenario(scenario_of(values))
     grids, compounds, report, quotes, sources = _inputs(db_token, overlay)
     with_grids = compounds[compounds["committee_code"].isin(set(grids["committee_code"]))]
     out = compute(a, grids, with_grids, report, district_names(grids))
@@ -240,7 +231,8 @@ def _results(a: GridAssumptions, db_token: str, overlay: db.Overlay | None) -> d
 def results(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, Any]:
     """Everything the page shows for a scenario (a fresh copy: callers may change it)."""
     overlay = overlay if overlay else None
-    return copy.deepcopy(_results(GridAssumptions.from_scenario(scenario), db.database_token(), overlay))
+    # keyed by this page's parameters and the pay analysis's (the wage a grid worker is costed at)
+    return copy.deepcopy(_results(param_values(scenario, (*PARAMS, *pay_model.PARAMS)), db.database_token(), overlay))
 
 
 # ---------------------------------------------------------------- interfaces: headline, details, sentence

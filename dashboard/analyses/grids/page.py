@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard.analyses.grids import charts as charts_grids
 from dashboard.analyses.grids import model as grids
+from dashboard.core import ranges
 from dashboard.core.scenario import Scenario
 from dashboard.exports.tables import csv_bytes
 from dashboard.ui import widgets as ui
@@ -29,8 +30,8 @@ if not ui.presenting():
 scenario = ui.scenario()
 overlay = ui.overlay()
 res = grids.details(scenario, overlay)
-metrics = {m.key: m for m in grids.headline(scenario, overlay)}
-baseline = grids.headline(Scenario.default(), overlay)
+metrics = {m.key: m for m in ranges.headline("grids", scenario, overlay)}  # as the brief and CLI print them
+baseline = ranges.headline("grids", Scenario.default(), overlay)
 tot, a = res["totals"], res["assumptions"]
 
 ui.metric_tiles([metrics[k] for k in ("grids_extra_workers", "grids_extra_cost", "grids_gini",

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 
 from dashboard.core import charts
 from dashboard.core.charts import NO_CHECK, PALETTE, figure
+from dashboard.core.ranges_chart import tornado_figure
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import t
 from dashboard.data import db
@@ -190,4 +191,5 @@ def figures(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> dict[s
         "property_rollout": lambda: rollout_figure(res(), lang),
         "property_priority": lambda: priority_figure(res(), lang),
         "property_owners_committees": lambda: owners_committee_figure(res(), lang),
+        "property_drivers": lambda: tornado_figure("property", scenario, lang, overlay),
     }

@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dashboard.core import params, ranges
 from dashboard.core.metrics import Metric
-from dashboard.core.scenario import Param, Scenario
+from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
 from dashboard.core.text import t
 from dashboard.data import db
 
@@ -50,33 +51,7 @@ REPORT_IDS = {
 SHASHI = "421002"
 
 _P = "property"
-PARAMS: list[Param] = [
-    Param("prop_subsidy_yuan", 20.0, "float", "政府补贴上限(每户每月)", "Subsidy cap (per household per month)",
-          "asm_prop_subsidy", _P, unit="yuan", min=0.0, max=60.0, step=1.0,
-          help_zh="政府补足居民负担与企业进驻所需之差，每户每月不超过此数。报告建议“政府补贴、居民适当负担”，未给金额：默认值为示意假设。",
-          help_en="The government tops up the resident share to what a firm needs, up to this amount per household "
-                  "per month. The report recommends a subsidy plus a fair resident share but names no amount: the "
-                  "default is an illustrative assumption."),
-    Param("prop_resident_yuan", 10.0, "float", "居民负担(每户每月)", "Resident share (per household per month)",
-          "asm_prop_resident_share", _P, unit="yuan", min=0.0, max=60.0, step=1.0),
-    Param("prop_min_fee_yuan", 20.0, "float", "企业进驻最低收费(每户每月)", "Minimum fee a firm needs (per household per month)",
-          "asm_prop_firm_entry", _P, unit="yuan", min=5.0, max=100.0, step=1.0),
-    Param("prop_min_revenue_yuan", 5000, "int", "企业进驻单个小区最低月收入", "Minimum monthly revenue a firm needs per compound",
-          "asm_prop_firm_entry", _P, unit="yuan", min=0, max=20000, step=500,
-          help_zh="小区太小时，按户收费凑不够一名门卫保洁的开支：所需每户收费 = max(最低收费, 最低月收入 ÷ 户数)。",
-          help_en="Small compounds cannot cover a caretaker from per-household fees: the fee needed per household is "
-                  "max(minimum fee, minimum revenue ÷ households)."),
-    Param("prop_years", 3, "int", "推进年数", "Years to roll out", "asm_prop_rollout", _P, unit="years",
-          min=1, max=10, step=1),
-    Param("prop_old_before_year", 2000, "int", "老旧小区：建成年份不晚于", "Old compound: built in or before",
-          "std_old_compounds_2000", _P, unit="year", min=1980, max=2015, step=1,
-          help_zh="国办发〔2020〕23号：重点改造2000年底前建成的老旧小区。",
-          help_en="State Council 2020 No. 23: old compounds are chiefly those built by the end of 2000."),
-    Param("prop_oc_target_pct", 50.0, "float", "业委会组建率目标", "Owners' committee share target",
-          "asm_prop_oc_target", _P, unit="percent", min=0.0, max=100.0, step=5.0),
-    Param("prop_oc_target_year", 2025, "int", "目标年份", "Target year", "asm_prop_oc_target", _P, unit="year",
-          min=BASE_YEAR + 1, max=2035, step=1),
-]
+PARAMS: list[Param] = params.load("property")  # dashboard/params/property.toml: defaults, bounds, bands, sources
 
 
 @dataclass(frozen=True)
@@ -315,7 +290,8 @@ def _inputs(db_token: str, overlay: db.Overlay | None) -> tuple[pd.DataFrame, di
 
 
 @lru_cache(maxsize=32)
-def _results(a: PropertyAssumptions, db_token: str, overlay: db.Overlay | None) -> dict[str, Any]:
+def _results(values: tuple[tuple[str, Any], ...], db_token: str, overlay: db.Overlay | None) -> dict[str, Any]:
+    a = PropertyAssumptions.from_scenario(scenario_of(values))
     compounds, report, quotes, sources = _inputs(db_token, overlay)
     out = compute(a, compounds, report, district_names(compounds))
     out["report"] = {"figures": report, "quotes": quotes}
@@ -326,7 +302,7 @@ def _results(a: PropertyAssumptions, db_token: str, overlay: db.Overlay | None) 
 def results(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, Any]:
     """Everything the page shows for a scenario (a fresh copy: callers may change it)."""
     overlay = overlay if overlay else None
-    return copy.deepcopy(_results(PropertyAssumptions.from_scenario(scenario), db.database_token(), overlay))
+    return copy.deepcopy(_results(param_values(scenario, PARAMS), db.database_token(), overlay))
 
 
 # ---------------------------------------------------------------- interfaces: headline, details, sentence
@@ -389,6 +365,11 @@ def details(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, 
 
 
 def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None) -> str:
+    """The result in one paragraph, then the assumptions it depends on most (core/ranges.py)."""
+    return _sentence(scenario, lang, overlay) + ranges.driver_sentence("property", scenario, lang, overlay)
+
+
+def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
     """The result in one plain-language paragraph."""
     res = results(scenario, overlay)
     a = PropertyAssumptions.from_scenario(scenario)
@@ -417,3 +398,6 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
             f"{tot['simple_compounds']:,} old compounds ({tot['simple_households']:,} households) are left to simple property "
             f"or self-management. Reaching {100 * a.oc_target:.0f}% owners' committees by {a.oc_target_year} needs about "
             f"{oc_all['needed_per_year']:,.0f} new committees a year in the central city.")
+
+
+RANGE_MAIN = "prop_cost_full_year"  # the tornado's figure and the one the summary's driver sentence names

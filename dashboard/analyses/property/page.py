@@ -5,9 +5,11 @@ import streamlit as st
 
 from dashboard.analyses.property import charts as charts_property
 from dashboard.analyses.property import model as prop
+from dashboard.core import ranges
 from dashboard.core.scenario import Scenario
 from dashboard.data import geo
 from dashboard.exports.tables import csv_bytes
+from dashboard.ui import ranges_panel
 from dashboard.ui import widgets as ui
 
 lang = ui.lang()
@@ -38,8 +40,8 @@ if not ui.presenting():
 scenario = ui.scenario()
 overlay = ui.overlay()
 res = prop.details(scenario, overlay)
-metrics = {m.key: m for m in prop.headline(scenario, overlay)}
-baseline = prop.headline(Scenario.default(), overlay)
+metrics = {m.key: m for m in ranges.headline("property", scenario, overlay)}  # with their ranges
+baseline = ranges.headline("property", Scenario.default(), overlay)
 tot = res["totals"]
 
 ui.metric_tiles([metrics[k] for k in ("prop_households_served", "prop_cost_full_year", "prop_managed_share_after",
@@ -120,6 +122,8 @@ ui.metric_tiles([metrics["prop_oc_needed_per_year"]], columns=2, baseline=baseli
 ui.plotly_chart("property_owners_committees", lambda: charts_property.owners_committee_figure(res, lang),
                 width="stretch", config=PLOT_CONFIG)
 st.caption(ui.tr("property.oc_caption"))
+
+ranges_panel.show("property", scenario, overlay)
 
 with st.expander(ui.tr("property.sources_title")):
     for indicator_id, q in sorted(res["report"]["quotes"].items()):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.analyses.grids import model as grids
+from dashboard.core import ranges
 from dashboard.core.scenario import Scenario
 from dashboard.exports import content
 from tests.conftest import assert_no_exception, metric_values, run_page
@@ -19,7 +20,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 def _expected(scenario: Scenario, lang: str = "zh") -> dict[str, str]:
-    return {m.label(lang): m.formatted(lang) for m in grids.headline(scenario)}
+    return {m.label(lang): m.formatted(lang) for m in ranges.headline("grids", scenario)}  # as the page shows them
 
 
 def test_page_shows_the_report_figures_and_the_model():
