@@ -340,24 +340,68 @@ def covered_weight(matrix: Any, weights: Any, chosen: Sequence[int]) -> float:
 # ============================================================== swap local search
 
 
+def _row_sums_to_columns(csr: sparse.csr_matrix, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Σ over the given rows of values[row] into every column the row has (a scatter-add): C[rows]ᵀ values."""
+    lengths = np.diff(csr.indptr)[rows]
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    entries = csr.indices[np.repeat(csr.indptr[rows], lengths) + offsets]
+    return np.bincount(entries, weights=np.repeat(values, lengths), minlength=csr.shape[1])
+
+
+def greedy_fast(csc: sparse.csc_matrix, csr: sparse.csr_matrix, values: np.ndarray, k: int,
+                addable: np.ndarray) -> list[int]:
+    """Greedy on `values` with gains updated by scatter-adds over the newly covered rows (one sparse
+    product in all): for the Lagrangian heuristic, where the values are multipliers."""
+    gain = csc.T @ values
+    gain[~addable] = -np.inf
+    covered = np.zeros(csc.shape[0], dtype=bool)
+    chosen: list[int] = []
+    for _ in range(k):
+        j = int(np.argmax(gain))
+        if not gain[j] > 0:
+            break
+        chosen.append(j)
+        rows = csc.indices[csc.indptr[j]:csc.indptr[j + 1]]
+        newly = rows[~covered[rows]]
+        covered[newly] = True
+        gain -= _row_sums_to_columns(csr, newly, values[newly])
+        gain[j] = -np.inf
+    return chosen
+
+
 def swap_search(csc: sparse.csc_matrix, csr: sparse.csr_matrix, weights: np.ndarray, start: Sequence[int], k: int,
                 addable: np.ndarray, deadline: float) -> tuple[list[int], float, float, int, bool]:
     """Best-improvement 1-swap local search (and filling up to k sites), from `start`.
 
-    Returns (columns, objective, online bound over the sets visited, rounds, finished) — `finished`
-    is False when the deadline stopped it before a local optimum.
+    Each round evaluates every (chosen site out, other site in) pair: the weight only the chosen
+    site reaches (its loss), what each other site adds now (its gain, kept up to date by
+    scatter-adds over the rows whose cover changes) and what it would win back (a scatter-add over
+    the rows only one chosen site reaches). Returns (columns, objective, online bound over the sets
+    visited, rounds, finished) — `finished` is False when the deadline stopped it first.
     """
     n, m = csc.shape
     chosen = list(start)
-    t_cols = csc.T.tocsr()
     bound = math.inf
     rounds = 0
     tol = _REL_EPS * max(1.0, float(weights.sum()))
+    count = np.bincount(np.concatenate([csc.indices[csc.indptr[j]:csc.indptr[j + 1]] for j in chosen])
+                        if chosen else np.zeros(0, np.int64), minlength=n)
+    gain = csc.T @ (weights * (count == 0))
+
+    def cover(j: int, step: int) -> None:  # add (step 1) or remove (step -1) site j, keeping gain exact
+        nonlocal gain
+        rows = csc.indices[csc.indptr[j]:csc.indptr[j + 1]]
+        if step > 0:
+            changed = rows[count[rows] == 0]
+            count[rows] += 1
+            gain = gain - _row_sums_to_columns(csr, changed, weights[changed])
+        else:
+            count[rows] -= 1
+            changed = rows[count[rows] == 0]
+            gain = gain + _row_sums_to_columns(csr, changed, weights[changed])
+
     while True:
-        count = np.bincount(np.concatenate([csc.indices[csc.indptr[j]:csc.indptr[j + 1]] for j in chosen])
-                            if chosen else np.zeros(0, np.int64), minlength=n)
         total = float(weights[count > 0].sum())
-        gain = t_cols @ (weights * (count == 0))
         bound = min(bound, total + _top_k_sum(gain[addable], k))
         if total >= bound - tol or time.perf_counter() >= deadline:
             return chosen, total, bound, rounds, total >= bound - tol
@@ -368,16 +412,16 @@ def swap_search(csc: sparse.csc_matrix, csr: sparse.csr_matrix, weights: np.ndar
             if gain[best] <= tol:
                 return chosen, total, bound, rounds, True
             chosen.append(best)
+            cover(best, 1)
             rounds += 1
             continue
-        # loss of dropping each chosen site, and how much each other site would then add
         unique = np.flatnonzero(count == 1)
         owner_pos = np.full(n, -1, dtype=np.int64)
         for t, j in enumerate(chosen):
             rows = csc.indices[csc.indptr[j]:csc.indptr[j + 1]]
             owner_pos[rows[count[rows] == 1]] = t
         loss = np.bincount(owner_pos[unique], weights=weights[unique], minlength=len(chosen))
-        # back[t, j]: weight only chosen site t reaches that site j reaches too (a scatter-add over those rows)
+        # back[t, j]: weight only chosen site t reaches that site j reaches too
         lengths = np.diff(csr.indptr)[unique]
         offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         entries = csr.indices[np.repeat(csr.indptr[unique], lengths) + offsets]
@@ -389,7 +433,9 @@ def swap_search(csc: sparse.csc_matrix, csr: sparse.csr_matrix, weights: np.ndar
         t, j_new = divmod(flat, m)
         if not delta[t, j_new] > tol:
             return chosen, total, bound, rounds, True
+        cover(chosen[t], -1)
         chosen[t] = int(j_new)
+        cover(int(j_new), 1)
         rounds += 1
 
 
@@ -632,7 +678,7 @@ def solve(matrix: Any, weights: Any, k: int, covered: Any = None, time_limit_s: 
         # multipliers as weights, then swaps) every 10 steps; then iterated local search in the time left
         def from_multipliers(lam: np.ndarray) -> float:
             nonlocal best, best_total, method
-            start, _, _ = greedy(csc, lam, k, allowed=red.undominated)
+            start = greedy_fast(csc, red.matrix, lam, k, red.undominated)
             found, total, _, _, _ = swap_search(csc, red.matrix, w, start, k, red.undominated, deadline)
             stats["heuristic_runs"] = stats.get("heuristic_runs", 0) + 1
             if total > best_total + tol:
