@@ -2,7 +2,7 @@
 
 The page checks an upload with `validate_bounded`: the check runs in a child process forked from a
 multiprocessing fork server (which has imported the checks and loaded the reference data once), at
-lower priority (nice 10), with `resource.setrlimit`:
+lowest priority (nice 19: background work next to interactive sessions), with `resource.setrlimit`:
 
 - RLIMIT_CPU = `CPU_SECONDS` (SIGXCPU, then SIGKILL two seconds later): a file that takes longer to
   parse is stopped and refused with `problem_cpu_limit`;
@@ -69,7 +69,7 @@ def _child(conn, data: bytes, filename: str, dataset: str, fixes: tuple[str, ...
     from dashboard.upload import validate
 
     with contextlib.suppress(OSError):
-        os.nice(10)
+        os.nice(19)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))
     base = _address_space()
     if base:
