@@ -36,6 +36,7 @@ WALL_SECONDS = 90
 
 log = logging.getLogger(__name__)
 _EXIT_MEMORY, _EXIT_OTHER = 3, 4
+budget_mb = MEMORY_BUDGET_MB  # the memory budget of the check running in this process
 _one_at_a_time = threading.BoundedSemaphore(1)
 _ctx_lock = threading.Lock()
 _ctx: object | None = None
@@ -70,6 +71,8 @@ def _child(conn, data: bytes, filename: str, dataset: str, fixes: tuple[str, ...
 
     with contextlib.suppress(OSError):
         os.nice(19)
+    global budget_mb
+    budget_mb = memory_mb  # named by a MemoryError caught inside the check (validate.validate_bytes)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))
     base = _address_space()
     if base:
