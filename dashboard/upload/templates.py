@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from functools import cache
 
 import pandas as pd
 
@@ -168,8 +169,10 @@ def template_geojson(dataset: str, lang: str = "zh") -> bytes:
     return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
 
 
+@cache
 def templates(dataset: str) -> dict[str, tuple[bytes, str]]:
-    """Every template of a dataset: {key: (bytes, file name)}."""
+    """Every template of a dataset: {key: (bytes, file name)}; built once per process (the data page
+    asked for two XLSX workbooks on every rerun). Do not mutate the returned dict."""
     ds = DATASETS[dataset]
     if ds.geo:
         return {

@@ -169,7 +169,7 @@ def validate_bytes(data: bytes, filename: str, dataset: str, fixes: Sequence[str
     except RecursionError:
         _refuse(result, _Refuse("too_deep", limit=MAX_JSON_DEPTH))
     except MemoryError:
-        _refuse(result, _Refuse("memory_limit", limit=f"{worker.MEMORY_BUDGET_MB:,}"))
+        _refuse(result, _Refuse("memory_limit", limit=f"{worker.budget_mb:,}"))
     except Exception:
         # The last resort: whatever a hostile file finds, the user sees which file could not be
         # checked, never a traceback; the server log keeps the detail.

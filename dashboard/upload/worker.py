@@ -2,7 +2,7 @@
 
 The page checks an upload with `validate_bounded`: the check runs in a child process forked from a
 multiprocessing fork server (which has imported the checks and loaded the reference data once), at
-lower priority (nice 10), with `resource.setrlimit`:
+lowest priority (nice 19: background work next to interactive sessions), with `resource.setrlimit`:
 
 - RLIMIT_CPU = `CPU_SECONDS` (SIGXCPU, then SIGKILL two seconds later): a file that takes longer to
   parse is stopped and refused with `problem_cpu_limit`;
@@ -36,6 +36,7 @@ WALL_SECONDS = 90
 
 log = logging.getLogger(__name__)
 _EXIT_MEMORY, _EXIT_OTHER = 3, 4
+budget_mb = MEMORY_BUDGET_MB  # the memory budget of the check running in this process
 _one_at_a_time = threading.BoundedSemaphore(1)
 _ctx_lock = threading.Lock()
 _ctx: object | None = None
@@ -69,7 +70,9 @@ def _child(conn, data: bytes, filename: str, dataset: str, fixes: tuple[str, ...
     from dashboard.upload import validate
 
     with contextlib.suppress(OSError):
-        os.nice(10)
+        os.nice(19)
+    global budget_mb
+    budget_mb = memory_mb  # named by a MemoryError caught inside the check (validate.validate_bytes)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))
     base = _address_space()
     if base:
