@@ -197,5 +197,5 @@ def test_accepted_odd_layers_do_not_break_the_maps(name):
     a = apply_upload(run_page("data"), "subdistrict_shapes", name)
     assert a.session_state["overlay"].user_datasets == ["subdistrict_shapes"]
     for page in ("overview", "coverage"):
-        a.switch_page(f"app_pages/{page}.py").run()
+        a.switch_page(registry.page(page).script).run()
         assert_no_exception(a)
