@@ -30,7 +30,7 @@ from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import t
 from dashboard.data import db
-from dashboard.exports import content, layout
+from dashboard.exports import content, images, layout
 from dashboard.exports.tables import difference_text, page_tables
 
 MAX_TABLE_ROWS = 300
@@ -180,7 +180,7 @@ def _chart_blocks(page: str, scenario: Scenario, lang: str, overlay: db.Overlay 
     for name, build in builders.items():
         div_id = f"chart-{page}-{name}"
         try:
-            fig_json = build().to_json()
+            fig_json = images.export_figure(build()).to_json()
         except Exception as exc:
             content.log.exception("figure %s of %s failed", name, page)
             note = t("hearing.render_failed", lang, error=f"{type(exc).__name__}: {exc}"[:120])

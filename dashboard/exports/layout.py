@@ -98,3 +98,18 @@ def table_font_size(rows: list[list[str]]) -> int:
 INK = (0x1F, 0x2A, 0x37)
 MUTED = (0x55, 0x60, 0x6E)
 ACCENT = (0x00, 0x72, 0xB2)  # Okabe-Ito blue, as in charts.PALETTE
+
+
+def slide_plan(slide: Slide, brief: Brief):
+    """Where every text of `slide` goes, fitted (dashboard/exports/fit.py); both formats draw from it."""
+    from dashboard.exports import fit
+
+    lang = brief.lang
+    blocks = slide_text_blocks(slide, lang)
+    rows = metric_rows(slide, lang, blocks["show_baseline"])
+    sep = "；" if lang == "zh" else "; "
+    params = t("hearing.params", lang) + ("：" if lang == "zh" else ": ") + sep.join(blocks["params"])
+    return fit.plan_slide(
+        slide.title, f"{t('hearing.brief_title', lang)} · {scenario_caption(brief)}", slide.summary, rows,
+        t("hearing.headline", lang), params, blocks["footer"], f"{t('hearing.link', lang)}: ", slide.link,
+        "   " + t("hearing.generated", lang, date=today()))
