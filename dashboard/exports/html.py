@@ -220,7 +220,8 @@ def _slide_section(slide: content.Slide, scenario: Scenario, lang: str, overlay:
                  f"<div>{_e(t('hearing.years', lang))}: {_e(years or t('hearing.years_none', lang))}</div>"
                  + (f"<div>{_e(t('hearing.illustrative_note', lang))}</div>" if slide.illustrative else "")
                  + f'<div>{_e(t("hearing.link", lang))}: <a href="{_e(slide.link)}">{_e(slide.link)}</a></div>'
-                 "</footer></section>")
+                 + (f'<div>{_e(t("hearing.link_local_note", lang))}</div>' if content.link_is_local(slide.link) else "")
+                 + "</footer></section>")
     return "\n".join(parts)
 
 

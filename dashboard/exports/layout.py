@@ -40,6 +40,10 @@ def slide_text_blocks(slide: Slide, lang: str) -> dict[str, Any]:
               f"{t('hearing.sources', lang)}: {sources}"]
     if slide.illustrative:
         footer.append(t("hearing.illustrative_note", lang))
+    from dashboard.exports.content import link_is_local
+
+    if link_is_local(slide.link):
+        footer.append(t("hearing.link_local_note", lang))
     return {"show_baseline": show_baseline, "params": params, "footer": footer}
 
 

@@ -53,7 +53,10 @@ def _overlay():
 
 
 def app_base_url() -> str:
-    """The app's root URL as the browser sees it (falls back to DASHBOARD_BASE_URL / localhost:8501)."""
+    """The dashboard's public address (DASHBOARD_PUBLIC_URL) when configured, else the root URL as the
+    browser sees it (falls back to localhost:8501)."""
+    if public := content.public_url():
+        return public
     try:
         url = st.context.url
     except Exception:  # no browser context (AppTest, bare mode)
@@ -132,7 +135,11 @@ def copy_box(url: str) -> None:
 def share_link(page: str) -> None:
     """The copy-link control: the link with a copy button, and the presentation-mode link in an expander."""
     st.markdown(f"**:material/link: {ui.tr('hearing.copy_link')}**")
-    copy_box(link(page))
+    url = link(page)
+    if content.link_is_local(url):
+        st.warning(ui.tr("hearing.link_local_warning", host=md_escape(content.link_host(url))),
+                   icon=":material/wifi_off:")
+    copy_box(url)
     st.caption(ui.tr("hearing.copy_link_help"))
     with st.expander(ui.tr("hearing.present_link")):
         copy_box(link(page, present=True))
