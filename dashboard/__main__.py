@@ -144,10 +144,11 @@ def _cmd_scenario(args: argparse.Namespace) -> int:
     for page, res in results["pages"].items():
         print(f"== {page}")
         for m in res["metrics"]:
-            from dashboard.core.metrics import format_value
+            from dashboard.core.metrics import format_value, qualify
 
             label = m["label_zh"] if args.lang == "zh" else m["label_en"]
-            print(f"  {label}: {format_value(m['value'], m['unit'], m['decimals'], args.lang)}  [{', '.join(m['source_ids'])}]")
+            text = qualify(format_value(m["value"], m["unit"], m["decimals"], args.lang), m.get("qualifier", ""), args.lang)
+            print(f"  {label}: {text}  [{', '.join(m['source_ids'])}]")
         print(f"  {res['summary']}")
     return 0
 

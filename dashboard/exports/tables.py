@@ -50,7 +50,8 @@ def metrics_frame(metrics: Sequence[Metric], lang: str, baseline: Sequence[Metri
     base = {m.key: m for m in baseline or ()}
     rows = []
     for m in metrics:
-        row = {"key": m.key, t("hearing.col_indicator", lang): m.label(lang), t("hearing.col_value", lang): m.value,
+        row = {"key": m.key, t("hearing.col_indicator", lang): m.label(lang),
+               t("hearing.col_qualifier", lang): m.qualifier_text(lang), t("hearing.col_value", lang): m.value,
                t("hearing.col_unit", lang): m.unit, t("hearing.col_scenario", lang): m.formatted(lang)}
         if baseline is not None:
             ref = base.get(m.key)
