@@ -47,7 +47,7 @@ def slide_text_blocks(slide: Slide, lang: str) -> dict[str, Any]:
     return {"show_baseline": show_baseline, "params": params, "footer": footer}
 
 
-_KIND_ORDER = ("report", "official_statistics", "standard", "illustrative", "assumption")
+_KIND_ORDER = ("report", "official_statistics", "standard", "map_data", "illustrative", "assumption")
 
 
 def sources_text(sources: Sequence[tuple[str, str, str]], lang: str, title_chars: int = 44) -> str:

@@ -259,7 +259,7 @@ def source_help(source_ids: Sequence[str]) -> str:
     return "  \n\n".join(lines)
 
 
-_KINDS = ("report", "official_statistics", "standard", "assumption", "illustrative")
+_KINDS = ("report", "official_statistics", "standard", "map_data", "assumption", "illustrative")
 
 
 def source_kinds_text(source_ids: Sequence[str]) -> str:
