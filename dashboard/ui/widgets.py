@@ -319,6 +319,12 @@ def overlay_banner(where=None) -> None:
         target.warning(tr("data.banner_user", datasets=sep.join(dataset_label(n) for n in names)), icon=":material/upload_file:")
 
 
-def illustrative_banner() -> None:
-    """The standing notice that demonstration data is not fact."""
-    st.info(tr("common.illustrative_banner"), icon=":material/info:")
+def illustrative_banner(tables: tuple[str, ...] = (), text_key: str = "common.illustrative_banner") -> None:
+    """The notice that demonstration data is not fact, shown while any of `tables` (this session's view of
+    them) is still illustrative; once uploads replaced them all, a note that the page uses the upload."""
+    from dashboard.core import labels
+
+    if tables and not labels.tables_illustrative(tables, overlay() or None):
+        st.success(tr("common.upload_in_use"), icon=":material/check_circle:")
+        return
+    st.info(tr(text_key), icon=":material/info:")

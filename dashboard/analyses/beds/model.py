@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dashboard.core import labels
 from dashboard.core.metrics import Metric, cite_data
 from dashboard.core.numbers import format_money
 from dashboard.core.scenario import Param, Scenario
@@ -741,7 +742,8 @@ def sentence_for(res: BedsResults, lang: str) -> str:
 
 def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None) -> str:
     """The care-beds result in one plain sentence (zh or en)."""
-    return sentence_for(compute(scenario, overlay), lang)
+    text = sentence_for(compute(scenario, overlay), lang)
+    return labels.tag_sentence(text, labels.metric_sources(headline(scenario, overlay)), lang, overlay)
 
 
 # ---------------------------------------------------------------- map layers

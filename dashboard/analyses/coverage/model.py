@@ -34,6 +34,7 @@ from scipy.spatial import cKDTree
 
 from dashboard.analyses.coverage import capacity as cap
 from dashboard.analyses.coverage import solver
+from dashboard.core import labels
 from dashboard.core.metrics import Metric, format_value
 from dashboard.core.scenario import Param, Scenario
 from dashboard.core.text import t
@@ -1052,7 +1053,7 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
         text = (f"按{how}计,中心城区{before}的居民可到达社区卫生服务机构;"
                 f"新增{k}所公办中心后为{after}。按每名全科医生服务{s.panel_per_gp:,}人计,容量内可获服务的居民为{served},"
                 f"{c['beyond_capacity_residents']:,}名可及居民超出容量。{c['streets_without_public_centre']}个街道尚无公办社区卫生服务中心,"
-                f"每街一所需新建{p['new_centres']}所,按标准缺全科医生{p['gp_shortfall']}名。(示意数据)")
+                f"每街一所需新建{p['new_centres']}所,按标准缺全科医生{p['gp_shortfall']}名。")
     else:
         how = (f"Within a {s.service_distance_m:,} m walk on the network" if r.network
                else f"Within a {s.service_distance_m:,} m walk ({s.radius_m:,.0f} m straight line)")
@@ -1061,5 +1062,5 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
                 f"At {s.panel_per_gp:,} residents per GP, {served} are served within capacity and "
                 f"{c['beyond_capacity_residents']:,} residents within reach are beyond it. "
                 f"{c['streets_without_public_centre']} streets have no public centre; one per street means "
-                f"{p['new_centres']} new centres and {p['gp_shortfall']} more GPs to meet the standard. (Illustrative data.)")
-    return text
+                f"{p['new_centres']} new centres and {p['gp_shortfall']} more GPs to meet the standard.")
+    return labels.tag_sentence(text, labels.metric_sources(headline(scenario, overlay)), lang, overlay)

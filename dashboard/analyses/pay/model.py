@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dashboard.core import labels
 from dashboard.core.metrics import Metric
 from dashboard.core.numbers import format_money
 from dashboard.core.scenario import Param, Scenario
@@ -598,11 +599,12 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
                   if a.anchor == "mean" else
                   f"按“四岗十八级”阶梯、让每名社区工作者不低于上年社平工资的{a.coefficient:.2f}倍({a.rule_pay_yuan:,.0f}元)")
         oncost = f"(含{100 * a.oncost:.0f}%单位社保公积金)" if a.oncost else ""
-        return (f"{policy}测算，{who}核定岗位(共{total:,.0f}个)首年需比现行薪酬多支出约{_wan(h['increment_year1_yuan'])}"
+        text = (f"{policy}测算，{who}核定岗位(共{total:,.0f}个)首年需比现行薪酬多支出约{_wan(h['increment_year1_yuan'])}"
                 f"{oncost}，较现行薪酬总额增加{pct:.0f}%；现行人均薪酬{today['pay_mean_yuan']:,.0f}元，"
                 f"仅为社平工资{a.social_wage_yuan:,.0f}元的{today['mean_share_of_social_wage_pct']:.0f}%。"
                 f"按假设的离职弹性{a.quit_elasticity:.1f}，年离职人数由{ret['quits_today']:.0f}人降至约"
                 f"{ret['quits_ladder']:.0f}人，每年节约招聘培训成本约{_wan(ret['cost_avoided_yuan'])}。")
+        return labels.tag_sentence(text, labels.metric_sources(headline(scenario, overlay)), lang, overlay)
     who = ", ".join(f"{en} {p:,.0f}" for _, en, p in posts)
     policy = (f"Moving the {total:,.0f} budgeted community-worker posts ({who}) onto a four-posts, eighteen-grades "
               f"ladder that pays on average {a.coefficient:.2f} × last year's social average wage "
@@ -611,9 +613,10 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
               f"Paying every community worker at least {a.coefficient:.2f} × last year's social average wage "
               f"({a.rule_pay_yuan:,.0f} yuan) on a four-posts, eighteen-grades ladder ({total:,.0f} budgeted posts: {who})")
     oncost = f" including {100 * a.oncost:.0f}% employer on-cost" if a.oncost else ""
-    return (f"{policy} costs {_wan(h['increment_year1_yuan'], lang)} a year more in the first year{oncost}, "
+    text = (f"{policy} costs {_wan(h['increment_year1_yuan'], lang)} a year more in the first year{oncost}, "
             f"{pct:.0f}% more than today's pay bill; today's pay averages {today['pay_mean_yuan']:,.0f} yuan, "
             f"{today['mean_share_of_social_wage_pct']:.0f}% of the {a.social_wage_yuan:,.0f}-yuan social average wage. "
             f"With the assumed quit elasticity of {a.quit_elasticity:.1f}, quits fall from {ret['quits_today']:.0f} to "
             f"about {ret['quits_ladder']:.0f} a year, saving about {_wan(ret['cost_avoided_yuan'], lang)} "
             f"in recruitment and training.")
+    return labels.tag_sentence(text, labels.metric_sources(headline(scenario, overlay)), lang, overlay)
