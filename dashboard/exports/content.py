@@ -223,6 +223,14 @@ FIGURE_SOURCES = {"overview": ("cnmaps_boundaries", "nbs_divisions", "demo_layer
                   "coverage": ("wdb2_rivers", "natural_earth_lakes")}
 
 
+def figure_sources(page: str, overlay: db.Overlay | None = None) -> list[str]:
+    """The chart's own layers; the demonstration layer stands for the shapes this session really draws."""
+    from dashboard.core.metrics import cite_data
+
+    drawn = db.data_source_ids(("subdistrict_shapes", "new_area_shapes"), overlay)
+    return list(cite_data(FIGURE_SOURCES.get(page, ()), drawn))
+
+
 def available_pages() -> list[str]:
     """Pages with a slide in the brief, in navigation order."""
     return list(registry.keys(in_brief=True))
@@ -240,7 +248,7 @@ def build_slides(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | Non
         params, total = param_rows(scenario, page, lang)
         ids = [sid for m in res["metrics"] for sid in m.source_ids]
         ids += [p.source_id for p in page_params(page) if p.source_id]
-        ids += list(FIGURE_SOURCES.get(page, ()))
+        ids += figure_sources(page, overlay)
         sources, years = source_rows(ids, lang, overlay)
         years = sorted(set(years) | _detail_years(res["details"]))
         figure, note = None, ""

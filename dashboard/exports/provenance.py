@@ -63,7 +63,7 @@ def page_data_sources(page: str, scenario: Scenario, lang: str = "zh", overlay: 
     """The data sources a page's figures and chart rest on (metrics' sources and the chart's own layers)."""
     res = content.page_results(page, scenario, lang, overlay)
     ids = [sid for m in res["metrics"] for sid in m.source_ids]
-    ids += [sid for sid in content.FIGURE_SOURCES.get(page, ()) if sid != "demo_layer" or _demo_in(ids)]
+    ids += [sid for sid in content.figure_sources(page, overlay) if sid != "demo_layer" or _demo_in(ids)]
     return tuple(dict.fromkeys(ids))
 
 

@@ -1,0 +1,181 @@
+"""What leaves the app stands on its own (issue 13): links that open, qualifiers kept, every file labelled,
+labels that follow the data."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from dashboard import registry
+from dashboard.analyses.overview import model as overview
+from dashboard.core import labels
+from dashboard.core.metrics import Metric, qualify
+from dashboard.core.scenario import Scenario
+from dashboard.data import db
+from dashboard.exports import content, layout, provenance, tables
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _upload(tables_: tuple[str, ...], source_id: str = "upload_test") -> db.Overlay:
+    shipped = db.shipped_frames()
+    frames = {}
+    for name in tables_:
+        frame = shipped[name].copy()
+        frame["source_id"] = source_id
+        frames[name] = frame
+    frames["sources"] = pd.concat([shipped["sources"], pd.DataFrame([{
+        "source_id": source_id, "kind": "official_statistics", "title": "区民政局台账 2026", "publisher": "test",
+        "date": "2026-01-01", "locator": None, "note": None}])], ignore_index=True).astype(shipped["sources"].dtypes)
+    return db.Overlay(frames)
+
+
+# ---------------------------------------------------------------- 2. links
+
+
+@pytest.mark.parametrize("url,local", [
+    ("http://localhost:8501/beds", True), ("http://127.0.0.1:8501", True), ("http://192.168.1.20:8501", True),
+    ("http://10.0.0.5/x", True), ("http://[::1]:8501", True), ("http://dashboard.local", True),
+    ("http://intranet:8501", True), ("https://dash.jzrd.gov.cn/beds", False), ("http://8.8.8.8", False),
+])
+def test_local_links_are_recognised(url, local):
+    assert content.link_is_local(url) is local
+
+
+def test_public_url_is_used_for_links(monkeypatch):
+    monkeypatch.delenv("DASHBOARD_BASE_URL", raising=False)
+    monkeypatch.setenv("DASHBOARD_PUBLIC_URL", "https://dash.example.org/gov/")
+    assert content.view_link(Scenario.default(), "beds").startswith("https://dash.example.org/gov/beds")
+    monkeypatch.delenv("DASHBOARD_PUBLIC_URL")
+    assert content.base_url() == content.DEFAULT_BASE_URL
+
+
+def test_brief_says_a_local_link_works_only_on_its_network():
+    slides = content.build_slides(Scenario.default(), "zh", pages=["beds"], with_figures=False)
+    assert "只能在生成它的网络内打开" in " ".join(layout.slide_text_blocks(slides[0], "zh")["footer"])
+    public = content.build_slides(Scenario.default(), "en", pages=["beds"], base="https://dash.example.org",
+                                  with_figures=False)
+    footer = " ".join(layout.slide_text_blocks(public[0], "en")["footer"])
+    assert "only on the network" not in footer and public[0].link.startswith("https://dash.example.org/beds")
+
+
+def test_cli_export_base_url_and_warning(tmp_path):
+    env = {**os.environ, "DASHBOARD_CHART_IMAGES": "0"}
+    env.pop("DASHBOARD_PUBLIC_URL", None)
+    env.pop("DASHBOARD_BASE_URL", None)
+    out = tmp_path / "b.pptx"
+    res = subprocess.run([sys.executable, "-m", "dashboard", "export", "--format", "pptx", "-o", str(out)],
+                         capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
+    assert res.returncode == 0 and "localhost" in res.stderr and "DASHBOARD_PUBLIC_URL" in res.stderr
+    res = subprocess.run([sys.executable, "-m", "dashboard", "export", "--format", "pptx", "-o", str(out),
+                          "--base-url", "https://dash.example.org"], capture_output=True, text=True, cwd=REPO,
+                         env=env, timeout=300)
+    assert res.returncode == 0 and "DASHBOARD_PUBLIC_URL" not in res.stderr
+    from pptx import Presentation
+
+    links = [r.hyperlink.address for s in Presentation(str(out)).slides for sh in s.shapes if sh.has_text_frame
+             for p in sh.text_frame.paragraphs for r in p.runs if r.hyperlink.address]
+    assert links and all(u.startswith("https://dash.example.org/") for u in links)
+
+
+# ---------------------------------------------------------------- 3. qualifiers
+
+
+def test_qualifiers_print_as_the_report_states_them():
+    by = {m.key: m for m in overview.headline()}
+    assert by["beds.jingzhouqu.home_care_share"].formatted("zh") == "不到25%"
+    assert by["pay.quits_per_year.central_city"].formatted("zh") == "超过50人"
+    assert by["beds.per_1000_older"].formatted("zh") == "约34张"
+    assert by["workload.tasks.421002"].formatted("zh") == "130多项"
+    assert by["party.volunteers"].formatted("zh") == "6万多人"
+    assert by["beds.shashi.demand_met_share"].formatted("zh") == "三分之一"
+    assert by["pay.quits_per_year.central_city"].formatted("en") == "more than 50 people"
+    assert by["clinics.centres.central_city"].qualifier == ""  # an exact figure has none
+    assert qualify("—", "more_than") == "—"
+
+
+def test_qualifiers_reach_the_summary_csv_brief_and_json():
+    summary = overview.summary_sentence(None, "zh")
+    assert "约34张" in summary and "超过50人" in summary and "三分之一" in summary and "约约" not in summary
+    frame = tables.page_tables("overview", Scenario.default(), "zh")["overview_headline"]
+    row = frame.set_index("key").loc["pay.quits_per_year.central_city"]
+    assert row["限定词(原文)"] == "超过" and row["当前情景"] == "超过50人"
+    slide = content.build_slides(Scenario.default(), "zh", pages=["overview"], with_figures=False)[0]
+    assert any("超过50人" in r for r in layout.metric_rows(slide, "zh", False))
+    m = Metric("k", 50, "persons", "x", "x", ("report2020",), qualifier="more_than")
+    assert json.loads(json.dumps(m.to_dict()))["qualifier"] == "more_than"
+
+
+# ---------------------------------------------------------------- 4. every file self-describing
+
+
+@pytest.mark.parametrize("page", registry.keys(in_brief=True))
+def test_every_table_row_carries_its_provenance(page):
+    col = "数据来源(类别 · 名称)"
+    for name, frame in provenance.labelled_tables(page, Scenario.default(), "zh").items():
+        assert col in frame.columns, name
+        assert frame[col].map(lambda v: isinstance(v, str) and v != "").all(), name
+    sub = provenance.labelled_tables("coverage", Scenario.default(), "zh")["coverage_by_subdistrict"]
+    assert sub[col].str.startswith("示意数据").all()  # invented residents under real names say so
+
+
+def test_xlsx_cover_sheet_says_what_the_file_is():
+    sc = Scenario.from_values({"beds_new_per_year": 1500})[0]
+    book = openpyxl.load_workbook(io.BytesIO(provenance.workbook_bytes("beds", sc, "en", base="https://d.example.org")))
+    assert book.sheetnames[0] == "About"
+    text = "\n".join(str(c) for row in book.worksheets[0].iter_rows(values_only=True) for c in row if c)
+    for needle in ("Care beds", "Adjusted scenario", "1,500", "https://d.example.org/beds?", "Illustrative",
+                   "Official statistics · 第七次全国人口普查"):
+        assert needle in text, needle
+    assert "only on the network" not in text
+
+
+def test_chart_download_carries_title_sources_date_and_mark():
+    fig = provenance.labelled_figure("pay", content.figure_names("pay")[0], Scenario.default(), "zh")
+    texts = [a.text for a in fig.layout.annotations]
+    assert fig.layout.title.text
+    assert any(s.startswith("数据来源") and layout.today() in s for s in texts)
+    assert "示意数据 · 非实测" in texts
+
+
+def test_file_names_are_human_and_safe():
+    name = provenance.table_file_name("beds", "beds_headline", "zh")
+    assert name.startswith("养老床位供需-主要数字-") and name.endswith(".csv")
+    assert "/" not in provenance.chart_file_name("coverage", "a/b", "en", "png")
+    assert provenance.brief_file_name("en", "pdf").startswith("Hearing_brief-")
+
+
+# ---------------------------------------------------------------- 5. labels follow the data
+
+
+def test_summary_tag_follows_the_data():
+    from dashboard.analyses.pay import model as pay
+
+    assert pay.summary_sentence(Scenario.default(), "zh").endswith("(示意数据)")
+    overlay = _upload(("community_workers",))
+    assert not pay.summary_sentence(Scenario.default(), "zh", overlay).endswith("(示意数据)")
+    assert not labels.tables_illustrative(("community_workers",), overlay)
+
+
+def test_coverage_sentence_loses_the_tag_when_uploads_replace_its_data():
+    from dashboard.analyses.coverage import model as coverage
+
+    assert coverage.summary_sentence(Scenario.default(), "en").endswith("(Illustrative data.)")
+    overlay = _upload(("clinics", "compounds", "subdistrict_shapes"))
+    text = coverage.summary_sentence(Scenario.default(), "en", overlay)
+    assert "Illustrative" not in text
+
+
+def test_map_providers_are_map_data_not_official_statistics():
+    kinds = content.sources_table()
+    for sid in ("cnmaps_boundaries", "wdb2_rivers", "natural_earth_lakes"):
+        assert kinds[sid]["kind"] == "map_data", sid
+    assert "map_data" in __import__("dashboard.data.schemas", fromlist=["x"]).SOURCE_KINDS
