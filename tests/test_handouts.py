@@ -179,3 +179,40 @@ def test_map_providers_are_map_data_not_official_statistics():
     for sid in ("cnmaps_boundaries", "wdb2_rivers", "natural_earth_lakes"):
         assert kinds[sid]["kind"] == "map_data", sid
     assert "map_data" in __import__("dashboard.data.schemas", fromlist=["x"]).SOURCE_KINDS
+
+
+# ---------------------------------------------------------------- 6. model corrections (brief and tables)
+
+
+def test_changed_closing_year_shows_its_difference():
+    from dashboard.analyses.beds import model as beds
+
+    sc = Scenario.from_values({"beds_new_per_year": 1500})[0]
+    now = {m.key: m for m in beds.headline(sc)}["closing_year"]
+    base = {m.key: m for m in beds.headline(Scenario.default())}["closing_year"]
+    assert (now.value, base.value) == (2029, ">2035")
+    assert tables.difference_text(now, base, "zh") == "至少提前7年"
+    assert tables.difference_text(base, now, "en") == "at least 7 years later"
+    plain = Metric("y", 2027, "year", "x", "x", ())
+    assert tables.difference_text(plain, Metric("y", 2029, "year", "x", "x", ()), "zh") == "提前2年"
+
+
+def test_baseline_of_another_target_year_is_labelled_with_its_year():
+    sc = Scenario.from_values({"beds_target_year": 2030})[0]
+    frame = tables.page_tables("beds", sc, "zh")["beds_headline"].set_index("key")
+    row = frame.loc["required_per_year"]
+    assert row["指标"].startswith("2030年") and "(2026年" in row["基准"] and row["差值"] == "—"
+
+
+def test_shashi_home_care_tile_cites_demo_data_not_the_report():
+    from dashboard.analyses.beds import model as beds
+
+    shashi = {m.key: m for m in beds.headline(Scenario.default())}["without_centre"]
+    assert "report2020" not in shashi.source_ids
+    jzq = {m.key: m for m in beds.headline(Scenario.from_values({"beds_district": "421003"})[0])}["without_centre"]
+    assert "report2020" in jzq.source_ids  # the report's 29 communities, 不到四分之一
+
+
+def test_brief_data_years_include_2018_for_the_2018_figures():
+    slide = content.build_slides(Scenario.default(), "zh", pages=["overview"], with_figures=False)[0]
+    assert 2018 in slide.years

@@ -31,7 +31,7 @@ from dashboard.core.scenario import Scenario
 from dashboard.core.text import t
 from dashboard.data import db
 from dashboard.exports import content, images, layout
-from dashboard.exports.tables import difference_text, page_tables
+from dashboard.exports.tables import baseline_text, difference_text, page_tables
 
 MAX_TABLE_ROWS = 300
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False,
@@ -145,7 +145,7 @@ def _metric_cells(m: Metric, ref: Metric | None, lang: str, show_baseline: bool,
     label = _e(m.label(lang)) + (f'<span class="note">{_e(note)}</span>' if note else "")
     cells = [f"<td>{label}</td>", f'<td class="num">{_e(m.formatted(lang))}</td>']
     if show_baseline:
-        cells += [f'<td class="num">{_e(ref.formatted(lang) if ref else "—")}</td>',
+        cells += [f'<td class="num">{_e(baseline_text(m, ref, lang))}</td>',
                   f'<td class="num">{_e(difference_text(m, ref, lang))}</td>']
     cells += [f"<td>{_kind_badges(m.source_ids, kinds, lang)}</td>", f"<td>{_e(', '.join(m.source_ids))}</td>"]
     return cells

@@ -10,7 +10,7 @@ from typing import Any
 from dashboard.core.metrics import Metric
 from dashboard.core.text import t
 from dashboard.exports.content import Brief, Slide
-from dashboard.exports.tables import difference_text
+from dashboard.exports.tables import baseline_text, difference_text
 
 
 def scenario_caption(brief: Brief) -> str:
@@ -80,7 +80,7 @@ def metric_rows(slide: Slide, lang: str, show_baseline: bool) -> list[list[str]]
     for m, ref in metric_pairs(slide):
         row = [m.label(lang), m.formatted(lang)]
         if show_baseline:
-            row += [ref.formatted(lang) if ref else "—", difference_text(m, ref, lang)]
+            row += [baseline_text(m, ref, lang), difference_text(m, ref, lang)]
         rows.append(row)
     return rows
 

@@ -273,9 +273,9 @@ def baseline_delta(metric: Metric, ref: Metric | None, language: str) -> tuple[s
     """(delta, description) for a tile: the difference with its unit, and the baseline figure itself."""
     if ref is None or ref.formatted(language) == metric.formatted(language):
         return None, None
-    from dashboard.exports.tables import difference_text
+    from dashboard.exports.tables import baseline_text, difference_text
 
-    described = t("common.vs_baseline", language) + " " + ref.formatted(language)
+    described = t("common.vs_baseline", language) + " " + baseline_text(metric, ref, language)
     diff = difference_text(metric, ref, language)
     return (described, None) if diff == "—" else (diff, described)
 

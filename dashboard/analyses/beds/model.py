@@ -650,7 +650,10 @@ def metrics_for(res: BedsResults) -> list[Metric]:
            ("demo_layer", "std_nursing_beds_55"), 1,
            f"机构床位 · 目标{res.nursing['target_share'] * 100:g}%（2025）",
            f"institutional beds · target {res.nursing['target_share'] * 100:g}% (2025)", **name),
-        _m("without_centre", int(row["without_centre"]), "count", ("demo_layer", "report2020"), 0,
+        # the report counts home-care centres for 荆州区 only (29 communities, 不到四分之一); elsewhere the
+        # figure rests on the demonstration layer alone
+        _m("without_centre", int(row["without_centre"]), "count",
+           ("demo_layer", "report2020") if res.area == "421003" else ("demo_layer",), 0,
            f"共{int(row['communities'])}个城市社区" + ("（仅中心城区有社区数据）" if res.area == CITY else ""),
            f"of {int(row['communities'])} urban communities" + (" (central city only)" if res.area == CITY else ""),
            **name),

@@ -118,7 +118,9 @@ def headline(scenario: Scenario | None = None, overlay: db.Overlay | None = None
 
 
 def details(scenario: Scenario | None = None, overlay: db.Overlay | None = None) -> dict:
-    return {}
+    """The years the KPI figures are of (the brief's 数据年份: the 2018 换届 counts say 2018, not 2020)."""
+    ids = [i for _, group in KPI_GROUPS for i in group]
+    return {"data_years": sorted({int(y) for y in indicator_rows(ids, overlay)["year"]})}
 
 
 def summary_sentence(scenario: Scenario | None = None, lang: str = "zh", overlay: db.Overlay | None = None) -> str:
