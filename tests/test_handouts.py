@@ -216,3 +216,30 @@ def test_shashi_home_care_tile_cites_demo_data_not_the_report():
 def test_brief_data_years_include_2018_for_the_2018_figures():
     slide = content.build_slides(Scenario.default(), "zh", pages=["overview"], with_figures=False)[0]
     assert 2018 in slide.years
+
+
+def test_pay_cost_split_into_the_rule_and_the_ladders_own_steps():
+    from dashboard.analyses.pay import model as pay
+
+    def parts(**values):
+        h = {m.key: m for m in pay.headline(Scenario.from_values(values)[0])}
+        return (h["pay_increment_year1"].value, h["pay_rule_cost_year1"].value, h["pay_ladder_addition_year1"].value)
+
+    total, rule, steps = parts()
+    assert total == pytest.approx(rule + steps)
+    assert parts(pay_grade_step_pct=10.0)[0] == pytest.approx(total)  # 'mean': the steps do not change the cost
+    floor5 = parts(pay_ladder_anchor="floor")
+    floor10 = parts(pay_ladder_anchor="floor", pay_grade_step_pct=10.0)
+    assert floor5[1] == pytest.approx(rule) and floor10[2] > floor5[2] > 0  # 'floor': steps above it cost more
+    label = {m.key: m for m in pay.headline(Scenario.default())}["pay_rule_yuan"].label("zh")
+    assert "社平工资" in label and "50,000元" in label  # which wage the rule multiplies, beside the figure
+
+
+def test_one_centre_per_street_built_to_standard_counts_and_costs_upgrades():
+    from dashboard.analyses.coverage import model as coverage
+
+    h = {m.key: m for m in coverage.headline(Scenario.default())}
+    below = coverage.details(Scenario.default())["plan"]["streets_public_centre_below_standard"]
+    assert h["plan_upgrades"].value == len(below) > 0
+    assert h["plan_upgrade_cost"].value == pytest.approx(len(below) * 6.0 * coverage.UPGRADE_COST_SHARE, abs=0.05)
+    assert f"另有{len(below)}所公办中心需改造达标" in coverage.summary_sentence(Scenario.default(), "zh")
