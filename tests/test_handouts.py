@@ -243,3 +243,30 @@ def test_one_centre_per_street_built_to_standard_counts_and_costs_upgrades():
     assert h["plan_upgrades"].value == len(below) > 0
     assert h["plan_upgrade_cost"].value == pytest.approx(len(below) * 6.0 * coverage.UPGRADE_COST_SHARE, abs=0.05)
     assert f"另有{len(below)}所公办中心需改造达标" in coverage.summary_sentence(Scenario.default(), "zh")
+
+
+def test_beds_both_demand_methods_side_by_side_with_occupancy_and_kaifaqu_visible():
+    from dashboard.analyses.beds import model as beds
+
+    h = {m.key: m for m in beds.headline(Scenario.default())}
+    assert h["met_share"].value == pytest.approx(33.2, abs=0.1) and "按需测算" in h["met_share"].label_zh
+    assert h["met_share_other"].value > 100 and "千人床位标准" in h["met_share_other"].label_zh
+    assert "入住率85%" in h["demand"].label_zh
+    assert {"asm_beds_occupancy", "asm_kaifaqu_in_shashi"} <= set(h["demand"].source_ids)
+    text = beds.summary_sentence(Scenario.default(), "zh")
+    assert "千人床位标准" in text and "130.1%" in text
+    norm = {m.key: m for m in beds.headline(Scenario.from_values({"beds_demand_method": "norm"})[0])}
+    assert norm["met_share_other"].value == pytest.approx(h["met_share"].value)  # the same two answers, swapped
+    slide = content.build_slides(Scenario.default(), "zh", pages=["beds"], with_figures=False)[0]
+    cells = [c for r in layout.metric_rows(slide, "zh", False) for c in r]
+    assert "33.2%" in cells and "130.1%" in cells
+
+
+def test_calibrated_result_says_so_and_what_it_was_calibrated_to():
+    from dashboard.analyses.beds import model as beds
+
+    met = {m.key: m for m in beds.headline(Scenario.default())}["met_share"]
+    assert "校准值" in met.label_zh and "三分之一" in met.note_zh and "calibrated" in met.label_en
+    moved = {m.key: m for m in beds.headline(Scenario.from_values({"beds_bed_use_pct": 50.0})[0])}["met_share"]
+    assert "校准值" not in moved.label_zh
+    assert tables.difference_text(moved, met, "zh") != "—"  # still compared with the baseline

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -62,11 +63,20 @@ def metrics_frame(metrics: Sequence[Metric], lang: str, baseline: Sequence[Metri
     return pd.DataFrame(rows)
 
 
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def comparable(metric: Metric, ref: Metric, lang: str = "zh") -> bool:
+    """False when the baseline figure is of another year than the scenario's (its label names another
+    year: "2026年补齐所需…" against "2030年补齐所需…"), so the two must not be subtracted."""
+    return _YEAR.findall(metric.label(lang)) == _YEAR.findall(ref.label(lang))
+
+
 def baseline_text(metric: Metric, ref: Metric | None, lang: str) -> str:
-    """The baseline figure; with its own label when it measures something else (e.g. another target year)."""
+    """The baseline figure; with its own label when it is of another year (e.g. another target year)."""
     if ref is None:
         return "—"
-    if ref.label(lang) != metric.label(lang):
+    if not comparable(metric, ref, lang):
         return f"{ref.formatted(lang)} ({ref.label(lang)})"
     return ref.formatted(lang)
 
@@ -98,7 +108,7 @@ def _year_difference(metric: Metric, ref: Metric, lang: str) -> str:
 def difference_text(metric: Metric, ref: Metric | None, lang: str) -> str:
     """'+1,234张' style difference (scenario − baseline), years as earlier/later, or '—' when equal, not
     comparable (a baseline of another label, e.g. another target year) or not numeric."""
-    if ref is None or ref.label(lang) != metric.label(lang):
+    if ref is None or not comparable(metric, ref, lang):
         return "—"
     if metric.unit == "year":
         return _year_difference(metric, ref, lang)
