@@ -189,17 +189,22 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from dashboard.exports import brief
+    from dashboard.core.text import t
+    from dashboard.exports import brief, content
 
     scenario = _load_scenario(args)
     out = Path(args.output)
+    base = (args.base_url or content.base_url()).rstrip("/")
+    if content.link_is_local(base):
+        print(t("hearing.link_local_warning", args.lang, host=content.link_host(base)) + " (--base-url)",
+              file=sys.stderr)
     if args.format == "html":  # one self-contained interactive file (dashboard/exports/html.py)
         from dashboard.exports import html as exports_html
 
-        exports_html.write_html_brief(scenario, out, lang=args.lang)
+        exports_html.write_html_brief(scenario, out, lang=args.lang, base=base)
         print(f"wrote {out}")
         return 0
-    brief.write_brief(scenario, args.format, out, lang=args.lang)
+    brief.write_brief(scenario, args.format, out, lang=args.lang, base=base)
     print(f"wrote {out}")
     return 0
 
@@ -267,6 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="KEY=VALUE", default=[])
     p.add_argument("--format", choices=("pptx", "pdf", "html"), default="pptx")
     p.add_argument("-o", "--output", required=True)
+    p.add_argument("--base-url", metavar="URL", help="public address of the dashboard for the brief's links "
+                   "(default: DASHBOARD_PUBLIC_URL, else http://localhost:8501)")
     p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("validate", help="check a file you want to load, against a dataset's template")

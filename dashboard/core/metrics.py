@@ -25,6 +25,9 @@ class Metric:
     # None when not computed. Equal to `value` when the figure depends on no varied assumption.
     low: float | int | str | None = None
     high: float | int | str | None = None
+    # How the source states the number, kept wherever the number goes (QUALIFIERS): the report's
+    # "超过50人" is `50, qualifier="more_than"` and prints 超过50人 / more than 50 people.
+    qualifier: str = ""
 
     def label(self, lang: str) -> str:
         return self.label_zh if lang == "zh" else self.label_en
@@ -39,15 +42,19 @@ class Metric:
 
     def formatted(self, lang: str = "zh", money_unit: str | None = None) -> str:
         """The value as shown on screen and in the brief (same text everywhere), rounded to the
-        precision its range supports."""
-        return format_value(self.value, self.unit, self.shown_decimals, lang, money_unit)
+        precision its range supports, with its qualifier."""
+        return qualify(format_value(self.value, self.unit, self.shown_decimals, lang, money_unit), self.qualifier, lang)
+
+    def qualifier_text(self, lang: str = "zh") -> str:
+        """The qualifier's word in `lang` ('超过', 'about', ...), '' when the number is stated exactly."""
+        return QUALIFIERS[self.qualifier][2 if lang == "zh" else 3] if self.qualifier in QUALIFIERS else ""
 
     def has_range(self) -> bool:
         """A range that is not a single point."""
         return self.low is not None and self.high is not None and self.low != self.high
 
     def range_text(self, lang: str = "zh") -> str:
-        """'15–30 百万元' (low–high with the unit once); '' without a range or when low = high."""
+        """'2,043–3,347万元' (low–high with the unit once); '' without a range or when low = high."""
         if not self.has_range():
             return ""
         return format_range(self.low, self.high, self.unit, self.shown_decimals, lang)
@@ -56,6 +63,37 @@ class Metric:
         d = asdict(self)
         d["source_ids"] = list(self.source_ids)
         return d
+
+
+# code -> (zh pattern, en pattern, zh word, en word); {n} is the formatted number with its unit. "plus" is
+# Chinese 多/余 after the number (130多项, 6万多人); fractions print the report's words, then the number.
+QUALIFIERS: dict[str, tuple[str, str, str, str]] = {
+    "more_than": ("超过{n}", "more than {n}", "超过", "more than"),
+    "plus": ("{n}", "more than {n}", "多", "more than"),
+    "less_than": ("不到{n}", "less than {n}", "不到", "less than"),
+    "about": ("约{n}", "about {n}", "约", "about"),
+    "nearly": ("近{n}", "nearly {n}", "近", "nearly"),
+    "at_least": ("至少{n}", "at least {n}", "至少", "at least"),
+    "one_third": ("三分之一", "one third", "三分之一", "one third"),
+}
+
+_NUMBER_HEAD = __import__("re").compile(r"^([0-9][0-9,.]*(?:\.[0-9]+)?[万亿]?)")
+
+
+def qualify(text: str, qualifier: str, lang: str = "zh") -> str:
+    """`text` (a formatted number) with the source's qualifier: 超过50人, 130多项, 6万多人, about 34 beds."""
+    if not qualifier or qualifier not in QUALIFIERS or text == "—":
+        return text
+    zh, en, _, _ = QUALIFIERS[qualifier]
+    if qualifier == "plus" and lang == "zh":
+        def plus(m) -> str:  # 60,000 -> 6万多 (as the report writes it), 130 -> 130多
+            digits = m.group(1).replace(",", "")
+            if digits.isdigit() and int(digits) >= 10_000 and int(digits) % 10_000 == 0:
+                return f"{int(digits) // 10_000}万多"
+            return m.group(1) + "多"
+
+        return _NUMBER_HEAD.sub(plus, text, count=1)
+    return (zh if lang == "zh" else en).format(n=text)
 
 
 DEMO_SOURCE = "demo_layer"

@@ -3,8 +3,10 @@
 Every number is `Metric.formatted` of what the analysis models return, so the brief, the browser and
 `python -m dashboard scenario` print the same text for the same scenario.
 
-Configuration (environment): DASHBOARD_BASE_URL, the base of the links printed in the brief
-(default http://localhost:8501).
+Configuration (environment): DASHBOARD_PUBLIC_URL, the public address of the dashboard, used for every
+link in the brief, the share links and the CLI (`--base-url` overrides it); DASHBOARD_BASE_URL is the older
+name, read when DASHBOARD_PUBLIC_URL is unset; default http://localhost:8501. A link to a loopback or private
+address is flagged (`link_is_local`): the UI and CLI warn, and the brief says it opens only on that network.
 """
 
 from __future__ import annotations
@@ -79,8 +81,36 @@ class Brief:
         return any(s.image for s in self.slides)
 
 
+def public_url() -> str | None:
+    """The configured public address (DASHBOARD_PUBLIC_URL, else DASHBOARD_BASE_URL), or None."""
+    value = (os.environ.get("DASHBOARD_PUBLIC_URL") or os.environ.get("DASHBOARD_BASE_URL") or "").strip()
+    return value.rstrip("/") or None
+
+
 def base_url() -> str:
-    return (os.environ.get("DASHBOARD_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    return public_url() or DEFAULT_BASE_URL
+
+
+def link_is_local(url: str) -> bool:
+    """True when `url`'s host is loopback, private, link-local or a bare/`.local` name: it will not open elsewhere."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").strip("[]").lower()
+    if not host or host == "localhost" or host.endswith((".localhost", ".local", ".lan", ".internal")) or "." not in host \
+            and ":" not in host:
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_unspecified
+
+
+def link_host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).netloc or url
 
 
 def view_link(scenario: Scenario, page: str, lang: str | None = None, base: str | None = None,
@@ -190,6 +220,14 @@ def _page_results(page: str, scenario: Scenario, lang: str, overlay: db.Overlay 
 
 
 
+def figure_sources(page: str, overlay: db.Overlay | None = None) -> list[str]:
+    """The chart's own layers; the demonstration layer stands for the shapes this session really draws."""
+    from dashboard.core.metrics import cite_data
+
+    drawn = db.data_source_ids(("subdistrict_shapes", "new_area_shapes"), overlay)
+    return list(cite_data(getattr(registry.charts(page), "FIGURE_SOURCES", ()), drawn))
+
+
 def available_pages() -> list[str]:
     """Pages with a slide in the brief, in navigation order."""
     return list(registry.keys(in_brief=True))
@@ -207,7 +245,7 @@ def build_slides(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | Non
         params, total = param_rows(scenario, page, lang)
         ids = [sid for m in res["metrics"] for sid in m.source_ids]
         ids += [p.source_id for p in page_params(page) if p.source_id]
-        ids += list(getattr(registry.charts(page), "FIGURE_SOURCES", ()))
+        ids += figure_sources(page, overlay)
         sources, years = source_rows(ids, lang, overlay)
         years = sorted(set(years) | _detail_years(res["details"]))
         figure, note = None, ""

@@ -30,8 +30,8 @@ from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import t
 from dashboard.data import db
-from dashboard.exports import content, layout
-from dashboard.exports.tables import difference_text, page_tables
+from dashboard.exports import content, images, layout
+from dashboard.exports.tables import baseline_text, difference_text, page_tables
 
 MAX_TABLE_ROWS = 300
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False,
@@ -145,7 +145,7 @@ def _metric_cells(m: Metric, ref: Metric | None, lang: str, show_baseline: bool,
     label = _e(m.label(lang)) + (f'<span class="note">{_e(note)}</span>' if note else "")
     cells = [f"<td>{label}</td>", f'<td class="num">{_e(m.formatted(lang))}</td>']
     if show_baseline:
-        cells += [f'<td class="num">{_e(ref.formatted(lang) if ref else "—")}</td>',
+        cells += [f'<td class="num">{_e(baseline_text(m, ref, lang))}</td>',
                   f'<td class="num">{_e(difference_text(m, ref, lang))}</td>']
     cells += [f"<td>{_kind_badges(m.source_ids, kinds, lang)}</td>", f"<td>{_e(', '.join(m.source_ids))}</td>"]
     return cells
@@ -180,7 +180,7 @@ def _chart_blocks(page: str, scenario: Scenario, lang: str, overlay: db.Overlay 
     for name, build in builders.items():
         div_id = f"chart-{page}-{name}"
         try:
-            fig_json = build().to_json()
+            fig_json = images.export_figure(build()).to_json()
         except Exception as exc:
             content.log.exception("figure %s of %s failed", name, page)
             note = t("hearing.render_failed", lang, error=f"{type(exc).__name__}: {exc}"[:120])
@@ -220,7 +220,8 @@ def _slide_section(slide: content.Slide, scenario: Scenario, lang: str, overlay:
                  f"<div>{_e(t('hearing.years', lang))}: {_e(years or t('hearing.years_none', lang))}</div>"
                  + (f"<div>{_e(t('hearing.illustrative_note', lang))}</div>" if slide.illustrative else "")
                  + f'<div>{_e(t("hearing.link", lang))}: <a href="{_e(slide.link)}">{_e(slide.link)}</a></div>'
-                 "</footer></section>")
+                 + (f'<div>{_e(t("hearing.link_local_note", lang))}</div>' if content.link_is_local(slide.link) else "")
+                 + "</footer></section>")
     return "\n".join(parts)
 
 

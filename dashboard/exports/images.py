@@ -34,6 +34,23 @@ DOWNLOAD_CHART_SCALE = 3
 RENDER_TIMEOUT_S = 120
 
 
+# The plotly template every exported figure is drawn with. A Streamlit process sets plotly's *default*
+# template to "streamlit" (streamlit/elements/plotly_chart.py, on import), which lacks the "plotly"
+# template's axis automargins: with the house margins of 10 px, the brief and chart downloads made from
+# the UI then lost their axis labels (the pay chart its scale) while the CLI's did not. Every export
+# (PNG/SVG, the slides, the HTML brief) names this template itself, so both paths draw the same figure.
+EXPORT_TEMPLATE = "plotly"
+
+
+def export_figure(fig: go.Figure) -> go.Figure:
+    """A copy of `fig` with the export template named explicitly (same drawing in the app's process and the CLI)."""
+    import plotly.io as pio
+
+    out = go.Figure(fig)
+    out.layout.template = pio.templates[EXPORT_TEMPLATE]
+    return out
+
+
 class RendererUnavailable(RuntimeError):
     """No Chrome/Chromium for plotly's static export, or it failed; the message says which."""
 
@@ -88,6 +105,7 @@ def render_images(figs: Sequence[go.Figure], fmt: str = "png", width: int = DOWN
     problem = renderer_problem("en")
     if problem:
         raise RendererUnavailable(problem)
+    figs = [export_figure(f) for f in figs]
     keys = [_image_key(f, fmt, width, height, scale) for f in figs]
     # One drawing at a time (each starts a browser); sessions asking for the same chart wait and share it.
     with _RENDER_LOCK:

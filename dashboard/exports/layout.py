@@ -10,7 +10,7 @@ from typing import Any
 from dashboard.core.metrics import Metric
 from dashboard.core.text import t
 from dashboard.exports.content import Brief, Slide
-from dashboard.exports.tables import difference_text
+from dashboard.exports.tables import baseline_text, difference_text
 
 
 def scenario_caption(brief: Brief) -> str:
@@ -40,10 +40,14 @@ def slide_text_blocks(slide: Slide, lang: str) -> dict[str, Any]:
               f"{t('hearing.sources', lang)}: {sources}"]
     if slide.illustrative:
         footer.append(t("hearing.illustrative_note", lang))
+    from dashboard.exports.content import link_is_local
+
+    if link_is_local(slide.link):
+        footer.append(t("hearing.link_local_note", lang))
     return {"show_baseline": show_baseline, "params": params, "footer": footer}
 
 
-_KIND_ORDER = ("report", "official_statistics", "standard", "illustrative", "assumption")
+_KIND_ORDER = ("report", "official_statistics", "standard", "map_data", "illustrative", "assumption")
 
 
 def sources_text(sources: Sequence[tuple[str, str, str]], lang: str, title_chars: int = 44) -> str:
@@ -76,7 +80,7 @@ def metric_rows(slide: Slide, lang: str, show_baseline: bool) -> list[list[str]]
     for m, ref in metric_pairs(slide):
         row = [m.label(lang), m.formatted(lang)]
         if show_baseline:
-            row += [ref.formatted(lang) if ref else "—", difference_text(m, ref, lang)]
+            row += [baseline_text(m, ref, lang), difference_text(m, ref, lang)]
         rows.append(row)
     return rows
 
@@ -98,3 +102,18 @@ def table_font_size(rows: list[list[str]]) -> int:
 INK = (0x1F, 0x2A, 0x37)
 MUTED = (0x55, 0x60, 0x6E)
 ACCENT = (0x00, 0x72, 0xB2)  # Okabe-Ito blue, as in charts.PALETTE
+
+
+def slide_plan(slide: Slide, brief: Brief):
+    """Where every text of `slide` goes, fitted (dashboard/exports/fit.py); both formats draw from it."""
+    from dashboard.exports import fit
+
+    lang = brief.lang
+    blocks = slide_text_blocks(slide, lang)
+    rows = metric_rows(slide, lang, blocks["show_baseline"])
+    sep = "；" if lang == "zh" else "; "
+    params = t("hearing.params", lang) + ("：" if lang == "zh" else ": ") + sep.join(blocks["params"])
+    return fit.plan_slide(
+        slide.title, f"{t('hearing.brief_title', lang)} · {scenario_caption(brief)}", slide.summary, rows,
+        t("hearing.headline", lang), params, blocks["footer"], f"{t('hearing.link', lang)}: ", slide.link,
+        "   " + t("hearing.generated", lang, date=today()))

@@ -14,20 +14,8 @@ from pathlib import Path
 
 from dashboard.core.text import t
 from dashboard.exports.content import Brief, BriefError, Slide
-from dashboard.exports.images import SLIDE_CHART_PX
-from dashboard.exports.layout import (
-    ACCENT,
-    CHART_BOX_IN,
-    INK,
-    MUTED,
-    TABLE_BOX_IN,
-    TABLE_WIDTHS,
-    metric_rows,
-    scenario_caption,
-    slide_text_blocks,
-    table_font_size,
-    today,
-)
+from dashboard.exports.fit import fit_block, line_height, text_width
+from dashboard.exports.layout import ACCENT, INK, MUTED, slide_plan
 
 # ---- PDF
 
@@ -90,6 +78,7 @@ def pdf_bytes(brief: Brief) -> bytes:
     regular, ri = cjk_font()
     pdf = FPDF(orientation="L", unit="mm", format=(_MM_H, _MM_W))
     pdf.set_auto_page_break(False)
+    pdf.c_margin = 0  # text starts where the plan measured it (dashboard/exports/fit.py)
     pdf.set_title(f"{t('common.app_title', brief.lang)} · {t('hearing.brief_title', brief.lang)}")
     pdf.set_author(t("common.app_title", brief.lang))
     pdf.set_creator("dashboard.exports.brief")
@@ -100,84 +89,65 @@ def pdf_bytes(brief: Brief) -> bytes:
 
 
 def _pdf_slide(pdf, slide: Slide, brief: Brief) -> None:
-    from fpdf.enums import WrapMode
-
+    """Draw one slide from its fitted plan (layout.slide_plan): every line placed where the plan measured it."""
     lang = brief.lang
-    wrap = WrapMode.CHAR if lang == "zh" else WrapMode.WORD
-    blocks = slide_text_blocks(slide, lang)
+    plan = slide_plan(slide, brief)
     inch = 25.4
     pdf.add_page()
     pdf.set_fill_color(*ACCENT)
     pdf.rect(0, 0, _MM_W, 0.12 * inch, style="F")
 
-    pdf.set_text_color(*INK)
-    pdf.set_font("cjk", "", 28)
-    pdf.set_xy(0.45 * inch, 0.3 * inch)
-    pdf.cell(9.2 * inch, 0.5 * inch, slide.title)
-    pdf.set_font("cjk", "", 12)
-    pdf.set_text_color(*MUTED)
-    pdf.set_xy(9.6 * inch, 0.33 * inch)
-    pdf.cell(3.3 * inch, 0.4 * inch, f"{t('hearing.brief_title', lang)} · {scenario_caption(brief)}", align="R")
+    _pdf_block(pdf, plan.title, INK)
+    _pdf_block(pdf, plan.caption, MUTED)
+    _pdf_block(pdf, plan.summary, INK)
 
-    pdf.set_text_color(*INK)
-    pdf.set_font("cjk", "", 15)
-    pdf.set_xy(0.45 * inch, 0.95 * inch)
-    pdf.multi_cell(12.4 * inch, 7.2, slide.summary, wrapmode=wrap)
-
-    x, y, w, h = (v * inch for v in CHART_BOX_IN)
+    x, y, w, h = (v * inch for v in plan.chart)
     if slide.image:
-        pdf.image(io.BytesIO(slide.image), x=x, y=y, w=w, h=w * SLIDE_CHART_PX[1] / SLIDE_CHART_PX[0])
+        pdf.image(io.BytesIO(slide.image), x=x, y=y, w=w, h=h)
     else:
         pdf.set_fill_color(0xF3, 0xF5, 0xF7)
         pdf.set_draw_color(0xC8, 0xCE, 0xD6)
         pdf.rect(x, y, w, h, style="DF")
-        pdf.set_text_color(*MUTED)
-        pdf.set_font("cjk", "", 14)
-        pdf.set_xy(x + 8, y + h / 2 - 10)
-        pdf.multi_cell(w - 16, 7, slide.chart_note or t("hearing.no_chart", lang, reason="—"), align="C", wrapmode=wrap)
+        note = fit_block(slide.chart_note or t("hearing.no_chart", lang, reason="—"), plan.chart[0] + 0.2,
+                         plan.chart[1] + 0.3, plan.chart[2] - 0.4, plan.chart[3] - 0.6, 14, 8)
+        _pdf_block(pdf, note, MUTED)
 
-    rows = metric_rows(slide, lang, blocks["show_baseline"])
-    size = table_font_size(rows)
-    left, top, width = (v * inch for v in TABLE_BOX_IN)
-    pdf.set_text_color(*ACCENT)
-    pdf.set_font("cjk", "", 13)
-    pdf.set_xy(left, top - 1)
-    pdf.cell(width, 7, t("hearing.headline", lang))
-    widths = TABLE_WIDTHS[len(rows[0])]
-    pdf.set_xy(left, top + 0.32 * inch)
-    pdf.set_font("cjk", "", size)
-    pdf.set_text_color(*INK)
-    line_h = size * 0.5
-    pdf.set_fill_color(0xF3, 0xF5, 0xF7)
-    with pdf.table(width=width, col_widths=widths, align="LEFT", line_height=line_h, first_row_as_headings=True,
-                   headings_style=_pdf_heading_style(), cell_fill_color=(0xF3, 0xF5, 0xF7), cell_fill_mode="ROWS",
-                   borders_layout="NONE", text_align=("LEFT",) + ("RIGHT",) * (len(widths) - 1),
-                   wrapmode=wrap, padding=0.8) as table:
-        for row in rows:
-            r = table.row()
-            for text in row:
-                r.cell(text)
+    _pdf_block(pdf, plan.heading, ACCENT)
+    tp = plan.table
+    pdf.set_font("cjk", "", tp.size)
+    top = tp.y
+    for r, (cells, rh) in enumerate(zip(tp.cells, tp.row_h, strict=True)):
+        if r == 0 or r % 2:
+            pdf.set_fill_color(*(ACCENT if r == 0 else (0xF3, 0xF5, 0xF7)))
+            pdf.rect(tp.x * inch, top * inch, sum(tp.col_w) * inch, rh * inch, style="F")
+        pdf.set_text_color(*((0xFF, 0xFF, 0xFF) if r == 0 else INK))
+        left = tp.x
+        for c, (lines, cw) in enumerate(zip(cells, tp.col_w, strict=True)):
+            for i, line in enumerate(lines):
+                pdf.set_xy((left + tp.pad) * inch, (top + tp.pad * 0.6 + i * line_height(tp.size)) * inch)
+                pdf.cell((cw - 2 * tp.pad) * inch, line_height(tp.size) * inch, line, align="L" if c == 0 else "R")
+            left += cw
+        top += rh
 
-    pdf.set_text_color(*INK)
-    pdf.set_font("cjk", "", 10)
-    pdf.set_xy(0.45 * inch, 6.1 * inch)
-    pdf.multi_cell(12.4 * inch, 4.6, t("hearing.params", lang) + "  " + "; ".join(blocks["params"]), wrapmode=wrap)
-
-    pdf.set_text_color(*MUTED)
-    pdf.set_font("cjk", "", 9)
-    pdf.set_xy(0.45 * inch, 6.52 * inch)
-    for line in blocks["footer"]:
-        pdf.set_x(0.45 * inch)
-        pdf.multi_cell(12.4 * inch, 4.2, line, wrapmode=wrap, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_x(0.45 * inch)
-    pdf.write(4.2, f"{t('hearing.link', lang)}: ")
-    pdf.set_text_color(*ACCENT)
-    pdf.write(4.2, slide.link, link=slide.link)
-    pdf.set_text_color(*MUTED)
-    pdf.write(4.2, "   " + t("hearing.generated", lang, date=today()))
+    _pdf_block(pdf, plan.params, INK)
+    _pdf_block(pdf, plan.footer, MUTED)
+    lb = plan.link_block
+    pdf.set_font("cjk", "", lb.size)
+    if len(lb.lines) == 1:  # prefix, the link (a hyperlink), the date
+        pdf.set_xy(lb.x * inch, lb.y * inch)
+        for text, colour, link in ((plan.link_prefix, MUTED, ""), (plan.link, ACCENT, plan.link),
+                                   (plan.link_suffix, MUTED, "")):
+            pdf.set_text_color(*colour)
+            pdf.cell(text_width(text, lb.size) * inch, lb.lh * inch, text, link=link)
+    else:
+        _pdf_block(pdf, lb, ACCENT)
+        pdf.link(lb.x * inch, lb.y * inch, lb.w * inch, lb.h * inch, plan.link)
 
 
-def _pdf_heading_style():
-    from fpdf.fonts import FontFace
-
-    return FontFace(family="cjk", color=(0xFF, 0xFF, 0xFF), fill_color=ACCENT)
+def _pdf_block(pdf, block, colour) -> None:
+    inch = 25.4
+    pdf.set_font("cjk", "", block.size)
+    pdf.set_text_color(*colour)
+    for i, line in enumerate(block.lines):
+        pdf.set_xy(block.x * inch, (block.y + i * block.lh) * inch)
+        pdf.cell(block.w * inch, block.lh * inch, line)

@@ -6,19 +6,8 @@ import io
 
 from dashboard.core.text import t
 from dashboard.exports.content import Brief, Slide
-from dashboard.exports.layout import (
-    ACCENT,
-    CHART_BOX_IN,
-    INK,
-    MUTED,
-    TABLE_BOX_IN,
-    TABLE_WIDTHS,
-    metric_rows,
-    scenario_caption,
-    slide_text_blocks,
-    table_font_size,
-    today,
-)
+from dashboard.exports.fit import LINE, fit_block
+from dashboard.exports.layout import ACCENT, INK, MUTED, slide_plan, slide_text_blocks
 
 # ---- PPTX
 
@@ -44,7 +33,7 @@ def pptx_bytes(brief: Brief) -> bytes:
 def _pptx_slide(prs, slide: Slide, brief: Brief) -> None:
     from pptx.dml.color import RGBColor
     from pptx.enum.shapes import MSO_SHAPE
-    from pptx.util import Inches, Pt
+    from pptx.util import Inches
 
     lang = brief.lang
     blocks = slide_text_blocks(slide, lang)
@@ -54,93 +43,99 @@ def _pptx_slide(prs, slide: Slide, brief: Brief) -> None:
     bar.fill.fore_color.rgb = RGBColor(*ACCENT)
     bar.line.fill.background()
 
-    _pptx_text(s, Inches(0.45), Inches(0.25), Inches(9.2), Inches(0.6), slide.title, 28, bold=True)
-    _pptx_text(s, Inches(9.6), Inches(0.3), Inches(3.3), Inches(0.5),
-               f"{t('hearing.brief_title', lang)} · {scenario_caption(brief)}", 12, color=MUTED, align="right")
-    _pptx_text(s, Inches(0.45), Inches(0.9), Inches(12.4), Inches(0.8), slide.summary, 15, color=INK)
+    plan = slide_plan(slide, brief)
+    _pptx_block(s, plan.title, INK)  # regular weight: the plan measured the regular face
+    _pptx_block(s, plan.caption, MUTED)
+    _pptx_block(s, plan.summary, INK)
 
     # chart (left)
-    chart_box = (Inches(CHART_BOX_IN[0]), Inches(CHART_BOX_IN[1]), Inches(CHART_BOX_IN[2]), Inches(CHART_BOX_IN[3]))
+    chart_box = tuple(Inches(v) for v in plan.chart)
     if slide.image:
-        s.shapes.add_picture(io.BytesIO(slide.image), chart_box[0], chart_box[1], width=chart_box[2])
+        s.shapes.add_picture(io.BytesIO(slide.image), chart_box[0], chart_box[1], width=chart_box[2],
+                             height=chart_box[3])
     else:
         box = s.shapes.add_shape(MSO_SHAPE.RECTANGLE, *chart_box)
         box.fill.solid()
         box.fill.fore_color.rgb = RGBColor(0xF3, 0xF5, 0xF7)
         box.line.color.rgb = RGBColor(0xC8, 0xCE, 0xD6)
-        _pptx_fill(box.text_frame, slide.chart_note or t("hearing.no_chart", lang, reason="—"), 14, color=MUTED)
+        note = fit_block(slide.chart_note or t("hearing.no_chart", lang, reason="—"), plan.chart[0] + 0.2,
+                         plan.chart[1] + 0.3, plan.chart[2] - 0.4, plan.chart[3] - 0.6, 14, 8)
+        _pptx_block(s, note, MUTED)
 
-    # headline figures (right)
-    rows = metric_rows(slide, lang, blocks["show_baseline"])
-    n = len(rows)
-    size = table_font_size(rows)
-    row_h = Inches(0.36 if n <= 7 else 0.3 if n <= 10 else 0.24)
-    left, top, width = (Inches(v) for v in TABLE_BOX_IN)
-    _pptx_text(s, left, top - Inches(0.05), width, Inches(0.35), t("hearing.headline", lang), 13, bold=True,
-               color=ACCENT)
-    cols = len(rows[0])
-    shape = s.shapes.add_table(n, cols, left, top + Inches(0.32), width, row_h * n)
+    # headline figures (right), each cell's lines as the plan broke them
+    _pptx_block(s, plan.heading, ACCENT)
+    tp = plan.table
+    shape = s.shapes.add_table(len(tp.cells), len(tp.col_w), Inches(tp.x), Inches(tp.y), Inches(sum(tp.col_w)),
+                               Inches(tp.h))
     table = shape.table
-    widths = TABLE_WIDTHS[cols]
-    scale = TABLE_BOX_IN[2] / sum(widths)
-    for i, w in enumerate(widths):
-        table.columns[i].width = Inches(w * scale)
-    for r, row in enumerate(rows):
-        table.rows[r].height = row_h
-        for c, text in enumerate(row):
+    for i, w in enumerate(tp.col_w):
+        table.columns[i].width = Inches(w)
+    for r, (cells, rh) in enumerate(zip(tp.cells, tp.row_h, strict=True)):
+        table.rows[r].height = Inches(rh)
+        for c, lines in enumerate(cells):
             cell = table.cell(r, c)
-            cell.margin_left = cell.margin_right = Inches(0.05)
-            cell.margin_top = cell.margin_bottom = Inches(0.02)
-            _pptx_fill(cell.text_frame, text, size, bold=(r == 0 or c == 1), align="left" if c == 0 else "right",
-                       color=(0xFF, 0xFF, 0xFF) if r == 0 else INK)
+            cell.margin_left = cell.margin_right = Inches(tp.pad)
+            cell.margin_top = cell.margin_bottom = Inches(tp.pad * 0.6)
+            _pptx_lines(cell.text_frame, lines, tp.size, align="left" if c == 0 else "right",
+                        color=(0xFF, 0xFF, 0xFF) if r == 0 else INK)
             cell.fill.solid()
             cell.fill.fore_color.rgb = RGBColor(*ACCENT) if r == 0 else (
                 RGBColor(0xF3, 0xF5, 0xF7) if r % 2 else RGBColor(0xFF, 0xFF, 0xFF))
 
-    # parameters (under the chart)
-    params_top = Inches(6.08)
-    _pptx_text(s, Inches(0.45), params_top, Inches(12.4), Inches(0.3),
-               t("hearing.params", lang) + "  " + "; ".join(blocks["params"]), 10, color=INK)
-
-    # footer: years, sources, link, date
-    foot = s.shapes.add_textbox(Inches(0.45), Inches(6.5), Inches(12.4), Inches(0.95))
-    tf = foot.text_frame
-    tf.word_wrap = True
-    first = True
-    for line in blocks["footer"]:
-        para = tf.paragraphs[0] if first else tf.add_paragraph()
-        first = False
-        _pptx_run(para, line, 9, color=MUTED)
-    para = tf.add_paragraph()
-    _pptx_run(para, f"{t('hearing.link', lang)}: ", 9, color=MUTED)
-    run = _pptx_run(para, slide.link, 9, color=ACCENT)
-    run.hyperlink.address = slide.link
-    _pptx_run(para, "   " + t("hearing.generated", lang, date=today()), 9, color=MUTED)
-    for p in tf.paragraphs:
-        p.space_after = Pt(1)
+    _pptx_block(s, plan.params, INK)
+    _pptx_block(s, plan.footer, MUTED)
+    lb = plan.link_block
+    if len(lb.lines) == 1:
+        box = _pptx_box(s, lb)
+        para = box.text_frame.paragraphs[0]
+        _pptx_run(para, plan.link_prefix, lb.size, color=MUTED)
+        run = _pptx_run(para, plan.link, lb.size, color=ACCENT)
+        run.hyperlink.address = slide.link
+        _pptx_run(para, plan.link_suffix, lb.size, color=MUTED)
+    else:
+        box = _pptx_block(s, lb, ACCENT)
+        for p in box.text_frame.paragraphs:
+            for run in p.runs:
+                run.hyperlink.address = slide.link
 
     notes = s.notes_slide.notes_text_frame
     full_sources = [f"{sid} · {kind} · {title}" for sid, kind, title in slide.sources]
     notes.text = "\n".join([slide.summary, *blocks["params"], *blocks["footer"], *full_sources, slide.link])
 
 
-def _pptx_text(slide, left, top, width, height, text: str, size: float, bold: bool = False,
-               color: tuple[int, int, int] = INK, align: str = "left"):
-    box = slide.shapes.add_textbox(left, top, width, height)
-    box.text_frame.word_wrap = True
-    _pptx_fill(box.text_frame, text, size, bold, color, align)
+def _pptx_box(slide, block):
+    """A text box exactly the block's size, no insets, no wrapping of its own (the plan broke the lines)."""
+    from pptx.enum.text import MSO_AUTO_SIZE
+    from pptx.util import Inches
+
+    box = slide.shapes.add_textbox(Inches(block.x), Inches(block.y), Inches(block.w), Inches(max(block.h, 0.05)))
+    tf = box.text_frame
+    tf.word_wrap = False
+    tf.auto_size = MSO_AUTO_SIZE.NONE
+    tf.margin_left = tf.margin_right = tf.margin_top = tf.margin_bottom = 0
     return box
 
 
-def _pptx_fill(tf, text: str, size: float, bold: bool = False, color: tuple[int, int, int] = INK,
-               align: str = "left") -> None:
-    from pptx.enum.text import PP_ALIGN
+def _pptx_block(slide, block, color: tuple[int, int, int], bold: bool = False):
+    box = _pptx_box(slide, block)
+    _pptx_lines(box.text_frame, block.lines, block.size, bold, color)
+    return box
 
-    tf.clear()  # one empty paragraph
-    tf.word_wrap = True
-    para = tf.paragraphs[0]
-    para.alignment = {"left": PP_ALIGN.LEFT, "right": PP_ALIGN.RIGHT, "center": PP_ALIGN.CENTER}[align]
-    _pptx_run(para, text, size, bold, color)
+
+def _pptx_lines(tf, lines: list[str], size: float, bold: bool = False, color: tuple[int, int, int] = INK,
+                align: str = "left") -> None:
+    """One paragraph per planned line, at the plan's line spacing."""
+    from pptx.enum.text import PP_ALIGN
+    from pptx.util import Pt
+
+    tf.clear()
+    tf.word_wrap = False
+    for i, line in enumerate(lines or [""]):
+        para = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
+        para.alignment = {"left": PP_ALIGN.LEFT, "right": PP_ALIGN.RIGHT, "center": PP_ALIGN.CENTER}[align]
+        para.line_spacing = Pt(size * LINE)
+        para.space_before = para.space_after = Pt(0)
+        _pptx_run(para, line, size, bold, color)
 
 
 def _pptx_run(para, text: str, size: float, bold: bool = False, color: tuple[int, int, int] = MUTED):

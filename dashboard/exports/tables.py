@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -50,21 +51,69 @@ def metrics_frame(metrics: Sequence[Metric], lang: str, baseline: Sequence[Metri
     base = {m.key: m for m in baseline or ()}
     rows = []
     for m in metrics:
-        row = {"key": m.key, t("hearing.col_indicator", lang): m.label(lang), t("hearing.col_value", lang): m.value,
+        row = {"key": m.key, t("hearing.col_indicator", lang): m.label(lang),
+               t("hearing.col_qualifier", lang): m.qualifier_text(lang), t("hearing.col_value", lang): m.value,
                t("hearing.col_unit", lang): m.unit, t("hearing.col_scenario", lang): m.formatted(lang),
                t("ranges.col_low", lang): m.low, t("ranges.col_high", lang): m.high}
         if baseline is not None:
             ref = base.get(m.key)
-            row[t("hearing.col_baseline", lang)] = ref.formatted(lang) if ref else "—"
+            row[t("hearing.col_baseline", lang)] = baseline_text(m, ref, lang)
             row[t("hearing.col_difference", lang)] = difference_text(m, ref, lang)
         row[t("hearing.col_source", lang)] = ", ".join(m.source_ids)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def comparable(metric: Metric, ref: Metric, lang: str = "zh") -> bool:
+    """False when the baseline figure is of another year than the scenario's (its label names another
+    year: "2026年补齐所需…" against "2030年补齐所需…"), so the two must not be subtracted."""
+    return _YEAR.findall(metric.label(lang)) == _YEAR.findall(ref.label(lang))
+
+
+def baseline_text(metric: Metric, ref: Metric | None, lang: str) -> str:
+    """The baseline figure; with its own label when it is of another year (e.g. another target year)."""
+    if ref is None:
+        return "—"
+    if not comparable(metric, ref, lang):
+        return f"{ref.formatted(lang)} ({ref.label(lang)})"
+    return ref.formatted(lang)
+
+
+def _year_of(value: Any) -> tuple[int, bool] | None:
+    """(year, open) for 2029 or '>2035' (open: later than the year), else None."""
+    if _numeric(value):
+        return int(value), False
+    if isinstance(value, str) and value.lstrip(">").strip().isdigit():
+        return int(value.lstrip(">").strip()), value.startswith(">")
+    return None
+
+
+def _year_difference(metric: Metric, ref: Metric, lang: str) -> str:
+    a, b = _year_of(metric.value), _year_of(ref.value)
+    if a is None or b is None or a == b:
+        return "—"
+    (ya, open_a), (yb, open_b) = a, b
+    if open_a and open_b:
+        return "—"
+    earlier = (ya < yb + 1) if open_b else (ya < yb) if not open_a else False
+    years = (yb + 1 - ya) if open_b else (yb - ya) if not open_a else (ya + 1 - yb)
+    years = abs(years)
+    at_least = open_a or open_b
+    key = "hearing.diff_years_earlier" if earlier else "hearing.diff_years_later"
+    return (t("hearing.diff_at_least", lang) if at_least else "") + t(key, lang, n=years)
+
+
 def difference_text(metric: Metric, ref: Metric | None, lang: str) -> str:
-    """'+1,234张' style difference (scenario − baseline), or '—' when equal or not numeric."""
-    if ref is None or not _numeric(metric.value) or not _numeric(ref.value):
+    """'+1,234张' style difference (scenario − baseline), years as earlier/later, or '—' when equal, not
+    comparable (a baseline of another label, e.g. another target year) or not numeric."""
+    if ref is None or not comparable(metric, ref, lang):
+        return "—"
+    if metric.unit == "year":
+        return _year_difference(metric, ref, lang)
+    if not _numeric(metric.value) or not _numeric(ref.value):
         return "—"
     diff = float(metric.value) - float(ref.value)
     if abs(diff) < 0.5 * 10 ** -metric.decimals:

@@ -17,8 +17,8 @@ import streamlit as st
 from dashboard import registry
 from dashboard.core.safetext import code_span, md_escape
 from dashboard.core.scenario import Scenario, scenarios_from_json, scenarios_to_json
-from dashboard.exports import brief, content, images, tables
-from dashboard.exports.tables import csv_bytes, xlsx_bytes
+from dashboard.exports import brief, content, images, provenance, tables
+from dashboard.exports.tables import csv_bytes
 from dashboard.ui import screens
 from dashboard.ui import widgets as ui
 
@@ -53,7 +53,10 @@ def _overlay():
 
 
 def app_base_url() -> str:
-    """The app's root URL as the browser sees it (falls back to DASHBOARD_BASE_URL / localhost:8501)."""
+    """The dashboard's public address (DASHBOARD_PUBLIC_URL) when configured, else the root URL as the
+    browser sees it (falls back to localhost:8501)."""
+    if public := content.public_url():
+        return public
     try:
         url = st.context.url
     except Exception:  # no browser context (AppTest, bare mode)
@@ -132,7 +135,11 @@ def copy_box(url: str) -> None:
 def share_link(page: str) -> None:
     """The copy-link control: the link with a copy button, and the presentation-mode link in an expander."""
     st.markdown(f"**:material/link: {ui.tr('hearing.copy_link')}**")
-    copy_box(link(page))
+    url = link(page)
+    if content.link_is_local(url):
+        st.warning(ui.tr("hearing.link_local_warning", host=md_escape(content.link_host(url))),
+                   icon=":material/wifi_off:")
+    copy_box(url)
     st.caption(ui.tr("hearing.copy_link_help"))
     with st.expander(ui.tr("hearing.present_link")):
         copy_box(link(page, present=True))
@@ -357,19 +364,22 @@ def downloads(page: str) -> None:
                            (middle, "pdf", "application/pdf"), (right, "html", "text/html")):
         col.download_button(
             ui.tr(f"hearing.brief_{fmt}"), data=_brief_maker(scenario, fmt, lang, overlay, base),
-            file_name=f"hearing-brief-{lang}.{fmt}", mime=mime, key=f"hearing_{page}_brief_{fmt}",
+            file_name=provenance.brief_file_name(lang, fmt), mime=mime, key=f"hearing_{page}_brief_{fmt}",
             on_click="ignore", type="primary" if fmt != "html" else "secondary",
             icon=":material/slideshow:" if fmt != "html" else ":material/offline_pin:", width="stretch")
 
+    # File contents and names: dashboard/exports/provenance.py (provenance column, cover sheet, labels).
     frames = tables.page_tables(page, scenario, lang, overlay)
     st.markdown(f"**{ui.tr('hearing.tables')}**")
     cols = st.columns(min(len(frames) + 1, 4))
-    for i, (name, frame) in enumerate(frames.items()):
-        cols[i % len(cols)].download_button(f"{name}.csv", data=_csv_maker(frame), file_name=f"{name}.csv",
-                                            mime="text/csv", key=f"hearing_{page}_csv_{name}", on_click="ignore",
-                                            width="stretch")
+    for i, name in enumerate(frames):
+        cols[i % len(cols)].download_button(
+            provenance.table_label(page, name, lang) + " · CSV", data=_csv_maker(page, name, scenario, lang, overlay),
+            file_name=provenance.table_file_name(page, name, lang), mime="text/csv",
+            key=f"hearing_{page}_csv_{name}", on_click="ignore", width="stretch")
     cols[len(frames) % len(cols)].download_button(
-        ui.tr("hearing.xlsx_all"), data=_xlsx_maker(frames), file_name=f"{page}-tables.xlsx",
+        ui.tr("hearing.xlsx_all"), data=_xlsx_maker(page, scenario, lang, overlay, base),
+        file_name=provenance.workbook_file_name(page, lang),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"hearing_{page}_xlsx",
         on_click="ignore", width="stretch")
 
@@ -381,7 +391,7 @@ def downloads(page: str) -> None:
             c1.markdown(f"`{name}`")
             for col, fmt, mime in ((c2, "png", "image/png"), (c3, "svg", "image/svg+xml")):
                 col.download_button(fmt.upper(), data=_image_maker(page, name, fmt, scenario, lang, overlay),
-                                    file_name=f"{name}.{fmt}", mime=mime, key=f"hearing_{page}_{name}_{fmt}",
+                                    file_name=provenance.chart_file_name(page, name, lang, fmt), mime=mime, key=f"hearing_{page}_{name}_{fmt}",
                                     on_click="ignore", disabled=bool(problem), width="stretch")
 
 
@@ -391,16 +401,16 @@ def _brief_maker(scenario, fmt, lang, overlay, base):
     return lambda: brief.brief_bytes(scenario, fmt, lang, overlay, base=base)
 
 
-def _csv_maker(frame):
-    return lambda: csv_bytes(frame)
+def _csv_maker(page, name, scenario, lang, overlay):
+    return lambda: csv_bytes(provenance.labelled_tables(page, scenario, lang, overlay)[name])
 
 
-def _xlsx_maker(tables):
-    return lambda: xlsx_bytes(tables)
+def _xlsx_maker(page, scenario, lang, overlay, base):
+    return lambda: provenance.workbook_bytes(page, scenario, lang, overlay, base)
 
 
 def _image_maker(page, name, fmt, scenario, lang, overlay):
-    return lambda: images.figure_image(content.page_figure(page, name, scenario, lang, overlay), fmt)
+    return lambda: images.figure_image(provenance.labelled_figure(page, name, scenario, lang, overlay), fmt)
 
 
 # ---------------------------------------------------------------- the footer

@@ -259,7 +259,7 @@ def source_help(source_ids: Sequence[str]) -> str:
     return "  \n\n".join(lines)
 
 
-_KINDS = ("report", "official_statistics", "standard", "assumption", "illustrative")
+_KINDS = ("report", "official_statistics", "standard", "map_data", "assumption", "illustrative")
 
 
 def source_kinds_text(source_ids: Sequence[str]) -> str:
@@ -273,9 +273,9 @@ def baseline_delta(metric: Metric, ref: Metric | None, language: str) -> tuple[s
     """(delta, description) for a tile: the difference with its unit, and the baseline figure itself."""
     if ref is None or ref.formatted(language) == metric.formatted(language):
         return None, None
-    from dashboard.exports.tables import difference_text
+    from dashboard.exports.tables import baseline_text, difference_text
 
-    described = t("common.vs_baseline", language) + " " + ref.formatted(language)
+    described = t("common.vs_baseline", language) + " " + baseline_text(metric, ref, language)
     diff = difference_text(metric, ref, language)
     return (described, None) if diff == "—" else (diff, described)
 
@@ -321,6 +321,12 @@ def overlay_banner(where=None) -> None:
         target.warning(tr("data.banner_user", datasets=sep.join(dataset_label(n) for n in names)), icon=":material/upload_file:")
 
 
-def illustrative_banner() -> None:
-    """The standing notice that demonstration data is not fact."""
-    st.info(tr("common.illustrative_banner"), icon=":material/info:")
+def illustrative_banner(tables: tuple[str, ...] = (), text_key: str = "common.illustrative_banner") -> None:
+    """The notice that demonstration data is not fact, shown while any of `tables` (this session's view of
+    them) is still illustrative; once uploads replaced them all, a note that the page uses the upload."""
+    from dashboard.core import labels
+
+    if tables and not labels.tables_illustrative(tables, overlay() or None):
+        st.success(tr("common.upload_in_use"), icon=":material/check_circle:")
+        return
+    st.info(tr(text_key), icon=":material/info:")

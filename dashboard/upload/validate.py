@@ -40,7 +40,7 @@ import pandas as pd
 
 from dashboard.core.text import t
 from dashboard.data import db, load
-from dashboard.data.schemas import DATASETS, Dataset
+from dashboard.data.schemas import DATASETS, SOURCE_KINDS, Dataset
 from dashboard.upload import plausible, worker, xlsx
 from dashboard.upload.checks import (
     _apply_point_fixes,
@@ -280,7 +280,7 @@ class Provenance:
             out.append("prov_publisher")
         if not _DATE_RE.match(self.date.strip()):
             out.append("prov_date")
-        if self.kind not in ("report", "official_statistics", "standard", "assumption", "illustrative"):
+        if self.kind not in SOURCE_KINDS:
             out.append("prov_kind")
         return out
 

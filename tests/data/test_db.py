@@ -76,7 +76,7 @@ def test_primary_keys_enforced():
 def test_every_source_id_resolves_and_kind_known():
     frames = db.shipped_frames()
     kinds = set(frames["sources"]["kind"])
-    assert kinds <= {"report", "official_statistics", "standard", "assumption", "illustrative"}
+    assert kinds <= {"report", "official_statistics", "standard", "assumption", "illustrative", "map_data"}
     assert not load.cross_check(frames)
 
 

@@ -28,7 +28,7 @@ CENSUS_COLUMNS = [
     "aged_80_plus", "source_id",
 ]
 
-KINDS = {"report", "official_statistics", "standard", "assumption", "illustrative"}
+KINDS = {"report", "official_statistics", "standard", "assumption", "illustrative", "map_data"}
 TOPICS = {
     "overview", "survey_method", "cadres", "party_volunteers", "services", "clinics",
     "care_beds", "property", "workload", "worker_pay", "grids", "recommendations", "census",
@@ -313,10 +313,11 @@ def test_sources():
         if r["source_id"].startswith("asm_"):
             assert r["kind"] == "assumption", r["source_id"]
     fixed = {"report2020": "report", "census2020": "official_statistics",
-             "nbs_divisions": "official_statistics", "cnmaps_boundaries": "official_statistics",
+             "nbs_divisions": "official_statistics", "cnmaps_boundaries": "map_data",
              "demo_layer": "illustrative", "asm_kaifaqu_in_shashi": "assumption",
              "asm_age_mix_city": "assumption", "std_hubei_nursing_60": "assumption",
              "std_nanjing_ladder": "standard", "nbs_avg_wage": "official_statistics"}
+    fixed.update({"wdb2_rivers": "map_data", "natural_earth_lakes": "map_data"})  # real maps, not statistics
     for sid, kind in fixed.items():
         assert SOURCE_KIND.get(sid) == kind, sid
     for sid in ("std_chsc_staffing", "std_chsc_catchment", "std_15min_circle", "std_beds_per_1000",

@@ -62,16 +62,27 @@ def compact(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+def unwrap(frame) -> str:
+    """A frame's text with the brief's planned line breaks undone (a space between two Latin words/numbers)."""
+    out = ""
+    for p in frame.paragraphs:
+        line = p.text
+        if out and line and out[-1].isascii() and out[-1].isalnum() and line[0].isascii() and line[0].isalnum():
+            out += " "
+        out += line
+    return out
+
+
 def slide_texts(slide) -> tuple[str, list[str]]:
-    """All text of a slide, and the text of every table cell."""
+    """All text of a slide, and the text of every table cell (lines the layout broke joined again)."""
     parts, cells = [], []
     for shape in slide.shapes:
         if shape.has_text_frame:
-            parts.append(shape.text_frame.text)
+            parts.append(unwrap(shape.text_frame))
         if shape.has_table:
             for row in shape.table.rows:
                 for cell in row.cells:
-                    cells.append(cell.text_frame.text)
+                    cells.append(unwrap(cell.text_frame))
     return "\n".join(parts + cells), cells
 
 

@@ -40,8 +40,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.core import params, ranges
-from dashboard.core.metrics import Metric, cite_data
+from dashboard.core import labels, params, ranges
+from dashboard.core.metrics import Metric, cite_data, format_value
 from dashboard.core.numbers import format_money
 from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
 from dashboard.core.text import t
@@ -529,13 +529,31 @@ def compute_from_inputs(inputs: Inputs, scenario: Scenario) -> BedsResults:
 # ---------------------------------------------------------------- headline, details, sentence
 
 # The main sources of each figure (every parameter's source is listed on the page's assumptions tab).
-_NEED_SOURCES = ("demo_layer", "asm_beds_ltc_need", "asm_beds_bed_use")
+_NEED_SOURCES = ("demo_layer", "asm_beds_ltc_need", "asm_beds_bed_use", "asm_beds_occupancy")
 _NORM_SOURCES = ("demo_layer", "std_beds_per_1000")
 _GROWTH_SOURCES = ("asm_beds_growth", "asm_beds_new_per_year")
 
 
-def demand_sources(rule: DemandRule) -> tuple[str, ...]:
-    return _NEED_SOURCES if rule.method == "need" else _NORM_SOURCES
+def demand_sources(rule: DemandRule, area: str | None = None) -> tuple[str, ...]:
+    """Sources of a demand figure; 沙市区's (and the central city's) population counts 开发区 inside 沙市区."""
+    base = _NEED_SOURCES if rule.method == "need" else _NORM_SOURCES
+    return base + (("asm_kaifaqu_in_shashi",) if area in (SHASHI, CENTRAL) else ())
+
+
+def calibrated_result(res: BedsResults) -> bool:
+    """True when the need-based figures use the calibrated bed-use share (its default, fitted to the report)."""
+    default = next(p.default for p in PARAMS if p.key == "beds_bed_use_pct")
+    return res.rule.method == "need" and abs(res.rule.bed_use * 100 - default) < 1e-9
+
+
+def other_method(method: str) -> str:
+    return "norm" if method == "need" else "need"
+
+
+def met_share_by(row: pd.Series, method: str) -> float | None:
+    """Share of demand the area's beds meet (percent) under `method` ('need' or 'norm')."""
+    demand = float(row[f"demand_{method}"])
+    return round(float(row["supply"]) / demand * 100, 1) if demand > 0 else None
 
 
 def area_name(res: BedsResults, lang: str, code: str | None = None) -> str:
@@ -571,12 +589,28 @@ def metrics_for(res: BedsResults) -> list[Metric]:
     row = selected_row(res)
     cal = res.calibration
     name = {"name_zh": row["name_zh"], "name_en": row["name_en"]}
-    dsrc = demand_sources(res.rule)
+    dsrc = demand_sources(res.rule, res.area)
+    other = other_method(res.rule.method)
+    how = {"how_zh": t(f"beds.how_{res.rule.method}", "zh", occ=f"{res.rule.occupancy * 100:g}",
+                        norm=f"{res.rule.norm_per_1000:g}"),
+           "how_en": t(f"beds.how_{res.rule.method}", "en", occ=f"{res.rule.occupancy * 100:g}",
+                        norm=f"{res.rule.norm_per_1000:g}")}
+    methods = {m: {"method_zh": t(f"choices.beds_demand_method.{m}", "zh"),
+                   "method_en": t(f"choices.beds_demand_method.{m}", "en")} for m in ("need", "norm")}
+    # the need-based result rests on a bed-use share solved to give 沙市区 the report's "one third": say so
+    calibrated = calibrated_result(res)
+    if calibrated:
+        for lang_ in ("zh", "en"):
+            methods["need"][f"method_{lang_}"] += " · " + t("beds.calibrated", lang_)
     supply_src = ("demo_layer", "report2020") if res.area == SHASHI else ("demo_layer",)
     rep34 = cal["beds_per_1000_report"]
     method_zh = t(f"choices.beds_demand_method.{res.rule.method}", "zh")
     method_en = t(f"choices.beds_demand_method.{res.rule.method}", "en")
     met_note_zh, met_note_en = f"{method_zh}", f"{method_en}"
+    if calibrated_result(res):
+        use = f"{res.rule.bed_use * 100:g}"
+        met_note_zh = t("beds.calibrated_note", "zh", use=use)
+        met_note_en = t("beds.calibrated_note", "en", use=use)
     if res.area == SHASHI:
         met_note_zh += " · 报告：仅能满足三分之一"
         met_note_en += " · report: only one third"
@@ -589,9 +623,15 @@ def metrics_for(res: BedsResults) -> list[Metric]:
            f"全市床位÷全市60岁以上人口 · 报告：约{rep34:g}张" if rep34 is not None else "全市床位÷全市60岁以上人口",
            f"city beds ÷ city aged 60+ · report: about {rep34:g}" if rep34 is not None else "city beds ÷ city aged 60+"),
         _m("supply", round(float(row["supply"])), "beds", supply_src, 0, "2020年", "2020", **name),
-        _m("demand", round(float(row["demand"])), "beds", dsrc, 0, f"2020年 · {method_zh}", f"2020 · {method_en}", **name),
+        _m("demand", round(float(row["demand"])), "beds", dsrc, 0, f"2020年 · {method_zh}", f"2020 · {method_en}",
+           **name, **how),
         _m("met_share", round(float(row["met_share"]) * 100, 1) if pd.notna(row["met_share"]) else None, "percent",
-           (*dsrc, "report2020") if res.area == SHASHI else dsrc, 1, met_note_zh, met_note_en, **name),
+           (*dsrc, "report2020") if res.area == SHASHI else dsrc, 1, met_note_zh, met_note_en, **name,
+           **methods[res.rule.method]),
+        # the other method's answer beside it: the conclusion flips with the method (need: ~33%, norm: ~130%)
+        _m("met_share_other", met_share_by(row, other), "percent",
+           demand_sources(DemandRule(other, res.rule.norm_per_1000), res.area), 1,
+           "另一种测算方法的结果", "the other demand method's result", **name, **methods[other]),
         _m("gap", round(float(row["gap"])), "beds", dsrc, 0, "2020年 · 负数表示富余", "2020 · negative = surplus", **name),
         _m("closing_year", closing, "year", (*dsrc, *_GROWTH_SOURCES), 0,
            f"每年新增{res.plan.new_per_year:,.0f}张{reopen_zh}", f"at {res.plan.new_per_year:,.0f} new beds a year{reopen_en}",
@@ -617,7 +657,10 @@ def metrics_for(res: BedsResults) -> list[Metric]:
            ("demo_layer", "std_nursing_beds_55"), 1,
            f"机构床位 · 目标{res.nursing['target_share'] * 100:g}%（2025）",
            f"institutional beds · target {res.nursing['target_share'] * 100:g}% (2025)", **name),
-        _m("without_centre", int(row["without_centre"]), "count", ("demo_layer", "report2020"), 0,
+        # the report counts home-care centres for 荆州区 only (29 communities, 不到四分之一); elsewhere the
+        # figure rests on the demonstration layer alone
+        _m("without_centre", int(row["without_centre"]), "count",
+           ("demo_layer", "report2020") if res.area == "421003" else ("demo_layer",), 0,
            f"共{int(row['communities'])}个城市社区" + ("（仅中心城区有社区数据）" if res.area == CITY else ""),
            f"of {int(row['communities'])} urban communities" + (" (central city only)" if res.area == CITY else ""),
            **name),
@@ -711,12 +754,17 @@ def sentence_for(res: BedsResults, lang: str) -> str:
         second = t("beds.s_no_build_needed", lang, **fmt)
     else:
         second = t("beds.s_required", lang, **fmt)
-    return first + t("beds.s_join", lang) + second
+    other = other_method(res.rule.method)
+    share = met_share_by(row, other)
+    aside = "" if share is None else t("beds.s_other_method", lang, method=_method_text(other, lang), name=name,
+                                       share=format_value(share, "percent", 1, lang))
+    return first + t("beds.s_join", lang) + second + aside
 
 
 def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None) -> str:
     """The care-beds result in one plain sentence (zh or en), then what it depends on most (ranges)."""
-    return sentence_for(compute(scenario, overlay), lang) + ranges.driver_sentence(PAGE, scenario, lang, overlay)
+    text = sentence_for(compute(scenario, overlay), lang)
+    return labels.tag_sentence(text, labels.metric_sources(headline(scenario, overlay)), lang, overlay) + ranges.driver_sentence(PAGE, scenario, lang, overlay)
 
 
 # ---------------------------------------------------------------- ranges (dashboard/core/ranges.py)

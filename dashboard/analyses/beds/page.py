@@ -32,7 +32,7 @@ st.title(ui.tr("beds.title"))
 st.caption(ui.tr("beds.question"))
 if not present:
     st.caption(ui.tr("beds.report_quote"))
-    ui.illustrative_banner()
+    ui.illustrative_banner(("care_facilities", "communities", "compounds"))
 
 # ---- the main choices
 cols = st.columns(4)

@@ -34,7 +34,7 @@ from scipy.spatial import cKDTree
 
 from dashboard.analyses.coverage import capacity as cap
 from dashboard.analyses.coverage import solver
-from dashboard.core import params, ranges
+from dashboard.core import labels, params, ranges
 from dashboard.core.metrics import Metric, format_value
 from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
 from dashboard.core.text import t
@@ -778,6 +778,9 @@ def _city(inputs: Inputs, counted: np.ndarray, before: np.ndarray, after: np.nda
     }
 
 
+UPGRADE_COST_SHARE = 0.5  # upgrading a below-standard public centre ≈ half a new one (asm_centre_upgrade_cost)
+
+
 def _plan(inputs: Inputs, s: Settings, before: np.ndarray, radius: float, total: float) -> tuple[dict, pd.DataFrame]:
     """The report's goal: at least one public centre (built to standard) in every street (街道)."""
     f = inputs.facilities
@@ -829,6 +832,9 @@ def _plan(inputs: Inputs, s: Settings, before: np.ndarray, radius: float, total:
         "nurse_shortfall": nurse_short,
         "cost_per_centre_million_yuan": float(s.centre_cost_million_yuan),
         "build_cost_million_yuan": float(new * s.centre_cost_million_yuan),
+        # 按标准: a street whose public centre falls short needs an upgrade, counted and costed too
+        "upgrades": int(len(below)),
+        "upgrade_cost_million_yuan": float(len(below) * s.centre_cost_million_yuan * UPGRADE_COST_SHARE),
         "covered_share_after_plan_pct": share_pct(float(inputs.residents[before].sum()) + added, total),
         "sites_placed": len(chosen_sites),
     }
@@ -911,6 +917,12 @@ def headline(scenario: Scenario, overlay: db.Overlay | None = None, network: Any
                "Build cost estimate", ("asm_centre_build_cost",), 1,
                f"每所{p['cost_per_centre_million_yuan']:g}百万元(假设)",
                f"{p['cost_per_centre_million_yuan']:g} million yuan each (assumption)"),
+        Metric("plan_upgrades", p["upgrades"], "centres", "另需改造达标的公办中心", "Public centres to upgrade to standard",
+               data + ("report2020", "std_chsc_staffing"), 0,
+               "所在街道仅有未达标的公办中心", "the street's only public centres fall short of the standard"),
+        Metric("plan_upgrade_cost", round(p["upgrade_cost_million_yuan"], 1), "million_yuan", "改造费用估算",
+               "Upgrade cost estimate", ("asm_centre_upgrade_cost", "asm_centre_build_cost"), 1,
+               f"每所约为新建的{UPGRADE_COST_SHARE:.0%}(假设)", f"about {UPGRADE_COST_SHARE:.0%} of a new centre each (assumption)"),
         Metric("plan_covered_share", _pct(p["covered_share_after_plan_pct"]), "percent", "每街一所后覆盖率",
                "Within reach after one per street", reach + ("report2020",), 1),
         *_capacity_metrics(r, data, reach),
@@ -1025,7 +1037,7 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
         text = (f"按{how}计,中心城区{before}的居民可到达社区卫生服务机构;"
                 f"新增{k}所公办中心后为{after}。按每名全科医生服务{s.panel_per_gp:,}人计,容量内可获服务的居民为{served},"
                 f"{c['beyond_capacity_residents']:,}名可及居民超出容量。{c['streets_without_public_centre']}个街道尚无公办社区卫生服务中心,"
-                f"每街一所需新建{p['new_centres']}所,按标准缺全科医生{p['gp_shortfall']}名。(示意数据)")
+                f"每街一所需新建{p['new_centres']}所,另有{p['upgrades']}所公办中心需改造达标,按标准缺全科医生{p['gp_shortfall']}名。")
     else:
         how = (f"Within a {s.service_distance_m:,} m walk on the network" if r.network
                else f"Within a {s.service_distance_m:,} m walk ({s.radius_m:,.0f} m straight line)")
@@ -1034,8 +1046,9 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
                 f"At {s.panel_per_gp:,} residents per GP, {served} are served within capacity and "
                 f"{c['beyond_capacity_residents']:,} residents within reach are beyond it. "
                 f"{c['streets_without_public_centre']} streets have no public centre; one per street means "
-                f"{p['new_centres']} new centres and {p['gp_shortfall']} more GPs to meet the standard. (Illustrative data.)")
-    return text + ranges.driver_sentence(PAGE, scenario, lang, overlay)
+                f"{p['new_centres']} new centres, {p['upgrades']} public centres to upgrade and {p['gp_shortfall']} more GPs "
+                f"to meet the standard.")
+    return labels.tag_sentence(text, labels.metric_sources(headline(scenario, overlay)), lang, overlay) + ranges.driver_sentence(PAGE, scenario, lang, overlay)
 
 
 # ============================================================== ranges (dashboard/core/ranges.py)

@@ -99,7 +99,7 @@ top_step.__enter__()
 st.title(ui.tr("coverage.title"))
 st.caption(ui.tr("coverage.question"))
 if not present:
-    ui.illustrative_banner()
+    ui.illustrative_banner(("clinics", "compounds", "subdistrict_shapes"))
 
 if not present:  # on a projector the figures speak; the settings travel in the link
     with st.container(border=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.core.metrics import Metric, format_value
+from dashboard.core.metrics import Metric, format_value, qualify
 from dashboard.core.scenario import Param, Scenario
 from dashboard.core.text import t
 from dashboard.data import db
@@ -45,7 +45,7 @@ FINDINGS: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = (
 )
 
 _UNITS = {"institutions": "count", "committees": "count", "compounds": "count", "communities": "count",
-          "tasks": "count", "items": "count", "persons": "persons", "percent": "percent", "beds": "beds",
+          "tasks": "tasks", "items": "items", "persons": "persons", "percent": "percent", "beds": "beds",
           "per_1000": "per_1000", "yuan_per_year": "yuan_per_year"}
 
 
@@ -61,7 +61,7 @@ def indicator_rows(ids: list[str], overlay: db.Overlay | None = None) -> pd.Data
 def indicator_metric(row: dict) -> Metric:
     """A Metric for one indicator row: label from the catalog, note = qualifier, year and quote."""
     iid = row["indicator_id"]
-    qualifier_zh, qualifier_en = _qualifier(row.get("note") or "")
+    qualifier = qualifier_code(row.get("note") or "")
     quote = row.get("quote") or ""
     value = row["value"]
     decimals = 1 if float(value) != int(value) else 0
@@ -73,19 +73,23 @@ def indicator_metric(row: dict) -> Metric:
         label_en=t(f"overview.ind.{iid}", "en"),
         source_ids=(row["source_id"],),
         decimals=decimals,
-        note_zh=f"{qualifier_zh}{int(row['year'])}年 · 原文「{quote}」({row.get('locator') or ''})",
-        note_en=f"{qualifier_en}{int(row['year'])} · report: 「{quote}」 ({row.get('locator') or ''})",
+        note_zh=f"{int(row['year'])}年 · 原文「{quote}」({row.get('locator') or ''})",
+        note_en=f"{int(row['year'])} · report: 「{quote}」 ({row.get('locator') or ''})",
+        qualifier=qualifier,
     )
 
 
-def _qualifier(note: str) -> tuple[str, str]:
+def qualifier_code(note: str) -> str:
+    """The Metric qualifier (core.metrics.QUALIFIERS) an indicator's note states: 'more than (多)' -> 'plus'."""
     low = note.lower()
-    for key, zh, en in (("more than", "超过 · ", "more than · "), ("less than", "不到 · ", "less than · "),
-                        ("near", "接近 · ", "nearly · "), ("about", "约 · ", "about · "),
-                        ("at least", "至少 · ", "at least · ")):
+    if low.startswith("one third"):
+        return "one_third"
+    for key, code in (("more than (超过)", "more_than"), ("more than (多)", "plus"), ("more than (余)", "plus"),
+                      ("more than", "more_than"), ("less than", "less_than"), ("near", "nearly"),
+                      ("about", "about"), ("at least", "at_least")):
         if key in low:
-            return zh, en
-    return "", ""
+            return code
+    return ""
 
 
 def kpis(overlay: db.Overlay | None = None) -> list[tuple[str, list[Metric]]]:
@@ -114,7 +118,9 @@ def headline(scenario: Scenario | None = None, overlay: db.Overlay | None = None
 
 
 def details(scenario: Scenario | None = None, overlay: db.Overlay | None = None) -> dict:
-    return {}
+    """The years the KPI figures are of (the brief's 数据年份: the 2018 换届 counts say 2018, not 2020)."""
+    ids = [i for _, group in KPI_GROUPS for i in group]
+    return {"data_years": sorted({int(y) for y in indicator_rows(ids, overlay)["year"]})}
 
 
 def summary_sentence(scenario: Scenario | None = None, lang: str = "zh", overlay: db.Overlay | None = None) -> str:
@@ -124,7 +130,7 @@ def summary_sentence(scenario: Scenario | None = None, lang: str = "zh", overlay
     def num(key: str) -> str:
         m = by_key[key]
         unit = "count" if m.unit in ("persons", "count", "per_1000", "beds") else m.unit
-        return format_value(m.value, unit, m.decimals, lang)
+        return qualify(format_value(m.value, unit, m.decimals, lang), m.qualifier, lang)
 
     return t("hearing.overview_summary", lang,
              centres=num("clinics.centres.central_city"), stations=num("clinics.stations.central_city"),

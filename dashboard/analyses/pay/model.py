@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.core import params, ranges
+from dashboard.core import labels, params, ranges
 from dashboard.core.metrics import Metric
 from dashboard.core.numbers import format_money
 from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
@@ -494,19 +494,33 @@ def headline(scenario: Scenario, overlay: db.Overlay | None = None) -> list[Metr
     ladder_src = ("report2020", "asm_pay_ladder")
     posts_total = sum(d["posts_budgeted"] or 0 for d in res["districts"])
     years = len(res["budget_totals"])
+    rule_cost, ladder_addition = cost_parts(scenario, overlay)
     return [
         Metric("pay_increment_year1", h["increment_year1_yuan"] / 1e6, "million_yuan",
                "阶梯薪酬首年增支", "Extra cost of the ladder, year 1", staff + ladder_src, 2,
                note_zh=f"较现行薪酬总额 +{h['increment_year1_pct'] or 0:.0f}%",
                note_en=f"+{h['increment_year1_pct'] or 0:.0f}% on today's pay bill"),
+        Metric("pay_rule_cost_year1", rule_cost / 1e6, "million_yuan",
+               "其中：人人补到规则薪酬", "of which: everyone brought to the rule's pay", staff + ("report2020",), 2,
+               note_zh="级差为0时的首年增支(同一规则、同一不降薪设置)",
+               note_en="year-1 extra cost with no grade steps (same rule, same no-cut setting)"),
+        Metric("pay_ladder_addition_year1", ladder_addition / 1e6, "million_yuan",
+               "其中：阶梯级差本身", "of which: the ladder's own steps", staff + ladder_src, 2,
+               note_zh="“人均”口径下级差只改变分配、几乎不改变总额；选“保底”口径，级差越大成本越高",
+               note_en="under 'mean' the steps reshuffle pay and barely change the total; under 'floor' "
+                       "larger steps cost more"),
         Metric("pay_today_share", today["mean_share_of_social_wage_pct"], "percent",
                "现行人均薪酬占社平工资", "Today's average pay as a share of the social average wage",
                staff + ("report2020",), 0,
                note_zh=f"人均 {today['pay_mean_yuan']:,.0f} 元 / 社平 {a.social_wage_yuan:,.0f} 元",
                note_en=f"{today['pay_mean_yuan']:,.0f} of {a.social_wage_yuan:,.0f} yuan"),
         Metric("pay_rule_yuan", a.rule_pay_yuan, "yuan_per_year",
-               f"{a.coefficient:.2f}×上年社平工资", f"{a.coefficient:.2f} × last year's average wage",
-               ("report2020",), 0, note_zh="报告的核定人均薪酬规则", note_en="the report's per-capita pay rule"),
+               f"{a.coefficient:.2f}×社平工资(报告口径{a.social_wage_yuan:,.0f}元)",
+               f"{a.coefficient:.2f} × average wage (report's {a.social_wage_yuan:,.0f} yuan)",
+               ("report2020", "nbs_avg_wage"), 0,
+               note_zh="规则乘的是报告所称社平工资；若按城镇单位就业人员平均工资(国家统计局口径，更高)核定，成本更高",
+               note_en="the rule multiplies the report's social average wage; the NBS average wage of urban "
+                       "employees is higher and would cost more"),
         Metric("pay_ladder_mean_yuan", ladder["mean_pay_year1_yuan"], "yuan_per_year",
                "阶梯人均薪酬(首年)", "Ladder average pay, year 1", staff + ladder_src, 0,
                note_zh=f"占社平工资 {ladder['mean_share_of_social_wage_pct']:.0f}%",
@@ -523,6 +537,15 @@ def headline(scenario: Scenario, overlay: db.Overlay | None = None) -> list[Metr
                "年节约招聘培训成本(估)", "Recruitment and training cost avoided per year (est.)",
                ("asm_pay_turnover_cost", "asm_pay_quit_elasticity", "report2020"), 2),
     ]
+
+
+def cost_parts(scenario: Scenario, overlay: db.Overlay | None = None) -> tuple[float, float]:
+    """Year-1 extra cost split in two (yuan): bringing everyone to the rule with no grade steps, and what the
+    ladder's steps add on top. Under the report's "mean" reading the steps only reshuffle pay (the second part
+    is near zero, moved only by "no cut"); under "floor" the lowest cell is the rule and steps rise above it."""
+    total = results(scenario, overlay)["headline"]["increment_year1_yuan"]
+    flat = results(scenario.with_values(pay_grade_step_pct=0.0), overlay)["headline"]["increment_year1_yuan"]
+    return float(flat), float(total - flat)
 
 
 def details(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, Any]:
@@ -555,11 +578,12 @@ def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
                   if a.anchor == "mean" else
                   f"按“四岗十八级”阶梯、让每名社区工作者不低于上年社平工资的{a.coefficient:.2f}倍({a.rule_pay_yuan:,.0f}元)")
         oncost = f"(含{100 * a.oncost:.0f}%单位社保公积金)" if a.oncost else ""
-        return (f"{policy}测算，{who}核定岗位(共{total:,.0f}个)首年需比现行薪酬多支出约{increment.formatted('zh')}"
+        text = (f"{policy}测算，{who}核定岗位(共{total:,.0f}个)首年需比现行薪酬多支出约{increment.formatted('zh')}"
                 f"{oncost}，较现行薪酬总额增加{pct:.0f}%；现行人均薪酬{today['pay_mean_yuan']:,.0f}元，"
                 f"仅为社平工资{a.social_wage_yuan:,.0f}元的{today['mean_share_of_social_wage_pct']:.0f}%。"
                 f"按假设的离职弹性{a.quit_elasticity:.1f}，年离职人数由{ret['quits_today']:.0f}人降至约"
                 f"{ret['quits_ladder']:.0f}人，每年节约招聘培训成本约{_wan(ret['cost_avoided_yuan'])}。")
+        return labels.tag_sentence(text, labels.metric_sources(headline(scenario, overlay)), lang, overlay)
     who = ", ".join(f"{en} {p:,.0f}" for _, en, p in posts)
     policy = (f"Moving the {total:,.0f} budgeted community-worker posts ({who}) onto a four-posts, eighteen-grades "
               f"ladder that pays on average {a.coefficient:.2f} × last year's social average wage "
@@ -568,12 +592,13 @@ def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
               f"Paying every community worker at least {a.coefficient:.2f} × last year's social average wage "
               f"({a.rule_pay_yuan:,.0f} yuan) on a four-posts, eighteen-grades ladder ({total:,.0f} budgeted posts: {who})")
     oncost = f" including {100 * a.oncost:.0f}% employer on-cost" if a.oncost else ""
-    return (f"{policy} costs {increment.formatted('en')} a year more in the first year{oncost}, "
+    text = (f"{policy} costs {increment.formatted('en')} a year more in the first year{oncost}, "
             f"{pct:.0f}% more than today's pay bill; today's pay averages {today['pay_mean_yuan']:,.0f} yuan, "
             f"{today['mean_share_of_social_wage_pct']:.0f}% of the {a.social_wage_yuan:,.0f}-yuan social average wage. "
             f"With the assumed quit elasticity of {a.quit_elasticity:.1f}, quits fall from {ret['quits_today']:.0f} to "
             f"about {ret['quits_ladder']:.0f} a year, saving about {_wan(ret['cost_avoided_yuan'], lang)} "
             f"in recruitment and training.")
+    return labels.tag_sentence(text, labels.metric_sources(headline(scenario, overlay)), lang, overlay)
 
 
 # ---------------------------------------------------------------- ranges (dashboard/core/ranges.py)
@@ -613,3 +638,4 @@ def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
             "pay_turnover_cost_avoided": (q_today - q_ladder) * a.turnover_cost_yuan / 1e6,
         }
     return evaluate
+

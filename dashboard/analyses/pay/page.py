@@ -21,7 +21,7 @@ ui.next_step()  # presentation mode: one finding per screen (ui/screens.py)
 st.title(ui.tr("pay.title"))
 if not present:
     st.markdown(ui.tr("pay.intro"))
-    st.info(ui.tr("pay.illustrative"), icon=":material/info:")
+    ui.illustrative_banner(("community_workers",), "pay.illustrative")
 
 # ---------------------------------------------------------------- settings
 if not ui.presenting():  # on a projector the figures speak; the settings travel in the link
