@@ -156,6 +156,19 @@ def headline_evaluator(model: Any, overlay: db.Overlay | None) -> Evaluator:
     return evaluate
 
 
+def with_fallback(fast: Evaluator, model: Any, overlay: db.Overlay | None, keys: Sequence[str]) -> Evaluator:
+    """A model's fast evaluator, completed by its full headline for any figure the fast one does not give
+    (a figure added to the page later is still ranged right, only slower, until the evaluator learns it)."""
+    full = headline_evaluator(model, overlay)
+
+    def evaluate(scenario: Scenario) -> dict[str, Any]:
+        values = dict(fast(scenario))
+        if any(k not in values for k in keys):
+            values = {**full(scenario), **values}
+        return values
+    return evaluate
+
+
 def _round(values: Mapping[str, Any], decimals: Mapping[str, int]) -> Values:
     out: Values = {}
     for key, dec in decimals.items():
@@ -275,7 +288,8 @@ def _cached(page: str, values: tuple[tuple[str, Any], ...], _token: str, overlay
     scenario = scenario_of(values)
     metrics = model.headline(scenario, overlay)
     maker = getattr(model, "range_evaluator", None)
-    evaluate = maker(scenario, overlay) if maker else headline_evaluator(model, overlay)
+    evaluate = with_fallback(maker(scenario, overlay), model, overlay, [m.key for m in metrics]) if maker \
+        else headline_evaluator(model, overlay)
     return compute(page, model.PARAMS, scenario, metrics, evaluate, getattr(model, "RANGE_MAIN", None),
                    getattr(model, "RANGE_CONCLUSIONS", None))
 

@@ -1096,6 +1096,7 @@ def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
             "covered_share_after": share_pct(float(w[before | is_covered(to_sites, radius)].sum()), total),
             "uncovered_residents": int(round(total - cov)),
             "plan_build_cost": r.plan["new_centres"] * s.centre_cost_million_yuan,
+            "plan_upgrade_cost": round(r.plan["upgrades"] * s.centre_cost_million_yuan * UPGRADE_COST_SHARE, 1),
             "plan_covered_share": share_pct(float(w[before | is_covered(to_plan, radius)].sum()), total),
         }
     return evaluate
