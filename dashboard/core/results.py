@@ -12,6 +12,7 @@ from typing import Any
 
 from dashboard import registry
 from dashboard.core.scenario import Scenario
+from dashboard.data import readiness
 from dashboard.data.db import Overlay
 
 
@@ -26,6 +27,11 @@ def scenario_results(scenario: Scenario, overlay: Overlay | None = None, pages: 
     out: dict[str, Any] = {"scenario": scenario.model_values(), "pages": {}}
     for page, mod in page_modules().items():
         if pages and page not in pages:
+            continue
+        missing = readiness.missing(page, overlay)
+        if missing:  # a new city's folder without that data yet: say which files, compute nothing
+            out["pages"][page] = {"metrics": [], "summary": readiness.message(page, missing, lang),
+                                  "details": {}, "needs": list(readiness.files(missing))}
             continue
         out["pages"][page] = {
             "metrics": [m.to_dict() for m in mod.headline(scenario, overlay)],

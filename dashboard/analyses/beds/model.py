@@ -44,6 +44,7 @@ from dashboard.core.metrics import Metric, cite_data
 from dashboard.core.numbers import format_money
 from dashboard.core.scenario import Param, Scenario
 from dashboard.core.text import t
+from dashboard.data import city as city_config
 from dashboard.data import db
 
 PAGE = "beds"
@@ -57,14 +58,17 @@ FACILITY_TYPES = ("urban_public", "urban_private", "home_care_centre", "rural")
 INSTITUTIONAL_TYPES = ("urban_public", "urban_private", "rural")
 
 REST = "rest"  # the city outside the districts covered by `communities`
-CENTRAL = "421000C"  # central city: every district covered by `communities` (indicator area code)
-CITY = "421000"
-AREA_CHOICES = ("421002", "421003", "421071", CENTRAL, CITY)
+_CITY = city_config.current()  # data/city.toml of the data folder the process serves
+CENTRAL = _CITY.central_area_code  # central city: every district covered by `communities` (indicator area code)
+CITY = _CITY.code
+AREA_CHOICES = _CITY.area_choices()
 
 # The report's figures the default scenario must reproduce (data/indicators.csv).
 CALIBRATION_IDS = ("beds.per_1000_older", "beds.shashi.total", "beds.shashi.demand_met_share",
                    "beds.jingzhouqu.communities", "beds.jingzhouqu.home_care_share",
                    "beds.urban_public.beds", "beds.urban_private.beds", "beds.home_care_centres.beds")
+# Report-calibration ids (the areas of the report's beds.shashi.* / beds.jingzhouqu.* indicators): every
+# use is conditional on those rows being present, so another city's folder simply has no calibration.
 SHASHI = "421002"
 JINGZHOU = "421003"
 PER_1000_TOLERANCE = 0.5  # beds per 1,000: the report says "约34" (about 34)
@@ -77,7 +81,7 @@ def default_target_year(data_year: int, end_year: int, today: date | None = None
 
 
 PARAMS: list[Param] = [
-    Param("beds_district", SHASHI, "choice", "查看区域", "Area", "report2020", PAGE, choices=AREA_CHOICES, selects=True,
+    Param("beds_district", AREA_CHOICES[0], "choice", "查看区域", "Area", "report2020", PAGE, choices=AREA_CHOICES, selects=True,
           help_zh="预测、缺口和预算针对所选区域", help_en="Projection, gap and budget are for this area"),
     Param("beds_demand_method", "need", "choice", "需求测算方法", "Demand method", "asm_beds_need_method", PAGE,
           choices=("need", "norm"),
