@@ -22,7 +22,8 @@ def gate(page_key: str) -> bool:
     st.page_link("ui/upload_page.py", label=ui.tr("nav.data"), icon=":material/upload_file:")
     for name in missing:
         ds = DATASETS[name]
-        with st.expander(f"{ds.file} — {ds.grain_zh if lang == "zh" else ds.grain_en}"):
+        grain = ds.grain_zh if lang == "zh" else ds.grain_en
+        with st.expander(f"{ds.file} — {grain}"):
             from dashboard.upload import templates
 
             files = templates.templates(name)
