@@ -3,24 +3,24 @@
 Everything city-specific that is configuration rather than data lives there (docs/new-city.md):
 
     [city]
-    code = "421000"                  # prefecture-level division code (6 digits, ending in 00)
-    name_zh = "荆州市"
-    name_en = "Jingzhou"
+    code = "420500"                  # prefecture-level division code (6 digits, ending in 00)
+    name_zh = "宜昌市"
+    name_en = "Yichang"
 
     [central_city]
-    districts = ["421002", "421003", "421071"]   # county-level codes forming the central city
-    area_code = "421000C"            # the text area code indicators use for the central city
+    districts = ["420502", "420503", "420504", "420505", "420506"]   # county-level codes of the central city
+    area_code = "420500C"            # the text area code indicators use for the central city
 
     [map]
-    extent = [111.9, 29.9, 112.6, 30.6]          # lon_min, lat_min, lon_max, lat_max (WGS84)
+    extent = [110.25, 29.95, 112.08, 31.57]      # lon_min, lat_min, lon_max, lat_max (WGS84)
     metric_crs = "EPSG:32649"        # metres for distances and areas (UTM zone of the city)
 
     [drawn_inside]                   # districts with no polygon of their own, drawn inside another's
-    "421071" = "421002"
+    "420571" = "420502"              # (e.g. a development zone inside a district; an invented example)
 
     [[new_areas]]                    # optional: new areas and functional zones (ids of new_areas.geojson)
-    id = "kaifaqu"
-    name_zh = "荆州开发区"
+    id = "gaoxin"
+    name_zh = "高新区"
     kind = "functional_zone"
 
 A missing or broken file raises `CityConfigError` naming the file and the field. No Streamlit.
