@@ -36,7 +36,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     except DataError as exc:
         print(f"check: FAILED\n{exc}", file=sys.stderr)
         return 1
+    from dashboard.data import city
+
     failed = _check_layers() + _check_queries(frames)
+    failed += city.cross_check(city.current(), frames["divisions"], frames["new_area_shapes"]["area_id"].dropna())
     if failed:
         print("check: FAILED\n" + "\n".join(failed), file=sys.stderr)
         return 1

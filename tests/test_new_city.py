@@ -186,6 +186,23 @@ def test_scenario_names_the_files_each_page_needs(tmp_path):
     assert all(p["metrics"] == [] for p in pages.values())  # no zeros standing in for missing data
 
 
+@pytest.mark.parametrize("fmt", ["html", "pptx"])
+def test_the_brief_on_the_second_city_says_what_each_page_needs(tmp_path, fmt):
+    out = tmp_path / f"brief.{fmt}"
+    res = subprocess.run([sys.executable, "-m", "dashboard", "--data-dir", str(YICHANG), "export", "--format", fmt,
+                          "-o", str(out)], cwd=REPO, capture_output=True, text=True, timeout=600,
+                         env=_env(DASHBOARD_CHART_IMAGES="0", DASHBOARD_CACHE_DIR=str(tmp_path / "cache")))
+    assert res.returncode == 0, res.stderr[-2000:]
+    if fmt == "html":
+        text = out.read_text(encoding="utf-8")
+    else:
+        from pptx import Presentation
+
+        text = "\n".join(sh.text_frame.text for slide in Presentation(str(out)).slides for sh in slide.shapes
+                         if sh.has_text_frame)
+    assert "data/indicators.csv" in text and "data/care_facilities.csv" in text and "data/grids.csv" in text
+
+
 def test_every_page_runs_or_says_what_to_supply_on_the_second_city(tmp_path):
     res = subprocess.run([sys.executable, str(REPO / "tests" / "cities" / "run_pages.py")], cwd=REPO,
                          env=_env(DASHBOARD_DATA_DIR=str(YICHANG), DASHBOARD_CACHE_DIR=str(tmp_path / "cache")),
@@ -248,3 +265,13 @@ def test_new_city_builds_real_skeletons(tmp_path, code, name, district):
     assert district in {r["name"] for r in rows}
     check = _cli("check", data_dir=out, tmp=tmp_path)
     assert check.returncode == 0, check.stderr
+
+
+def test_check_names_a_city_toml_code_the_data_does_not_have(tmp_path):
+    folder = tmp_path / "city"
+    shutil.copytree(YICHANG, folder)
+    toml = folder / "data" / "city.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('"420506"]', '"420506", "420599"]'), encoding="utf-8")
+    res = _cli("check", data_dir=folder, tmp=tmp_path)
+    assert res.returncode == 1
+    assert "data/city.toml: district 420599 is not a district in data/divisions.csv" in res.stderr

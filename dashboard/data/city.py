@@ -197,3 +197,18 @@ def utm_crs(lon: float, lat: float) -> str:
     """The WGS84 / UTM zone EPSG code for a point (326zz north, 327zz south)."""
     zone = int((lon + 180) // 6) + 1
     return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
+
+
+def cross_check(city: City, divisions, new_area_ids) -> list[str]:
+    """city.toml against the folder's data: every code it names is a division, every new area has a shape."""
+    problems = []
+    levels = {str(level): set(grp["code"].dropna()) for level, grp in divisions.groupby("level")}
+    if city.code not in levels.get("city", set()):
+        problems.append(f"{FILE}, field 'city.code': {city.code} is not the city row of data/divisions.csv")
+    for d in (*city.central_districts, *city.drawn_inside, *city.drawn_inside.values()):
+        if d not in levels.get("district", set()):
+            problems.append(f"{FILE}: district {d} is not a district in data/divisions.csv")
+    for a in city.new_areas:
+        if a.id not in set(new_area_ids):
+            problems.append(f"{FILE}, field 'new_areas': {a.id!r} has no feature in geodata/new_areas.geojson")
+    return problems

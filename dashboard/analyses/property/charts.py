@@ -13,11 +13,11 @@ from typing import Any
 import geopandas as gpd
 import plotly.graph_objects as go
 
+from dashboard.analyses.property.model import SHASHI
 from dashboard.core import charts
 from dashboard.core.charts import NO_CHECK, PALETTE, figure
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import t
-from dashboard.analyses.property.model import SHASHI  # the district of the report's owners'-committee share
 from dashboard.data import db
 
 STATUS_COLOURS = {"managed": PALETTE[0], "owners_committee": PALETTE[2], "old_unmanaged": PALETTE[3],
