@@ -221,21 +221,36 @@ def test_every_page_runs_or_says_what_to_supply_on_the_second_city(tmp_path):
     assert "data/clinics.csv" in pages["coverage"]["info"][0]
 
 
-def test_a_page_comes_alive_when_its_file_arrives(tmp_path):
-    """The Jingzhou rows of one dataset placed in a copy of the second city's folder: that page stops asking."""
+def test_a_page_comes_alive_when_its_files_arrive(tmp_path):
+    """Files placed in a copy of the second city's folder: the pay page asks for less, then nothing."""
     folder = tmp_path / "city"
     shutil.copytree(YICHANG, folder)
-    res = _cli("scenario", "--format", "json", "--page", "pay", data_dir=folder, tmp=tmp_path)
-    assert json.loads(res.stdout)["pages"]["pay"]["needs"]
-    # one statement of the city's own report, with its source: the indicators file is no longer empty
+
+    def pay() -> dict:
+        res = _cli("scenario", "--format", "json", "--page", "pay", data_dir=folder, tmp=tmp_path)
+        assert res.returncode == 0, res.stderr
+        return json.loads(res.stdout)["pages"]["pay"]
+
+    assert pay()["needs"] == ["data/community_workers.csv", "data/indicators.csv"]
+    # one statement of the city's own report, with its source: that indicator is no longer asked for
     with (folder / "data" / "sources.csv").open("a", encoding="utf-8") as f:
         f.write("yc_report,report,宜昌市社区治理调研报告,宜昌市人大常委会,2024,,\n")
     with (folder / "data" / "indicators.csv").open("a", encoding="utf-8") as f:
-        f.write("pay.posts_budgeted.420502,worker_pay,420502,西陵区,2024,400,posts,核定400人,yc_report,一,\n")
-    check = _cli("check", data_dir=folder, tmp=tmp_path)
-    assert check.returncode == 0, check.stderr
-    res = _cli("scenario", "--format", "json", "--page", "pay", data_dir=folder, tmp=tmp_path)
-    assert json.loads(res.stdout)["pages"]["pay"]["needs"] == ["data/community_workers.csv"]
+        f.write("pay.annual_low,worker_pay,420500,宜昌市,2024,30000,yuan_per_year,年工资3万,yc_report,一,\n")
+    assert _cli("check", data_dir=folder, tmp=tmp_path).returncode == 0
+    res = pay()
+    assert res["needs"] == ["data/community_workers.csv", "data/indicators.csv"]
+    assert "pay.annual_high" in res["summary"] and "pay.annual_low" not in res["summary"]
+
+
+def test_with_the_default_folder_no_page_is_gated():
+    from dashboard import registry
+    from dashboard.data import readiness
+
+    for key in registry.keys(analysis=True):
+        assert readiness.missing(key) == (), key
+    assert "pay.annual_low" in readiness.required_indicators("pay")
+    assert "clinics.gps.central_city" in readiness.required_indicators("overview")
 
 
 # ---------------------------------------------------------------- several real cities (slow, packages)

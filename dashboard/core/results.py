@@ -30,7 +30,7 @@ def scenario_results(scenario: Scenario, overlay: Overlay | None = None, pages: 
             continue
         missing = readiness.missing(page, overlay)
         if missing:  # a new city's folder without that data yet: say which files, compute nothing
-            out["pages"][page] = {"metrics": [], "summary": readiness.message(page, missing, lang),
+            out["pages"][page] = {"metrics": [], "summary": readiness.message(page, missing, lang, readiness.missing_indicators(page, overlay)),
                                   "details": {}, "needs": list(readiness.files(missing))}
             continue
         out["pages"][page] = {

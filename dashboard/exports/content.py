@@ -203,7 +203,7 @@ def build_slides(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | Non
         missing = readiness.missing(page, overlay)
         if missing:  # a new city's folder without that data yet: the slide says which files to supply
             title = t(f"nav.{page}", lang)
-            slides.append(Slide(page=page, title=title, summary=readiness.message(title, missing, lang), metrics=[],
+            slides.append(Slide(page=page, title=title, summary=readiness.message(title, missing, lang, readiness.missing_indicators(page, overlay)), metrics=[],
                                 baseline=[], params=[], params_total=0, sources=[], years=[],
                                 link=view_link(scenario, page, lang=lang, base=base, present=False), illustrative=False))
             continue

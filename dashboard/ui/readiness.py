@@ -18,7 +18,8 @@ def gate(page_key: str) -> bool:
     lang = ui.lang()
     if page_key == "overview":
         _skeleton(lang)
-    st.info(readiness.message(ui.tr(f"nav.{page_key}"), missing, lang), icon=":material/upload_file:")
+    st.info(readiness.message(ui.tr(f"nav.{page_key}"), missing, lang,
+                              readiness.missing_indicators(page_key, ui.overlay())), icon=":material/upload_file:")
     st.page_link("ui/upload_page.py", label=ui.tr("nav.data"), icon=":material/upload_file:")
     for name in missing:
         ds = DATASETS[name]
