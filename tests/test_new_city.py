@@ -45,7 +45,7 @@ def test_jingzhou_configuration_is_read_from_the_default_folder():
     assert (c.code, c.name_zh, c.central_area_code) == ("421000", "荆州市", "421000C")
     assert c.central_districts == ("421002", "421003", "421071")
     assert c.metric_crs == "EPSG:32649" and c.drawn_inside == {"421071": "421002"}
-    assert [a.id for a in c.new_areas] == ["kaifaqu", "jingbei", "jinan", "shabei", "gaoxin"]
+    assert [a.id for a in c.new_areas] == ["jingbei", "shabei", "kaifaqu", "jinan", "gaoxin"]
     assert c.area_choices() == ("421002", "421003", "421071", "421000C", "421000")
 
 

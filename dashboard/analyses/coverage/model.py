@@ -37,13 +37,13 @@ from dashboard.analyses.coverage import solver
 from dashboard.core.metrics import Metric, format_value
 from dashboard.core.scenario import Param, Scenario
 from dashboard.core.text import t
+from dashboard.data import city as city_config
 from dashboard.data import db
 
 PAGE = "coverage"
 KINDS = ("centre", "station")
 OWNERSHIPS = ("public", "private")
 CANDIDATE_RULES = ("all", "new_areas", "no_centre")
-NEW_AREA_IDS = ("jingbei", "shabei", "kaifaqu", "jinan", "gaoxin")
 
 # Walking distances of the residential "life circles" (std_15min_walk, GB 50180-2018): the
 # 15-minute circle is 800-1,000 m on foot; its upper end is the default service distance.
@@ -427,7 +427,7 @@ def _new_area_table(new_areas: pd.DataFrame | None, demand: pd.DataFrame) -> pd.
     if missing:
         areas = pd.concat([areas[cols], pd.DataFrame([{"area_id": a, "name": a, "name_en": a, "kind": ""}
                                                       for a in missing])], ignore_index=True)
-    order = {a: i for i, a in enumerate(NEW_AREA_IDS)}
+    order = {a.id: i for i, a in enumerate(city_config.current().new_areas)}  # data/city.toml order
     areas["_order"] = areas["area_id"].map(order).fillna(len(order))
     return areas.sort_values(["_order", "area_id"])[cols].reset_index(drop=True)
 
