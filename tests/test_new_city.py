@@ -217,6 +217,7 @@ def test_every_page_runs_or_says_what_to_supply_on_the_second_city(tmp_path):
     assert "西陵区" in overview["名称 name"] and "伍家岗区" in overview["名称 name"]
     assert any("西陵街道" in names for names in overview["街道/乡镇名称 sub-district names"])
     assert "data/indicators.csv" in pages["overview"]["info"][0]
+    assert pages["overview"]["map_has"] == ["西陵区", "伍家岗区", "夷陵区"]  # the central city's real districts
     assert "data/care_facilities.csv" in pages["beds"]["info"][0]
     assert "data/clinics.csv" in pages["coverage"]["info"][0]
 

@@ -111,7 +111,11 @@ def layer(name: str, overlay: Mapping[str, pd.DataFrame] | None = None) -> gpd.G
     if overlay is not None and dataset in overlay and isinstance(overlay[dataset], gpd.GeoDataFrame):
         return overlay[dataset].copy()
     path = data_root() / DATASETS[dataset].file
-    return _read_layer(str(path), path.stat().st_mtime_ns).copy()
+    gdf = _read_layer(str(path), path.stat().st_mtime_ns).copy()
+    if gdf.empty:  # no features yet (a new city's empty layer): the dataset's columns, no rows
+        cols = DATASETS[dataset].columns
+        gdf = gpd.GeoDataFrame({c: pd.Series(dtype="string") for c in cols}, geometry=gpd.GeoSeries([], crs=WGS84))
+    return gdf
 
 
 def central_city_districts() -> gpd.GeoDataFrame:

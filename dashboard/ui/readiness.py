@@ -45,3 +45,9 @@ def _skeleton(lang: str) -> None:
                                 "subdistricts": "街道/乡镇 sub-districts", "committees": "社区/村 committees",
                                 "subdistrict_names": "街道/乡镇名称 sub-district names"})
     st.dataframe(rows, hide_index=True, width="stretch", key="overview_skeleton")
+    from dashboard.analyses.overview import svgmap
+
+    labels = {k: ui.tr(f"overview.{k}") for k in ("legend.district", "legend.street", "legend.town", "legend.new_area")}
+    # Safe as raw HTML: svgmap XML-escapes every text it writes (as on the overview page itself).
+    svg = svgmap.overview_svg_for(ui.overlay(), labels, lang, ui.tr("overview.map_title"))
+    st.markdown(f'<div class="overview-map-box">{svg}</div>', unsafe_allow_html=True)

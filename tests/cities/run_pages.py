@@ -30,4 +30,6 @@ for p in registry.PAGES:
         "info": [i.value for i in at.info],
         "metrics": len(at.metric),
         "tables": [f.astype(str).to_dict(orient="list") for f in frames][:2],
+        "map_has": [n for n in ("西陵区", "伍家岗区", "夷陵区") if any("<svg" in m.value and n in m.value
+                                                             for m in at.markdown)],
     }, ensure_ascii=False), flush=True)
