@@ -291,3 +291,19 @@ def test_check_names_a_city_toml_code_the_data_does_not_have(tmp_path):
     res = _cli("check", data_dir=folder, tmp=tmp_path)
     assert res.returncode == 1
     assert "data/city.toml: district 420599 is not a district in data/divisions.csv" in res.stderr
+
+
+@pytest.mark.parametrize("dataset", ["clinics", "community_workers", "care_facilities"])
+def test_templates_of_the_second_city_show_its_codes_and_pass_the_check(tmp_path, dataset, monkeypatch):
+    from dashboard.upload import templates
+
+    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(YICHANG))
+    row = templates.example_row(dataset)
+    codes = [c for c in row if c.isdigit() and len(c) in (6, 9, 12)]
+    assert codes and all(c.startswith("420502") for c in codes), row
+    path = tmp_path / f"{dataset}.csv"
+    path.write_bytes(templates.template_csv(dataset))
+    res = _cli("validate", str(path), "--as", dataset, data_dir=YICHANG, tmp=tmp_path)
+    assert res.returncode == 0, res.stdout + res.stderr
+    monkeypatch.delenv("DASHBOARD_DATA_DIR")
+    assert [c for c in templates.example_row(dataset) if c.isdigit() and len(c) in (6, 9, 12)][0].startswith("421")
