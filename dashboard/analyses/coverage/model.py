@@ -4,7 +4,7 @@ Method (full text with sources in docs/coverage.md):
 
 - Demand points are residential compounds (optionally also village settlements) with their
   residents; facilities are community health service centres and stations. Coordinates are
-  projected to metres (EPSG:32649, `dashboard.data.geo`).
+  projected to metres (the city's metric CRS, data/city.toml; `dashboard.data.geo`).
 - A demand point is *covered* when straight-line distance × detour factor ≤ service distance, i.e.
   when a counted facility lies within radius = service distance / detour factor. A point exactly at
   the radius counts. Distances come from a KD-tree nearest-neighbour query (`scipy.spatial.cKDTree`),
@@ -604,13 +604,15 @@ class _Walk(NamedTuple):
 
 
 def _network_xy(frame: pd.DataFrame, xy: np.ndarray, network: Any) -> np.ndarray:
-    """Points in the network's metres: from lon/lat when the frame has them, else its x_m/y_m (EPSG:32649)."""
+    """Points in the network's metres: from lon/lat when the frame has them, else its x_m/y_m (the city's
+    metric CRS, data/city.toml)."""
     if {"lon", "lat"}.issubset(frame.columns):
         return network.project(frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float)) \
             if len(frame) else np.empty((0, 2))
-    if network.epsg in (0, 32649):
+    crs = city_config.current().metric_crs
+    if network.epsg in (0, int(crs.split(":")[1])):
         return xy
-    raise ValueError(f"points in x_m/y_m (EPSG:32649) cannot be placed on a network in EPSG:{network.epsg}")
+    raise ValueError(f"points in x_m/y_m ({crs}) cannot be placed on a network in EPSG:{network.epsg}")
 
 
 @lru_cache(maxsize=16)
