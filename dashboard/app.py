@@ -8,9 +8,10 @@ import streamlit as st
 
 from dashboard import freeze_startup_objects, registry
 from dashboard.core.safetext import code_span
+from dashboard.data.city import CityConfigError
 from dashboard.data.db import get_database, sources_pinned
 from dashboard.data.load import DataError
-from dashboard.ui import hearing
+from dashboard.ui import hearing, readiness
 from dashboard.ui import widgets as ui
 
 # The icon is a file, not an emoji: Streamlit checks an emoji string against its emoji table, a
@@ -25,7 +26,7 @@ def main() -> None:
 
     try:
         get_database()
-    except DataError as exc:  # shipped data broken: say exactly where, never a traceback
+    except (DataError, CityConfigError) as exc:  # shipped data broken: say exactly where, never a traceback
         st.error(ui.tr("common.data_error_title"))
         st.code(str(exc), language=None)
         st.stop()
@@ -48,6 +49,8 @@ def main() -> None:
         st.toast(ui.tr("common.url_notice", notice=code_span(notice)), icon=":material/warning:")  # link text: never Markdown
 
     ui.sync_url()
+    if not readiness.gate(page_key):  # a dataset the page needs is empty: which files to supply, not a traceback
+        return
     hearing.begin_page(page_key)
     hearing.page_header(page_key)  # presentation mode: large type, no controls, summary sentence first
     page.run()

@@ -27,6 +27,8 @@ class Page:
                  and charts.py (figures); False for tool pages (uploads, sources).
     in_brief:    the analysis has a slide in the hearing brief (and a hearing footer on its page).
     own_summary: the page prints its summary sentence itself (the footer does not repeat it).
+    needs:       datasets (dashboard.data.schemas names) the analysis cannot work without: while any is
+                 empty (a new city's folder, docs/new-city.md) the page says which files to supply instead.
     """
 
     key: str
@@ -35,6 +37,7 @@ class Page:
     analysis: bool = True
     in_brief: bool = True
     own_summary: bool = True
+    needs: tuple[str, ...] = ()
 
     @property
     def url_path(self) -> str:
@@ -51,12 +54,12 @@ def _analysis(key: str, icon: str, **kw) -> Page:
 
 # Navigation order; the first page is the default (served at the app's root URL).
 ANALYSES: tuple[Page, ...] = (
-    _analysis("overview", ":material/home:", own_summary=False),
-    _analysis("coverage", ":material/local_hospital:"),
-    _analysis("beds", ":material/bed:"),
-    _analysis("pay", ":material/payments:"),
-    _analysis("property", ":material/apartment:"),
-    _analysis("grids", ":material/grid_view:"),
+    _analysis("overview", ":material/home:", own_summary=False, needs=("indicators",)),
+    _analysis("coverage", ":material/local_hospital:", needs=("clinics", "compounds", "communities", "census")),
+    _analysis("beds", ":material/bed:", needs=("care_facilities", "communities", "census")),
+    _analysis("pay", ":material/payments:", needs=("community_workers", "indicators")),
+    _analysis("property", ":material/apartment:", needs=("compound_profiles", "compounds", "indicators")),
+    _analysis("grids", ":material/grid_view:", needs=("grids", "community_workers", "indicators")),
 )
 TOOLS: tuple[Page, ...] = (
     Page("data", "ui/upload_page.py", ":material/upload_file:", analysis=False, in_brief=False),

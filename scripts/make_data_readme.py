@@ -60,6 +60,11 @@ def render() -> str:
         "resolves in `sources.csv`. Datasets marked *replaceable* can be replaced for one browser session by",
         "uploading your own file on the “数据上传 / Your data” page (see docs/your-data.md).",
         "",
+        "`city.toml` (not a table) says which city this folder describes: its code and name, the central city's",
+        "districts and indicator area code, the map extent and metric CRS, districts drawn inside another's polygon",
+        "and the new areas (`dashboard/data/city.py` checks it; `python -m dashboard new-city CODE --out DIR` writes",
+        "a folder like this one for any prefecture-level city; see docs/new-city.md).",
+        "",
     ]
     for ds in DATASETS.values():
         out += [

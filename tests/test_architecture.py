@@ -51,3 +51,40 @@ def test_every_analysis_model_has_the_same_interface():
         for name in ("PARAMS", "headline", "details", "summary_sentence"):
             assert hasattr(model, name), f"analyses/{key}/model.py has no {name}"
         assert callable(getattr(registry.charts(key), "figures", None)), f"analyses/{key}/charts.py has no figures()"
+
+
+# A Jingzhou division code (421xxx, 421xxxyyy, 421xxxyyyzzz or the central city's 421000C) in the package.
+_JINGZHOU_CODE = re.compile(r"(?<![0-9A-Za-z_.])421\d{3}(?:\d{3}){0,2}C?(?![0-9A-Za-z_])")
+_INDICATOR_ID = re.compile(r"[a-z_]+(?:\.[a-z0-9_]+)*\.421\d{3}(?![0-9])")
+# The report's figures are about named districts: a constant naming the area of a report indicator, used
+# only when that indicator is present (another city's folder has none), is calibration, not configuration.
+_REPORT_CALIBRATION = {
+    ("dashboard/analyses/beds/model.py", 'SHASHI = "421002"'),
+    ("dashboard/analyses/beds/model.py", 'JINGZHOU = "421003"'),
+    ("dashboard/analyses/property/model.py", 'SHASHI = "421002"'),
+}
+
+
+def test_the_package_names_no_jingzhou_division_code():
+    """City configuration lives in data/city.toml (dashboard/data/city.py): nothing in dashboard/ names Jingzhou's
+    codes, except report-indicator ids (checked to exist in data/indicators.csv), the report-calibration constants
+    above, and the upload templates' example cells in dashboard/data/schemas.py (`example=`)."""
+    indicators = set((REPO / "data" / "indicators.csv").read_text(encoding="utf-8").split("\n"))
+    known_ids = {line.split(",", 1)[0] for line in indicators}
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = str(path.relative_to(REPO))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for ind in _INDICATOR_ID.findall(line):
+                if ind not in known_ids:
+                    offenders.append(f"{rel}:{n}: indicator id {ind} not in data/indicators.csv")
+            stripped = _INDICATOR_ID.sub("", line)
+            if not _JINGZHOU_CODE.search(stripped):
+                continue
+            if (rel, line.strip()) in _REPORT_CALIBRATION:
+                continue
+            if rel == "dashboard/data/schemas.py" and _JINGZHOU_CODE.sub("", stripped).count('example=""') == len(
+                    _JINGZHOU_CODE.findall(stripped)):
+                continue
+            offenders.append(f"{rel}:{n}: {line.strip()}")
+    assert not offenders, "\n".join(offenders)

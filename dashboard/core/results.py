@@ -14,6 +14,7 @@ from typing import Any
 from dashboard import registry
 from dashboard.core import ranges
 from dashboard.core.scenario import Scenario
+from dashboard.data import readiness
 from dashboard.data.db import Overlay
 
 
@@ -28,6 +29,11 @@ def scenario_results(scenario: Scenario, overlay: Overlay | None = None, pages: 
     out: dict[str, Any] = {"scenario": scenario.model_values(), "pages": {}}
     for page, mod in page_modules().items():
         if pages and page not in pages:
+            continue
+        missing = readiness.missing(page, overlay)
+        if missing:  # a new city's folder without that data yet: say which files, compute nothing
+            out["pages"][page] = {"metrics": [], "summary": readiness.message(page, missing, lang, readiness.missing_indicators(page, overlay)),
+                                  "details": {}, "needs": list(readiness.files(missing))}
             continue
         out["pages"][page] = {
             # low/high beside each value: the range within the assumptions' plausible bands (core/ranges.py)

@@ -1,7 +1,7 @@
 """Geodata: load the shipped (or uploaded) layers, project to metres, join attributes by division code.
 
-Files are WGS84 lon/lat; distances and areas are computed in UTM zone 49N (EPSG:32649), which
-covers Jingzhou (111°E–114°E) with under 0.1% scale error.
+Files are WGS84 lon/lat; distances and areas are computed in the city's metric CRS (data/city.toml
+`map.metric_crs`: the UTM zone covering the city, under 0.1% scale error across a prefecture).
 """
 
 from __future__ import annotations
@@ -16,11 +16,20 @@ import pandas as pd
 from pyproj import Transformer
 
 from dashboard import data_root
+from dashboard.data import city
 from dashboard.data.schemas import DATASETS
 
 WGS84 = "EPSG:4326"
-METRIC_CRS = "EPSG:32649"
-CENTRAL_CITY = ("421002", "421003", "421071")
+
+
+def metric_crs() -> str:
+    """The metric CRS of the data folder's city (data/city.toml `map.metric_crs`, its UTM zone)."""
+    return city.current().metric_crs
+
+
+def central_city() -> tuple[str, ...]:
+    """The central city's county-level codes (data/city.toml `central_city.districts`)."""
+    return city.current().central_districts
 
 _LAYERS = {"districts": "district_shapes", "subdistricts": "subdistrict_shapes", "new_areas": "new_area_shapes"}
 
@@ -102,12 +111,16 @@ def layer(name: str, overlay: Mapping[str, pd.DataFrame] | None = None) -> gpd.G
     if overlay is not None and dataset in overlay and isinstance(overlay[dataset], gpd.GeoDataFrame):
         return overlay[dataset].copy()
     path = data_root() / DATASETS[dataset].file
-    return _read_layer(str(path), path.stat().st_mtime_ns).copy()
+    gdf = _read_layer(str(path), path.stat().st_mtime_ns).copy()
+    if gdf.empty:  # no features yet (a new city's empty layer): the dataset's columns, no rows
+        cols = DATASETS[dataset].columns
+        gdf = gpd.GeoDataFrame({c: pd.Series(dtype="string") for c in cols}, geometry=gpd.GeoSeries([], crs=WGS84))
+    return gdf
 
 
 def central_city_districts() -> gpd.GeoDataFrame:
     d = layer("districts")
-    return d[d["code"].isin(CENTRAL_CITY)].reset_index(drop=True)
+    return d[d["code"].isin(central_city())].reset_index(drop=True)
 
 
 @cache
@@ -116,13 +129,13 @@ def _transformer(src: str, dst: str) -> Transformer:
 
 
 def lonlat_to_metric(lon: np.ndarray | pd.Series, lat: np.ndarray | pd.Series) -> np.ndarray:
-    """(n, 2) array of x/y metres in METRIC_CRS for WGS84 lon/lat arrays."""
-    x, y = _transformer(WGS84, METRIC_CRS).transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    """(n, 2) array of x/y metres in the city's metric CRS for WGS84 lon/lat arrays."""
+    x, y = _transformer(WGS84, metric_crs()).transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     return np.column_stack([x, y])
 
 
 def metric_to_lonlat(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    lon, lat = _transformer(METRIC_CRS, WGS84).transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    lon, lat = _transformer(metric_crs(), WGS84).transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
     return np.asarray(lon), np.asarray(lat)
 
 
@@ -132,4 +145,4 @@ def points_gdf(frame: pd.DataFrame, lon: str = "lon", lat: str = "lat") -> gpd.G
 
 
 def area_km2(gdf: gpd.GeoDataFrame) -> pd.Series:
-    return gdf.to_crs(METRIC_CRS).area / 1e6
+    return gdf.to_crs(metric_crs()).area / 1e6

@@ -255,6 +255,8 @@ def load_dataset(name: str, root: Path | None = None) -> tuple[pd.DataFrame, lis
         return pd.DataFrame(columns=ds.columns), [Problem(ds.file, None, None, None, "the file to exist")]
     try:
         raw = read_geojson_properties(path) if ds.geo else read_csv_text(ds, path)
+        if ds.geo and raw.empty and not len(raw.columns):  # no features yet (a new city's empty layer)
+            raw = pd.DataFrame(columns=ds.columns, dtype="string")
     except (UnicodeDecodeError, json.JSONDecodeError, pd.errors.ParserError) as exc:
         return pd.DataFrame(columns=ds.columns), [Problem(ds.file, None, None, None, f"a readable UTF-8 file ({exc})")]
     return parse_frame(ds, raw, ds.file, row_offset=1 if ds.geo else 2)

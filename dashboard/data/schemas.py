@@ -15,7 +15,7 @@ import pandera.pandas as pa
 CODE6 = r"^\d{6}$"
 CODE9 = r"^\d{9}$"
 CODE12 = r"^\d{12}$"
-ANY_CODE = r"^(\d{6}|\d{9}|\d{12}|421000C)$"
+ANY_CODE = r"^(\d{6}|\d{9}|\d{12}|\d{6}[A-Z])$"  # [A-Z]: data/city.toml central_city.area_code
 # map_data: boundaries and reference layers from map providers and public map datasets (cnmaps, WDB II,
 # Natural Earth): real geography, but not an official statistic.
 SOURCE_KINDS = ("report", "official_statistics", "standard", "assumption", "illustrative", "map_data")

@@ -26,7 +26,7 @@ from dashboard.core import figure_style, ranges
 from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Param, Scenario, page_params
 from dashboard.core.text import t, unit_label
-from dashboard.data import db
+from dashboard.data import db, readiness
 
 log = logging.getLogger(__name__)
 
@@ -239,6 +239,13 @@ def build_slides(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | Non
     """The content of every slide (figures built, not yet drawn)."""
     slides = []
     for page in pages or available_pages():
+        missing = readiness.missing(page, overlay)
+        if missing:  # a new city's folder without that data yet: the slide says which files to supply
+            title = t(f"nav.{page}", lang)
+            slides.append(Slide(page=page, title=title, summary=readiness.message(title, missing, lang, readiness.missing_indicators(page, overlay)), metrics=[],
+                                baseline=[], params=[], params_total=0, sources=[], years=[],
+                                link=view_link(scenario, page, lang=lang, base=base, present=False), illustrative=False))
+            continue
         res = page_results(page, scenario, lang, overlay)
         base_res = res if page == "overview" or scenario.is_baseline() else page_results(
             page, scenario.baseline(), lang, overlay)

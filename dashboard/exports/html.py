@@ -29,7 +29,7 @@ import pandas as pd
 from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import t
-from dashboard.data import db
+from dashboard.data import db, readiness
 from dashboard.exports import content, images, layout
 from dashboard.exports.tables import baseline_text, difference_text, page_tables
 
@@ -198,13 +198,14 @@ def _slide_section(slide: content.Slide, scenario: Scenario, lang: str, overlay:
              f"<h2>{_e(slide.title)}</h2>", f'<p class="summary">{_e(slide.summary)}</p>']
     if slide.illustrative:
         parts.append(f'<p class="mark illustrative">{_e(t("hearing.illustrative_note", lang))}</p>')
-    if charts:
+    ready = not readiness.missing(slide.page, overlay)  # else the summary says which files to supply
+    if charts and ready:
         parts += _chart_blocks(slide.page, scenario, lang, overlay)
     parts.append(f"<h3>{_e(t('hearing.headline', lang))}</h3>")
     parts.append(_metrics_table(slide, lang, blocks["show_baseline"], kinds))
     parts.append(f"<h3>{_e(t('hearing.params', lang))}</h3>")
     parts.append('<ul class="params">' + "".join(f"<li>{_e(p)}</li>" for p in blocks["params"]) + "</ul>")
-    if tables:
+    if tables and ready:
         frames = page_tables(slide.page, scenario, lang, overlay)
         extra = {name: frame for name, frame in frames.items() if not name.endswith("_headline")}
         if extra:

@@ -39,14 +39,18 @@ UNUSUAL = {
     ("clinics", "gps"): 500, ("clinics", "nurses"): 1_000, ("clinics", "established_staff"): 1_000,
 }
 _COUNT_UNITS = ("persons", "households", "beds")
-_FALLBACK_CITY = 5_231_180  # 2020 census, 荆州市 (data/census.csv); used only if that row is missing
+# Used only if the data folder's census has no row for its city: a bound above every prefecture-level
+# city's residents (the largest, 成都市, had 20.9 million in the 2020 census), so nothing real is refused.
+_FALLBACK_CITY = 25_000_000
 
 
 def city_residents() -> int:
-    """荆州市's residents from the shipped census (row 421000)."""
+    """The city's residents from the shipped census (its row for data/city.toml's code)."""
     try:
+        from dashboard.data.city import current
+
         census = db.shipped_frames()["census"]
-        value = census.loc[census["area_code"] == "421000", "residents"].dropna()
+        value = census.loc[census["area_code"] == current().code, "residents"].dropna()
         return int(value.iloc[0]) if len(value) else _FALLBACK_CITY
     except Exception:  # shipped data not loadable: the published figure
         return _FALLBACK_CITY

@@ -33,7 +33,7 @@ def _stamp(*rel: str) -> tuple:
 
 def reference() -> _Reference:
     """Divisions, new-area ids and district polygons to check uploads against (cached per file change)."""
-    return _reference(_stamp(DATASETS["divisions"].file, DATASETS["district_shapes"].file, DATASETS["new_area_shapes"].file))
+    return _reference(_stamp("data/city.toml", DATASETS["divisions"].file, DATASETS["district_shapes"].file, DATASETS["new_area_shapes"].file))
 
 
 @cache
@@ -48,12 +48,16 @@ def _reference(stamp: tuple) -> _Reference:
     district_of = dict(zip(divisions["code"], divisions["district_code"].fillna(""), strict=True))
     areas, _ = load.load_dataset("new_area_shapes")
     area_ids = frozenset(areas["area_id"].dropna()) if "area_id" in areas else frozenset()
+    from dashboard.data.city import current
+
+    config = current()
     shapes = geo.layer("districts")
-    city = shapes.loc[shapes["code"] == "421000", "geometry"].union_all()
-    districts = {str(c): g for c, g in zip(shapes["code"], shapes["geometry"], strict=True) if c != "421000"}
-    # 荆州开发区 (421071) has no polygon of its own in the map provider's data: it lies inside 沙市区.
-    if "421071" not in districts and "421002" in districts:
-        districts["421071"] = districts["421002"]
+    city = shapes.loc[shapes["code"] == config.code, "geometry"].union_all()
+    districts = {str(c): g for c, g in zip(shapes["code"], shapes["geometry"], strict=True) if c != config.code}
+    # Districts with no polygon of their own in the map provider's data (data/city.toml `drawn_inside`).
+    for inner, outer in config.drawn_inside.items():
+        if inner not in districts and outer in districts:
+            districts[inner] = districts[outer]
     for g in (city, *districts.values()):
         shapely.prepare(g)
     buffered = city.buffer(0.003)  # ≈300 m: boundaries are simplified to ≈130 m

@@ -23,6 +23,48 @@ _LEVEL_ZH = {"district": "区县", "subdistrict": "街道/乡镇", "committee": 
 _CODE_LEVELS = {"district_code": "district", "subdistrict_code": "subdistrict", "committee_code": "committee"}
 
 
+def example_value(f: Field) -> str:
+    """A column's example cell: the schema's, except a division code the data folder does not have, which is
+    replaced by a real code of the same level of this folder's city (its first committee and that one's
+    sub-district and district), so another city's templates show its own codes."""
+    ex = f.example
+    if f.name in ("lon", "lat") and ex:
+        return _example_point(f.name)
+    if not (ex and ex.isdigit() and len(ex) in (6, 9, 12)):
+        return ex
+    from dashboard.upload.reference import reference
+
+    ref = reference()
+    level = {6: "district", 9: "subdistrict", 12: "committee"}[len(ex)]
+    if ex in ref.levels.get(level, ()):
+        return ex
+    committees = sorted(ref.levels.get("committee", ()))
+    if committees:
+        chain = {12: committees[0], 9: ref.parent.get(committees[0], ""), 6: ref.district_of.get(committees[0], "")}
+    else:
+        subs = sorted(ref.levels.get("subdistrict", ()))
+        chain = {9: subs[0] if subs else "", 6: ref.district_of.get(subs[0], "") if subs else ""}
+    return chain.get(len(ex)) or ex
+
+
+def _example_point(axis: str) -> str:
+    """The schema's example coordinate if its point lies in this folder's city, else that of a point inside
+    the city's first central district (2 decimals)."""
+    import shapely
+
+    from dashboard.data.city import current
+    from dashboard.upload.reference import reference
+
+    ds = next(d for d in DATASETS.values() if "lon" in d.columns and "lat" in d.columns)
+    lon, lat = float(ds.field("lon").example), float(ds.field("lat").example)
+    ref = reference()
+    if ref.city.contains(shapely.Point(lon, lat)):
+        return ds.field(axis).example
+    polygon = ref.districts.get(current().central_districts[0])
+    p = polygon.representative_point() if polygon is not None else ref.city.representative_point()
+    return f"{p.x if axis == 'lon' else p.y:.2f}"
+
+
 def template_fields(ds: Dataset) -> list[Field]:
     """The columns a user fills in (every field except the provenance the form supplies)."""
     return [f for f in ds.fields if f.name not in _FORM_COLUMNS]
@@ -74,13 +116,13 @@ def columns_table(dataset: str, lang: str = "zh") -> pd.DataFrame:
             t("data.cd_unit", lang): unit_label(f.unit, lang),
             t("data.cd_required", lang): t("data.cd_no" if f.nullable else "data.cd_yes", lang),
             t("data.cd_allowed", lang): _allowed_text(ds, f, lang),
-            t("data.cd_example", lang): f.example,
+            t("data.cd_example", lang): example_value(f),
         })
     return pd.DataFrame(rows)
 
 
 def example_row(dataset: str) -> list[str]:
-    return [f.example for f in template_fields(DATASETS[dataset])]
+    return [example_value(f) for f in template_fields(DATASETS[dataset])]
 
 
 def template_csv(dataset: str, lang: str = "zh") -> bytes:
@@ -121,7 +163,7 @@ def template_xlsx(dataset: str, lang: str = "zh") -> bytes:
         elif f.type == "bool" and f.example:
             example.value = f.example.lower() == "true"
         else:
-            example.value = f.example or None
+            example.value = example_value(f) or None
         letter = get_column_letter(j)
         sheet.column_dimensions[letter].width = max(12, min(40, len(header(f, lang)) * 2 + 4))
         if f.type == "str":
@@ -159,7 +201,7 @@ def template_geojson(dataset: str, lang: str = "zh") -> bytes:
     ds = DATASETS[dataset]
     if not ds.geo:
         raise ValueError(f"{dataset} is a table; use template_csv or template_xlsx")
-    props = {header(f, lang): f.example for f in template_fields(ds)}
+    props = {header(f, lang): example_value(f) for f in template_fields(ds)}
     doc = {
         "type": "FeatureCollection",
         "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},

@@ -45,6 +45,7 @@ from dashboard.core.metrics import Metric, cite_data, format_value
 from dashboard.core.numbers import format_money
 from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
 from dashboard.core.text import t
+from dashboard.data import city as city_config
 from dashboard.data import db
 
 PAGE = "beds"
@@ -58,14 +59,17 @@ FACILITY_TYPES = ("urban_public", "urban_private", "home_care_centre", "rural")
 INSTITUTIONAL_TYPES = ("urban_public", "urban_private", "rural")
 
 REST = "rest"  # the city outside the districts covered by `communities`
-CENTRAL = "421000C"  # central city: every district covered by `communities` (indicator area code)
-CITY = "421000"
-AREA_CHOICES = ("421002", "421003", "421071", CENTRAL, CITY)
+_CITY = city_config.current()  # data/city.toml of the data folder the process serves
+CENTRAL = _CITY.central_area_code  # central city: every district covered by `communities` (indicator area code)
+CITY = _CITY.code
+AREA_CHOICES = _CITY.area_choices()
 
 # The report's figures the default scenario must reproduce (data/indicators.csv).
 CALIBRATION_IDS = ("beds.per_1000_older", "beds.shashi.total", "beds.shashi.demand_met_share",
                    "beds.jingzhouqu.communities", "beds.jingzhouqu.home_care_share",
                    "beds.urban_public.beds", "beds.urban_private.beds", "beds.home_care_centres.beds")
+# Report-calibration ids (the areas of the report's beds.shashi.* / beds.jingzhouqu.* indicators): every
+# use is conditional on those rows being present, so another city's folder simply has no calibration.
 SHASHI = "421002"
 JINGZHOU = "421003"
 PER_1000_TOLERANCE = 0.5  # beds per 1,000: the report says "约34" (about 34)
@@ -77,10 +81,18 @@ def default_target_year(data_year: int, end_year: int, today: date | None = None
     return min(end_year, max(data_year + 1, year))
 
 
-# dashboard/params/beds.toml: defaults, bounds, bands, sources. The target year's default follows the
-# calendar (this year, within the horizon), so it is set here rather than in the file.
-PARAMS: list[Param] = [dataclasses.replace(p, default=default_target_year(BASE_YEAR, END_YEAR))
-                       if p.key == "beds_target_year" else p for p in params.load("beds")]
+# dashboard/params/beds.toml: defaults, bounds, bands, sources. Two defaults are set here rather than in the
+# file: the target year follows the calendar (this year, within the horizon), and the areas to look at are
+# the data folder's city's (data/city.toml).
+def _declared(p: Param) -> Param:
+    if p.key == "beds_target_year":
+        return dataclasses.replace(p, default=default_target_year(BASE_YEAR, END_YEAR))
+    if p.key == "beds_district":
+        return dataclasses.replace(p, default=AREA_CHOICES[0], choices=AREA_CHOICES)
+    return p
+
+
+PARAMS: list[Param] = [_declared(p) for p in params.load("beds")]
 
 
 # ---------------------------------------------------------------- pure model

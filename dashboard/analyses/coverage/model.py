@@ -4,7 +4,7 @@ Method (full text with sources in docs/coverage.md):
 
 - Demand points are residential compounds (optionally also village settlements) with their
   residents; facilities are community health service centres and stations. Coordinates are
-  projected to metres (EPSG:32649, `dashboard.data.geo`).
+  projected to metres (the city's metric CRS, data/city.toml; `dashboard.data.geo`).
 - A demand point is *covered* when straight-line distance × detour factor ≤ service distance, i.e.
   when a counted facility lies within radius = service distance / detour factor. A point exactly at
   the radius counts. Distances come from a KD-tree nearest-neighbour query (`scipy.spatial.cKDTree`),
@@ -38,13 +38,13 @@ from dashboard.core import labels, params, ranges
 from dashboard.core.metrics import Metric, format_value
 from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
 from dashboard.core.text import t
+from dashboard.data import city as city_config
 from dashboard.data import db
 
 PAGE = "coverage"
 KINDS = ("centre", "station")
 OWNERSHIPS = ("public", "private")
 CANDIDATE_RULES = ("all", "new_areas", "no_centre")
-NEW_AREA_IDS = ("jingbei", "shabei", "kaifaqu", "jinan", "gaoxin")
 
 # Walking distances of the residential "life circles" (std_15min_walk, GB 50180-2018): the
 # 15-minute circle is 800-1,000 m on foot; its upper end is the default service distance.
@@ -396,7 +396,7 @@ def _new_area_table(new_areas: pd.DataFrame | None, demand: pd.DataFrame) -> pd.
     if missing:
         areas = pd.concat([areas[cols], pd.DataFrame([{"area_id": a, "name": a, "name_en": a, "kind": ""}
                                                       for a in missing])], ignore_index=True)
-    order = {a: i for i, a in enumerate(NEW_AREA_IDS)}
+    order = {a.id: i for i, a in enumerate(city_config.current().new_areas)}  # data/city.toml order
     areas["_order"] = areas["area_id"].map(order).fillna(len(order))
     return areas.sort_values(["_order", "area_id"])[cols].reset_index(drop=True)
 
@@ -574,13 +574,15 @@ class _Walk(NamedTuple):
 
 
 def _network_xy(frame: pd.DataFrame, xy: np.ndarray, network: Any) -> np.ndarray:
-    """Points in the network's metres: from lon/lat when the frame has them, else its x_m/y_m (EPSG:32649)."""
+    """Points in the network's metres: from lon/lat when the frame has them, else its x_m/y_m (the city's
+    metric CRS, data/city.toml)."""
     if {"lon", "lat"}.issubset(frame.columns):
         return network.project(frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float)) \
             if len(frame) else np.empty((0, 2))
-    if network.epsg in (0, 32649):
+    crs = city_config.current().metric_crs
+    if network.epsg in (0, int(crs.split(":")[1])):
         return xy
-    raise ValueError(f"points in x_m/y_m (EPSG:32649) cannot be placed on a network in EPSG:{network.epsg}")
+    raise ValueError(f"points in x_m/y_m ({crs}) cannot be placed on a network in EPSG:{network.epsg}")
 
 
 @lru_cache(maxsize=16)

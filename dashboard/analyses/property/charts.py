@@ -13,6 +13,7 @@ from typing import Any
 import geopandas as gpd
 import plotly.graph_objects as go
 
+from dashboard.analyses.property.model import SHASHI
 from dashboard.core import charts
 from dashboard.core.charts import NO_CHECK, PALETTE, figure
 from dashboard.core.ranges_chart import tornado_figure
@@ -108,7 +109,7 @@ def shares_figure(res: dict[str, Any], lang: str = "zh", height: int = 380) -> g
                           text=_tr("chart_report_managed", lang, value=f"{y:.1f}"), font=dict(color=PALETTE[0])))
     if fig.get("oc_share_shashi") is not None:
         y = fig["oc_share_shashi"]
-        shashi = next((i for i, r in enumerate(rows) if r["district_code"] == "421002"), None)
+        shashi = next((i for i, r in enumerate(rows) if r["district_code"] == SHASHI), None)
         if shashi is not None:
             notes.append(dict(x=names[shashi], xref="x", y=y, yref="y", ax=60, ay=-40, showarrow=True,
                               arrowcolor=PALETTE[2], text=_tr("chart_report_oc", lang, value=f"{y:.1f}"),
