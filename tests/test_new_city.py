@@ -203,8 +203,9 @@ def test_the_brief_on_the_second_city_says_what_each_page_needs(tmp_path, fmt):
     assert "data/indicators.csv" in text and "data/care_facilities.csv" in text and "data/grids.csv" in text
 
 
-def test_every_page_runs_or_says_what_to_supply_on_the_second_city(tmp_path):
-    res = subprocess.run([sys.executable, str(REPO / "tests" / "cities" / "run_pages.py")], cwd=REPO,
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_runs_or_says_what_to_supply_on_the_second_city(tmp_path, lang):
+    res = subprocess.run([sys.executable, str(REPO / "tests" / "cities" / "run_pages.py"), lang], cwd=REPO,
                          env=_env(DASHBOARD_DATA_DIR=str(YICHANG), DASHBOARD_CACHE_DIR=str(tmp_path / "cache")),
                          capture_output=True, text=True, timeout=900)
     assert res.returncode == 0, res.stderr[-3000:]
