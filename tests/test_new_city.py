@@ -60,7 +60,7 @@ def test_render_and_parse_round_trip():
     ('area_code = "421000C"', 'area_code = "420500C"', "central_city.area_code"),
     ('metric_crs = "EPSG:32649"', 'metric_crs = "UTM 49N"', "map.metric_crs"),
     ("extent = [111.2383, 29.4333, 114.0862, 30.6616]", "extent = [114.0, 29.4, 111.2, 30.6]", "map.extent"),
-    ('kind = "new_area"', 'kind = "zone"', "new_areas[1].kind"),
+    ('kind = "new_area"', 'kind = "zone"', "new_areas[0].kind"),
 ])
 def test_a_wrong_field_is_named_with_the_file(old, new, field):
     text = (REPO_ROOT / "data" / "city.toml").read_text(encoding="utf-8")
