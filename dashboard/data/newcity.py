@@ -160,8 +160,9 @@ def district_shapes(city_name: str, city_code: str, districts: dict[str, str], t
                               geometry=simplified, crs=crs).to_crs("EPSG:4326")
     shapes["geometry"] = shapely.set_precision(shapes.geometry.values, GRID_DEG)
     outline = shapely.set_precision(shapely.union_all(shapes.geometry.values), GRID_DEG)
-    rows = [{"code": city_code, "name": city_name, "name_en": "", "level": "city", "geometry": outline}]
-    rows += [{"code": r.code, "name": r.name, "name_en": "", "level": "district", "geometry": r.geometry}
+    # No English names in either package: name_en repeats the Chinese name rather than inventing a translation.
+    rows = [{"code": city_code, "name": city_name, "name_en": city_name, "level": "city", "geometry": outline}]
+    rows += [{"code": r.code, "name": r.name, "name_en": r.name, "level": "district", "geometry": r.geometry}
              for r in shapes.sort_values("code").itertuples()]
     out = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
     out["source_id"] = "cnmaps_boundaries"
