@@ -672,7 +672,7 @@ def metrics_for(res: BedsResults) -> list[Metric]:
         # the report counts home-care centres for 荆州区 only (29 communities, 不到四分之一); elsewhere the
         # figure rests on the demonstration layer alone
         _m("without_centre", int(row["without_centre"]), "count",
-           ("demo_layer", "report2020") if res.area == "421003" else ("demo_layer",), 0,
+           ("demo_layer", "report2020") if res.area == JINGZHOU else ("demo_layer",), 0,
            f"共{int(row['communities'])}个城市社区" + ("（仅中心城区有社区数据）" if res.area == CITY else ""),
            f"of {int(row['communities'])} urban communities" + (" (central city only)" if res.area == CITY else ""),
            **name),
