@@ -12,11 +12,11 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
-from bench import common
 from dashboard.core.metrics import Metric
 from dashboard.core.results import scenario_results
 from dashboard.core.scenario import Param, Scenario, params_by_key
 from dashboard.core.text import t, unit_label
+from tests import browser as common
 
 pytestmark = pytest.mark.e2e
 

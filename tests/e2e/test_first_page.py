@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench import common
 from dashboard.core.text import t
+from tests import browser as common
 
 pytestmark = pytest.mark.e2e
 

@@ -18,8 +18,9 @@ import time
 
 import pytest
 
-from bench import common, loadtest
+from bench import loadtest
 from deploy import serve
+from tests import browser as common
 from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.e2e

@@ -20,7 +20,7 @@ import re
 
 import pytest
 
-from bench import common
+from tests import browser as common
 from tests.e2e.conftest import DOCS_SCREENSHOTS, SCREENSHOTS, _write_small_png
 
 pytestmark = pytest.mark.e2e
