@@ -25,8 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from dashboard.models import beds  # noqa: E402
-
+from dashboard.analyses.beds import model as beds  # noqa: E402
 from dashboard.core.scenario import Scenario  # noqa: E402
 
 COMMUNITIES = 30_000

@@ -43,9 +43,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from dashboard.models import coverage as cv  # noqa: E402
-
 from bench import mclp_cbc_baseline  # noqa: E402
+from dashboard.analyses.coverage import model as cv  # noqa: E402
 from dashboard.analyses.coverage import solver  # noqa: E402
 
 RADIUS_M = cv.reach_radius_m(1000, 1.3)  # the default: a 15-minute walk at detour 1.3

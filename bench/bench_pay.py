@@ -25,8 +25,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from dashboard.models import pay  # noqa: E402
 
+from dashboard.analyses.pay import ladder  # noqa: E402
 from dashboard.core.scenario import Scenario  # noqa: E402
 
 WORKERS = 1_000_000
@@ -41,7 +41,7 @@ def synthetic_staff(n: int = WORKERS, districts: int = DISTRICTS, seed: int = 20
     codes = np.array([f"{420000 + i:06d}" for i in range(districts)])
     return pd.DataFrame({
         "district_code": codes[rng.integers(0, districts, n)],
-        "post": np.array(pay.POSTS)[rng.choice(4, n, p=[0.08, 0.10, 0.22, 0.60])],
+        "post": np.array(ladder.POSTS)[rng.choice(4, n, p=[0.08, 0.10, 0.22, 0.60])],
         "tenure_years": rng.uniform(0, 40, n).round(1),
         "pay_yuan_per_year": rng.uniform(20_000, 60_000, n).round(-2),
     })
@@ -59,17 +59,17 @@ def _median_time(fn, runs: int = RUNS) -> tuple[float, list[float]]:
 
 def run() -> list[dict]:
     staff = synthetic_staff()
-    assumptions = pay.PayAssumptions.from_scenario(Scenario.default())  # 5 years, mean anchor, no cuts
+    assumptions = ladder.PayAssumptions.from_scenario(Scenario.default())  # 5 years, mean anchor, no cuts
     codes = sorted(staff["district_code"].unique())
     district_idx = pd.Categorical(staff["district_code"], categories=codes).codes.astype(np.int64)
-    post_idx = pay.post_index(staff["post"])
+    post_idx = ladder.post_index(staff["post"])
     tenure = staff["tenure_years"].to_numpy()
     wage = staff["pay_yuan_per_year"].to_numpy()
 
     core_s, core_times = _median_time(
-        lambda: pay.budget_arrays(assumptions, post_idx, tenure, wage, district_idx, len(codes)))
-    full_s, full_times = _median_time(lambda: pay.compute(assumptions, staff, {}, {}), runs=5)
-    check = pay.compute(assumptions, staff, {}, {})
+        lambda: ladder.budget_arrays(assumptions, post_idx, tenure, wage, district_idx, len(codes)))
+    full_s, full_times = _median_time(lambda: ladder.compute(assumptions, staff, {}, {}), runs=5)
+    check = ladder.compute(assumptions, staff, {}, {})
     spread = lambda ts: f"min {min(ts):.3f} s, max {max(ts):.3f} s"  # noqa: E731
     return [
         {"name": f"pay: budget {WORKERS:,} workers × {assumptions.years} years (arrays)", "median_s": core_s,

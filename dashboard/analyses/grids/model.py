@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analyses.pay import model as pay_model
-from dashboard.analyses.pay.model import PayAssumptions
+from dashboard.analyses.pay.ladder import PayAssumptions
 from dashboard.analyses.property.model import district_names, report_figures
 from dashboard.core import params
 from dashboard.core.metrics import Metric

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from dashboard.analyses.grids import model as grids
-from dashboard.analyses.pay import model as pay
+from dashboard.analyses.pay import ladder
 from dashboard.core.scenario import Scenario
 
 # Two communities: X has grids of 100 and 700 households (1 worker each) and a new compound of 200 households
@@ -67,7 +67,7 @@ def test_compute_by_hand():
 def test_the_wage_is_the_pay_models():
     scenario = Scenario.default().with_values(pay_coefficient=1.0, pay_oncost_pct=30.0)
     a = grids.GridAssumptions.from_scenario(scenario)
-    p = pay.PayAssumptions.from_scenario(scenario)
+    p = ladder.PayAssumptions.from_scenario(scenario)
     assert a.wage_yuan == pytest.approx(p.rule_pay_yuan * 1.3) == pytest.approx(65_000.0)
     assert grids.GridAssumptions.from_scenario(Scenario.default()).wage_yuan == pytest.approx(47_000.0)
     assert not any(p.key.startswith("grids_") and "wage" in p.key for p in grids.PARAMS)  # no second wage slider

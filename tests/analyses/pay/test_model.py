@@ -15,15 +15,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dashboard.analyses.pay import ladder
 from dashboard.analyses.pay import model as pay
 from dashboard.core import ranges
 from dashboard.core.scenario import Scenario
 
 REPO = Path(__file__).resolve().parents[3]
-DEFAULT = pay.PayAssumptions.from_scenario(Scenario.default())
+DEFAULT = ladder.PayAssumptions.from_scenario(Scenario.default())
 
 
-def assume(**changes) -> pay.PayAssumptions:
+def assume(**changes) -> ladder.PayAssumptions:
     return dataclasses.replace(DEFAULT, **changes)
 
 
@@ -47,10 +48,10 @@ def _budget(res: dict, year: int = 1) -> dict[str, dict]:
 # ---------------------------------------------------------------- ladder construction
 
 def test_default_ladder_is_nanjing_shaped():
-    rel = pay.relative_ladder(DEFAULT.grade_step, DEFAULT.entry_grades)
+    rel = ladder.relative_ladder(DEFAULT.grade_step, DEFAULT.entry_grades)
     assert rel.shape == (4, 18)
     bands = {p: (int(np.flatnonzero(np.isfinite(rel[i]))[0]) + 1, int(np.flatnonzero(np.isfinite(rel[i]))[-1]) + 1)
-             for i, p in enumerate(pay.POSTS)}
+             for i, p in enumerate(ladder.POSTS)}
     assert bands == {"head": (7, 18), "deputy": (4, 15), "member": (2, 13), "staff": (1, 12)}
     assert np.isfinite(rel).sum(axis=1).tolist() == [12, 12, 12, 12]
 
@@ -60,7 +61,7 @@ def test_default_ladder_is_nanjing_shaped():
        coefficient=st.floats(0.5, 1.5))
 def test_ladder_monotone_in_grade_and_post(step, entries, coefficient):
     entry = tuple(sorted(entries, reverse=True))  # head's entry >= deputy's >= member's >= staff's
-    rel = pay.relative_ladder(step, entry)
+    rel = ladder.relative_ladder(step, entry)
     table = coefficient / np.nanmin(rel) * rel
     for row in table:
         cells = row[np.isfinite(row)]
@@ -75,14 +76,14 @@ def test_ladder_monotone_in_grade_and_post(step, entries, coefficient):
         assert np.all(upper[both] >= lower[both] - 1e-12)
     # coefficient bounds: floor at the coefficient, top at coefficient x (1 + step x (top - lowest entry))
     assert math.isclose(np.nanmin(table), coefficient, rel_tol=1e-12)
-    top = min(entry[0] + pay.BAND - 1, 18)
+    top = min(entry[0] + ladder.BAND - 1, 18)
     assert math.isclose(np.nanmax(table), coefficient * (1 + step * (top - 1)) / (1 + step * (entry[3] - 1)),
                         rel_tol=1e-9)
 
 
 @pytest.mark.parametrize("anchor", ["mean", "floor"])
 def test_default_coefficient_bounds(anchor):
-    res = pay.compute(assume(anchor=anchor), STAFF, {}, POSTS)
+    res = ladder.compute(assume(anchor=anchor), STAFF, {}, POSTS)
     lad = res["ladder"]
     coefs = [r["coefficient"] for r in lad["rows"] if r["in_band"]]
     assert len(coefs) == 48
@@ -97,12 +98,12 @@ def test_default_coefficient_bounds(anchor):
 @pytest.mark.parametrize("bad", [(0, 4, 2, 1), (7, 4, 2, 19), (7, 4, 2)])
 def test_bad_entry_grades_name_the_value(bad):
     with pytest.raises(ValueError, match="entry grade"):
-        pay.relative_ladder(0.05, bad)
+        ladder.relative_ladder(0.05, bad)
 
 
 def test_unknown_post_names_the_value():
     with pytest.raises(ValueError, match="'chief'.*row 1"):
-        pay.post_index(["head", "chief"])
+        ladder.post_index(["head", "chief"])
 
 
 @pytest.mark.parametrize(("post", "tenure", "grade"), [
@@ -110,14 +111,14 @@ def test_unknown_post_names_the_value():
     ("member", 5, 3), ("staff", 0, 1), ("staff", 33, 12), ("staff", 100, 12), ("staff", -1, 1),
 ])
 def test_grades_from_tenure(post, tenure, grade):
-    got = pay.assign_grades(pay.post_index([post]), np.array([tenure]), (7, 4, 2, 1), 3)
+    got = ladder.assign_grades(ladder.post_index([post]), np.array([tenure]), (7, 4, 2, 1), 3)
     assert got.tolist() == [grade]
 
 
 # ---------------------------------------------------------------- budget arithmetic
 
 def test_budget_floor_hand_computed():
-    res = pay.compute(SIMPLE, STAFF, {}, POSTS)
+    res = ladder.compute(SIMPLE, STAFF, {}, POSTS)
     # grades 7, 3, 1 -> relative 1.6, 1.2, 1.0; floor scale 1.0 -> 80,000 / 60,000 / 50,000
     b = _budget(res)
     assert b["421003"]["today_yuan"] == pytest.approx(50_000)
@@ -130,7 +131,7 @@ def test_budget_floor_hand_computed():
 
 
 def test_budget_mean_anchor_pays_the_coefficient_on_average():
-    res = pay.compute(dataclasses.replace(SIMPLE, anchor="mean"), STAFF, {}, POSTS)
+    res = ladder.compute(dataclasses.replace(SIMPLE, anchor="mean"), STAFF, {}, POSTS)
     assert res["ladder"]["scale"] == pytest.approx(3 / 3.8)
     assert res["budget_totals"][0]["ladder_yuan"] == pytest.approx(3 * 50_000)
     assert res["headline"]["increment_year1_yuan"] == pytest.approx(150_000 - 75_000)
@@ -139,7 +140,7 @@ def test_budget_mean_anchor_pays_the_coefficient_on_average():
 
 def test_budget_oncost_growth_and_years():
     a = dataclasses.replace(SIMPLE, oncost=0.30, wage_growth=0.10, current_growth=0.05, years=3)
-    res = pay.compute(a, STAFF, {}, POSTS)
+    res = ladder.compute(a, STAFF, {}, POSTS)
     totals = res["budget_totals"]
     assert [r["calendar_year"] for r in totals] == [2021, 2022, 2023]
     for t, row in enumerate(totals):
@@ -151,27 +152,27 @@ def test_budget_oncost_growth_and_years():
 
 def test_no_cut_keeps_the_higher_pay():
     low = dataclasses.replace(SIMPLE, social_wage_yuan=20_000.0)  # ladder 32,000 / 24,000 / 20,000
-    keep = pay.compute(low, STAFF, {}, POSTS)
-    cut = pay.compute(dataclasses.replace(low, no_cut=False), STAFF, {}, POSTS)
+    keep = ladder.compute(low, STAFF, {}, POSTS)
+    cut = ladder.compute(dataclasses.replace(low, no_cut=False), STAFF, {}, POSTS)
     assert keep["budget_totals"][0]["ladder_yuan"] == pytest.approx(32_000 + 24_000 + 25_000)
     assert cut["budget_totals"][0]["ladder_yuan"] == pytest.approx(32_000 + 24_000 + 20_000)
 
 
 def test_retention_elasticity():
-    res = pay.compute(SIMPLE, STAFF, {}, POSTS)
+    res = ladder.compute(SIMPLE, STAFF, {}, POSTS)
     ret = res["retention"]
     # q0 = 1 per worker; pay ratios 80/30, 3, 2
     assert ret["quits_today"] == pytest.approx(3)
     assert ret["quits_ladder"] == pytest.approx(30 / 80 + 1 / 3 + 1 / 2)
     assert ret["cost_avoided_yuan"] == pytest.approx((3 - ret["quits_ladder"]) * 10_000)
-    flat = pay.compute(dataclasses.replace(SIMPLE, quit_elasticity=0.0), STAFF, {}, POSTS)["retention"]
+    flat = ladder.compute(dataclasses.replace(SIMPLE, quit_elasticity=0.0), STAFF, {}, POSTS)["retention"]
     assert flat["quits_ladder"] == pytest.approx(3) and flat["cost_avoided_yuan"] == pytest.approx(0)
 
 
 def test_retention_never_increases_with_a_raise():
     prev = math.inf
     for e in (0.0, 0.5, 1.0, 2.0, 3.0):
-        q = pay.compute(dataclasses.replace(SIMPLE, quit_elasticity=e), STAFF, {}, POSTS)["retention"]["quits_ladder"]
+        q = ladder.compute(dataclasses.replace(SIMPLE, quit_elasticity=e), STAFF, {}, POSTS)["retention"]["quits_ladder"]
         assert q <= prev + 1e-12
         prev = q
 
@@ -180,7 +181,7 @@ def test_workload_and_staffing():
     households = pd.DataFrame({"district_code": ["421002", "421003"], "reform_communities": [1, 1],
                                "reform_households": [500, 1000]})
     report = {"tasks_shashi": 130.0, "lawful_own": 18.0, "lawful_assist": 65.0}
-    res = pay.compute(dataclasses.replace(SIMPLE, households_per_worker=250.0), STAFF, report, POSTS, households)
+    res = ladder.compute(dataclasses.replace(SIMPLE, households_per_worker=250.0), STAFF, report, POSTS, households)
     wl = res["workload"]
     assert wl["lawful_total"] == 83 and wl["tasks_over_lawful"] == pytest.approx(130 / 83)
     by = {s["district_code"]: s for s in wl["staffing"]}
@@ -194,16 +195,16 @@ def test_budget_arrays_match_a_loop():
     n = 500
     staff = pd.DataFrame({
         "district_code": rng.choice(["421002", "421003", "421071"], n),
-        "post": rng.choice(pay.POSTS, n), "tenure_years": rng.uniform(0, 40, n),
+        "post": rng.choice(ladder.POSTS, n), "tenure_years": rng.uniform(0, 40, n),
         "pay_yuan_per_year": rng.uniform(20_000, 35_000, n),
     })
     a = assume(years=2, current_growth=0.02, oncost=0.1)
-    res = pay.compute(a, staff, {}, {})
-    rel = pay.relative_ladder(a.grade_step, a.entry_grades)
-    entry = dict(zip(pay.POSTS, a.entry_grades, strict=True))
+    res = ladder.compute(a, staff, {}, {})
+    rel = ladder.relative_ladder(a.grade_step, a.entry_grades)
+    entry = dict(zip(ladder.POSTS, a.entry_grades, strict=True))
     grades = [min(entry[p] + int(t // a.years_per_grade), min(entry[p] + 11, 18))
               for p, t in zip(staff["post"], staff["tenure_years"], strict=True)]
-    worker_rel = [rel[pay.POSTS.index(p), g - 1] for p, g in zip(staff["post"], grades, strict=True)]
+    worker_rel = [rel[ladder.POSTS.index(p), g - 1] for p, g in zip(staff["post"], grades, strict=True)]
     scale = a.coefficient / np.mean(worker_rel)
     for t in (1, 2):
         expected = {}
@@ -216,7 +217,7 @@ def test_budget_arrays_match_a_loop():
 
 
 def test_details_json_ready():
-    res = pay.compute(DEFAULT, STAFF, {"tasks_shashi": 130.0, "lawful_own": 18.0, "lawful_assist": 65.0}, POSTS)
+    res = ladder.compute(DEFAULT, STAFF, {"tasks_shashi": 130.0, "lawful_own": 18.0, "lawful_assist": 65.0}, POSTS)
     json.dumps(res, allow_nan=False)
 
 
@@ -255,7 +256,7 @@ def test_catalog_keys_used_exist():
     keys = set()
     for path in ("dashboard/analyses/pay/page.py", "dashboard/analyses/pay/charts.py"):
         keys |= set(re.findall(r"""["'](pay\.[a-z_]+)["']""", (REPO / path).read_text(encoding="utf-8")))
-    keys |= {f"pay.post_{p}" for p in pay.POSTS} | {f"pay.anchor_{a}_text" for a in pay.ANCHORS}
+    keys |= {f"pay.post_{p}" for p in ladder.POSTS} | {f"pay.anchor_{a}_text" for a in ladder.ANCHORS}
     keys |= {f"pay.series_{k}" for k in ("today", "ladder", "quits_today", "quits_ladder")}
     keys |= {f"pay.ladder_view_{v}" for v in ("coefficient", "yuan")}
     keys = {k for k in keys if not k.endswith("_")}  # prefixes completed by the sets above
@@ -342,7 +343,7 @@ def test_group_quantiles_match_pandas():
     values = rng.uniform(20_000, 35_000, 2_000).round(0)
     groups = rng.integers(0, 7, 2_000)
     groups[groups == 5] = 6  # an empty group
-    got = pay.group_quantiles(values, groups, 8)
+    got = ladder.group_quantiles(values, groups, 8)
     g = pd.Series(values).groupby(groups)
     for name, expected in (("min", g.min()), ("q1", g.quantile(0.25)), ("median", g.median()),
                            ("q3", g.quantile(0.75)), ("max", g.max()), ("mean", g.mean()), ("workers", g.size())):
