@@ -40,6 +40,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dashboard.analyses.beds.inputs import Inputs, load_inputs
+from dashboard.analyses.beds.projection import (
+    BASE_YEAR,
+    END_YEAR,
+    NOT_CLOSED,
+    DemandRule,
+    Plan,
+    _survival,
+    demand_beds,
+    nursing_beds_short,
+    nursing_share,
+    plan_from,
+    project,
+    required_per_year,
+    rule_from,
+)
 from dashboard.core import labels, params, ranges
 from dashboard.core.metrics import Metric, cite_data, format_value
 from dashboard.core.numbers import format_money
@@ -49,25 +65,17 @@ from dashboard.data import city as city_config
 from dashboard.data import db
 
 PAGE = "beds"
-BASE_YEAR = 2020
-END_YEAR = 2035
-YEARS = np.arange(BASE_YEAR, END_YEAR + 1)
-NOT_CLOSED = 9999  # closing year when the gap does not close within the horizon
 
 FACILITY_TYPES = ("urban_public", "urban_private", "home_care_centre", "rural")
 # Care-type share (std_nursing_beds_55) is a target for institutions' beds, not community centres'.
 INSTITUTIONAL_TYPES = ("urban_public", "urban_private", "rural")
 
-REST = "rest"  # the city outside the districts covered by `communities`
 _CITY = city_config.current()  # data/city.toml of the data folder the process serves
 CENTRAL = _CITY.central_area_code  # central city: every district covered by `communities` (indicator area code)
 CITY = _CITY.code
 AREA_CHOICES = _CITY.area_choices()
 
 # The report's figures the default scenario must reproduce (data/indicators.csv).
-CALIBRATION_IDS = ("beds.per_1000_older", "beds.shashi.total", "beds.shashi.demand_met_share",
-                   "beds.jingzhouqu.communities", "beds.jingzhouqu.home_care_share",
-                   "beds.urban_public.beds", "beds.urban_private.beds", "beds.home_care_centres.beds")
 # Report-calibration ids (the areas of the report's beds.shashi.* / beds.jingzhouqu.* indicators): every
 # use is conditional on those rows being present, so another city's folder simply has no calibration.
 SHASHI = "421002"
@@ -98,158 +106,7 @@ PARAMS: list[Param] = [_declared(p) for p in params.load("beds")]
 # ---------------------------------------------------------------- pure model
 
 
-@dataclass(frozen=True)
-class DemandRule:
-    """How many beds older people need; shares are fractions (0.15, not 15)."""
-
-    method: str = "need"  # "need" | "norm"
-    norm_per_1000: float = 35.0
-    need_60_79: float = 0.15
-    need_80_plus: float = 0.40
-    bed_use: float = 0.635
-    occupancy: float = 0.85
-
-    def __post_init__(self) -> None:
-        if self.method not in ("need", "norm"):
-            raise ValueError(f"unknown demand method {self.method!r} (expected 'need' or 'norm')")
-        if not 0 < self.occupancy <= 1:
-            raise ValueError(f"occupancy must be in (0, 1], got {self.occupancy!r}")
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Growth of the older population and of supply; rates are fractions per year."""
-
-    growth_60_plus: float = 0.025
-    growth_80_plus: float = 0.03
-    new_per_year: float = 500.0
-    closure_rate: float = 0.0
-    base_year: int = BASE_YEAR
-    end_year: int = END_YEAR
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.closure_rate < 1:
-            raise ValueError(f"closure rate must be in [0, 1), got {self.closure_rate!r}")
-        if self.end_year < self.base_year:
-            raise ValueError(f"end year {self.end_year} is before base year {self.base_year}")
-
-    @property
-    def years(self) -> np.ndarray:
-        return np.arange(self.base_year, self.end_year + 1)
-
-
-def demand_beds(aged_60_plus, aged_80_plus, rule: DemandRule) -> np.ndarray:
-    """Beds needed by a population (arrays broadcast); see the module docstring for both methods."""
-    p60 = np.asarray(aged_60_plus, dtype=float)
-    p80 = np.minimum(np.asarray(aged_80_plus, dtype=float), p60)
-    if rule.method == "norm":
-        return p60 * rule.norm_per_1000 / 1000.0
-    needing_care = (p60 - p80) * rule.need_60_79 + p80 * rule.need_80_plus
-    return needing_care * rule.bed_use / rule.occupancy
-
-
-def _survival(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
-    """d^k (share of base-year beds still open) and A_k = Σ_{j<k} d^j (open beds per bed/yr built) by year."""
-    k = plan.years - plan.base_year
-    d = 1.0 - plan.closure_rate
-    dk = d ** k
-    built = k.astype(float) if plan.closure_rate == 0 else (1.0 - dk) / plan.closure_rate
-    return dk, built
-
-
-@dataclass(frozen=True)
-class Projection:
-    """Arrays of shape (areas, years); `closing_year` has shape (areas,), NOT_CLOSED if never."""
-
-    years: np.ndarray
-    aged_60_plus: np.ndarray
-    aged_80_plus: np.ndarray
-    demand: np.ndarray
-    supply: np.ndarray
-    gap: np.ndarray
-    closing_year: np.ndarray
-    reopens: np.ndarray  # closed in some year but open again by the end year
-
-
-def project(aged_60_plus, aged_80_plus, supply, rule: DemandRule, plan: Plan,
-            new_per_year=None) -> Projection:
-    """Project population, demand, supply and gap for every area over the plan's years.
-
-    Inputs are 1-D arrays (one value per area); `new_per_year` overrides `plan.new_per_year` and may
-    be an array (one build rate per area).
-    """
-    p60 = np.atleast_1d(np.asarray(aged_60_plus, dtype=float))
-    p80 = np.atleast_1d(np.asarray(aged_80_plus, dtype=float))
-    s0 = np.atleast_1d(np.asarray(supply, dtype=float))
-    b = np.broadcast_to(np.asarray(plan.new_per_year if new_per_year is None else new_per_year, dtype=float),
-                        s0.shape)
-    k = plan.years - plan.base_year
-    pop60 = p60[:, None] * (1.0 + plan.growth_60_plus) ** k[None, :]
-    pop80 = np.minimum(p80[:, None] * (1.0 + plan.growth_80_plus) ** k[None, :], pop60)
-    demand = demand_beds(pop60, pop80, rule)
-    dk, built = _survival(plan)
-    supply_t = s0[:, None] * dk[None, :] + b[:, None] * built[None, :]
-    gap = demand - supply_t
-    closed = gap <= _closed_tolerance(demand)
-    any_closed = closed.any(axis=1)
-    first = np.argmax(closed, axis=1)
-    closing = np.where(any_closed, plan.years[first], NOT_CLOSED)
-    reopens = any_closed & ~closed[:, -1]
-    return Projection(plan.years, pop60, pop80, demand, supply_t, gap, closing, reopens)
-
-
-def _closed_tolerance(demand: np.ndarray) -> np.ndarray:
-    # Floating-point slack so a build rate that is exactly enough counts as closing the gap.
-    return 1e-9 * np.maximum(np.abs(demand), 1.0)
-
-
-def required_per_year(aged_60_plus, aged_80_plus, supply, rule: DemandRule, plan: Plan,
-                      target_year: int) -> np.ndarray:
-    """New beds a year needed so that supply meets demand in `target_year` (0 if already met)."""
-    if not plan.base_year < target_year <= plan.end_year:
-        raise ValueError(f"target year {target_year} must be after {plan.base_year} and not after {plan.end_year}")
-    p60 = np.atleast_1d(np.asarray(aged_60_plus, dtype=float))
-    p80 = np.atleast_1d(np.asarray(aged_80_plus, dtype=float))
-    s0 = np.atleast_1d(np.asarray(supply, dtype=float))
-    k = target_year - plan.base_year
-    pop60 = p60 * (1.0 + plan.growth_60_plus) ** k
-    pop80 = np.minimum(p80 * (1.0 + plan.growth_80_plus) ** k, pop60)
-    demand_t = demand_beds(pop60, pop80, rule)
-    dk, built = _survival(plan)
-    return np.maximum(0.0, (demand_t - s0 * dk[k]) / built[k])
-
-
-def nursing_share(beds: float, nursing_beds: float) -> float | None:
-    """Care-type (护理型) beds as a share of institutional beds, or None without beds."""
-    return None if beds <= 0 else nursing_beds / beds
-
-
-def nursing_beds_short(beds: float, nursing_beds: float, target_share: float) -> float:
-    """Care-type beds to convert or add so that they reach `target_share` of institutional beds."""
-    return max(0.0, target_share * beds - nursing_beds)
-
-
 # ---------------------------------------------------------------- scenario → rules
-
-
-def rule_from(scenario: Scenario) -> DemandRule:
-    return DemandRule(
-        method=scenario["beds_demand_method"],
-        norm_per_1000=float(scenario["beds_norm_per_1000"]),
-        need_60_79=scenario["beds_ltc_need_60_79_pct"] / 100.0,
-        need_80_plus=scenario["beds_ltc_need_80_plus_pct"] / 100.0,
-        bed_use=scenario["beds_bed_use_pct"] / 100.0,
-        occupancy=scenario["beds_occupancy_pct"] / 100.0,
-    )
-
-
-def plan_from(scenario: Scenario) -> Plan:
-    return Plan(
-        growth_60_plus=scenario["beds_growth_60_plus_pct_per_year"] / 100.0,
-        growth_80_plus=scenario["beds_growth_80_plus_pct_per_year"] / 100.0,
-        new_per_year=float(scenario["beds_new_per_year"]),
-        closure_rate=scenario["beds_closure_pct_per_year"] / 100.0,
-    )
 
 
 def _beds_values(scenario: Scenario) -> tuple[tuple[str, Any], ...]:
@@ -258,109 +115,6 @@ def _beds_values(scenario: Scenario) -> tuple[tuple[str, Any], ...]:
 
 
 # ---------------------------------------------------------------- data
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """Everything the model reads from the data layer, per area."""
-
-    areas: pd.DataFrame  # area_code, name_zh, name_en, level, aged_60_plus, aged_80_plus, residents, pop_source
-    supply: pd.DataFrame  # area_code, facility_type, facilities, beds, nursing_beds
-    coverage: pd.DataFrame  # area_code, committees, communities, with_centre, reform, reform_with_centre
-    report: dict[str, float]
-    home_care_mean_beds: float
-    city_age_shares: tuple[float, float]
-
-
-def _area_name_en(code: str) -> str:
-    try:
-        return t(f"beds.area_{code}", "en")
-    except KeyError:
-        return code
-
-
-def build_inputs(population: pd.DataFrame, census: pd.DataFrame, supply: pd.DataFrame,
-                 coverage: pd.DataFrame, report: dict[str, float] | None = None,
-                 names: dict[str, str] | None = None) -> Inputs:
-    """Assemble per-area inputs from query results (pure: testable on hand-made frames).
-
-    `population`: district_code, aged_60_plus, aged_80_plus, residents (from communities);
-    `census`: area_code, residents, aged_60_plus, aged_80_plus (the city row ends in '00');
-    `supply`: district_code, facility_type, facilities, beds, nursing_beds;
-    `coverage`: district_code, kind, in_pay_reform, committees, with_centre.
-    """
-    names = names or {}
-    census = census.set_index("area_code")
-    city_rows = [c for c in census.index if str(c).endswith("00")]
-    if len(city_rows) != 1:
-        raise ValueError(f"census needs exactly one city row (code ending in 00), found {city_rows}")
-    city = census.loc[city_rows[0]]
-    city_res = float(city["residents"])
-    share60 = float(city["aged_60_plus"]) / city_res
-    share80 = float(city["aged_80_plus"]) / city_res
-    census_districts = [c for c in census.index if c != city_rows[0]]
-    # Census districts, at the city's age mix where the census gives no age split (asm_age_mix_city).
-    def _census_aged(code: str, col: str, share: float) -> float:
-        value = census.loc[code, col]
-        return float(value) if pd.notna(value) else float(census.loc[code, "residents"]) * share
-
-    covered60 = sum(_census_aged(c, "aged_60_plus", share60) for c in census_districts)
-    covered80 = sum(_census_aged(c, "aged_80_plus", share80) for c in census_districts)
-    covered_res = sum(float(census.loc[c, "residents"]) for c in census_districts)
-
-    rows = []
-    pop = population.set_index("district_code")
-    for code in sorted(pop.index):
-        rows.append({"area_code": code, "name_zh": names.get(code, code), "name_en": _area_name_en(code),
-                     "level": "district", "residents": float(pop.loc[code, "residents"]),
-                     "aged_60_plus": float(pop.loc[code, "aged_60_plus"]),
-                     "aged_80_plus": float(pop.loc[code, "aged_80_plus"]), "pop_source": "communities"})
-    rows.append({"area_code": REST, "name_zh": t("beds.area_rest", "zh"), "name_en": t("beds.area_rest", "en"),
-                 "level": "rest", "residents": city_res - covered_res,
-                 "aged_60_plus": float(city["aged_60_plus"]) - covered60,
-                 "aged_80_plus": float(city["aged_80_plus"]) - covered80, "pop_source": "census"})
-    areas = pd.DataFrame(rows)
-    district_codes = set(pop.index)
-
-    sup = supply.copy()
-    sup["area_code"] = sup["district_code"].where(sup["district_code"].isin(district_codes), REST)
-    sup = (sup.groupby(["area_code", "facility_type"], as_index=False)[["facilities", "beds", "nursing_beds"]]
-           .sum())
-
-    cov = coverage.copy()
-    cov["area_code"] = cov["district_code"].where(cov["district_code"].isin(district_codes), REST)
-    cov["communities_n"] = np.where(cov["kind"] == "community", cov["committees"], 0)
-    cov["with_centre_n"] = np.where(cov["kind"] == "community", cov["with_centre"], 0)
-    reform = cov["in_pay_reform"].astype(bool)
-    cov["reform_n"] = np.where(reform, cov["committees"], 0)
-    cov["reform_with_centre_n"] = np.where(reform, cov["with_centre"], 0)
-    cov = (cov.groupby("area_code", as_index=False)
-           [["committees", "communities_n", "with_centre_n", "reform_n", "reform_with_centre_n"]].sum()
-           .rename(columns={"communities_n": "communities", "with_centre_n": "with_centre",
-                            "reform_n": "reform", "reform_with_centre_n": "reform_with_centre"}))
-
-    hc = supply[supply["facility_type"] == "home_care_centre"]
-    mean_beds = float(hc["beds"].sum() / hc["facilities"].sum()) if hc["facilities"].sum() else 0.0
-    return Inputs(areas, sup, cov, dict(report or {}), mean_beds, (share60, share80))
-
-
-@lru_cache(maxsize=16)
-def _load_inputs(token: str, overlay_token: str, overlay: db.Overlay | None) -> Inputs:
-    population = db.run_query("beds_older_population", overlay=overlay)
-    census = db.run_query("census_population", overlay=overlay)
-    supply = db.run_query("beds_supply_by_district", overlay=overlay)
-    coverage = db.run_query("beds_home_care_coverage", overlay=overlay)
-    names_frame = db.run_query("beds_district_names", overlay=overlay)
-    report = db.run_query("indicators_by_id", overlay=overlay, ids=list(CALIBRATION_IDS))
-    names = dict(zip(names_frame["district_code"], names_frame["district_name"], strict=True))
-    return build_inputs(population, census, supply, coverage,
-                        dict(zip(report["indicator_id"], report["value"], strict=True)), names)
-
-
-def load_inputs(overlay: db.Overlay | None = None) -> Inputs:
-    """The model's inputs from the data layer (cached until the data or the overlay changes)."""
-    overlay = overlay if overlay else None
-    return _load_inputs(db.database_token(), overlay.token if overlay else "", overlay)
 
 
 # ---------------------------------------------------------------- results

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dashboard.analyses.beds import inputs as beds_inputs
 from dashboard.analyses.beds import model as beds
 from dashboard.analyses.beds.model import (
     NOT_CLOSED,
@@ -183,7 +184,7 @@ def _frames():
 
 
 def test_build_inputs_rest_of_city_and_coverage():
-    inputs = beds.build_inputs(*_frames(), names={"100002": "甲区", "100003": "乙区"})
+    inputs = beds_inputs.build_inputs(*_frames(), names={"100002": "甲区", "100003": "乙区"})
     areas = inputs.areas.set_index("area_code")
     # rest = city − census districts at the city's age mix (8,000/40,000 = 20% aged 60+)
     assert areas.loc["rest", "residents"] == 25_000
@@ -201,11 +202,11 @@ def test_build_inputs_rest_of_city_and_coverage():
 def test_build_inputs_needs_one_city_row():
     population, census, supply, coverage = _frames()
     with pytest.raises(ValueError, match="city row"):
-        beds.build_inputs(population, census[census["area_code"] != "100000"], supply, coverage)
+        beds_inputs.build_inputs(population, census[census["area_code"] != "100000"], supply, coverage)
 
 
 def test_results_on_hand_made_inputs():
-    inputs = beds.build_inputs(*_frames())
+    inputs = beds_inputs.build_inputs(*_frames())
     scenario = Scenario.default().with_values(
         beds_district="421000", beds_demand_method="norm", beds_norm_per_1000=40, beds_new_per_year=100,
         beds_growth_60_plus_pct_per_year=0, beds_growth_80_plus_pct_per_year=0, beds_target_year=2030,
