@@ -26,6 +26,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from dashboard.analyses.beds import model as beds  # noqa: E402
+from dashboard.analyses.beds import projection  # noqa: E402
 from dashboard.core.scenario import Scenario  # noqa: E402
 
 COMMUNITIES = 30_000
@@ -58,12 +59,12 @@ def _median_time(fn, runs: int = RUNS) -> tuple[float, list[float]]:
 def run() -> list[dict]:
     province = synthetic_province()
     rule = beds.DemandRule()
-    plan = beds.Plan(growth_60_plus=0.025, growth_80_plus=0.03, new_per_year=0.0, closure_rate=0.01)
+    plan = projection.Plan(growth_60_plus=0.025, growth_80_plus=0.03, new_per_year=0.0, closure_rate=0.01)
 
     def province_projection():
         proj = beds.project(province["aged_60_plus"], province["aged_80_plus"], province["supply"], rule, plan,
                             new_per_year=province["new_per_year"])
-        need = beds.required_per_year(province["aged_60_plus"], province["aged_80_plus"], province["supply"],
+        need = projection.required_per_year(province["aged_60_plus"], province["aged_80_plus"], province["supply"],
                                       rule, plan, 2025)
         return proj, need
 

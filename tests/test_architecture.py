@@ -59,8 +59,8 @@ _INDICATOR_ID = re.compile(r"[a-z_]+(?:\.[a-z0-9_]+)*\.421\d{3}(?![0-9])")
 # The report's figures are about named districts: a constant naming the area of a report indicator, used
 # only when that indicator is present (another city's folder has none), is calibration, not configuration.
 _REPORT_CALIBRATION = {
-    ("dashboard/analyses/beds/model.py", 'SHASHI = "421002"'),
-    ("dashboard/analyses/beds/model.py", 'JINGZHOU = "421003"'),
+    ("dashboard/analyses/beds/results.py", 'SHASHI = "421002"'),
+    ("dashboard/analyses/beds/results.py", 'JINGZHOU = "421003"'),
     ("dashboard/analyses/property/model.py", 'SHASHI = "421002"'),
 }
 

@@ -11,7 +11,9 @@ import pytest
 
 from dashboard.analyses.beds import inputs as beds_inputs
 from dashboard.analyses.beds import model as beds
-from dashboard.analyses.beds.model import (
+from dashboard.analyses.beds import projection
+from dashboard.analyses.beds import results as beds_results
+from dashboard.analyses.beds.projection import (
     NOT_CLOSED,
     DemandRule,
     Plan,
@@ -232,10 +234,10 @@ def test_results_on_hand_made_inputs():
 
 
 def test_nursing_helpers():
-    assert beds.nursing_share(0, 0) is None
-    assert beds.nursing_share(200, 50) == pytest.approx(0.25)
-    assert beds.nursing_beds_short(200, 50, 0.55) == pytest.approx(60)
-    assert beds.nursing_beds_short(200, 150, 0.55) == 0
+    assert projection.nursing_share(0, 0) is None
+    assert projection.nursing_share(200, 50) == pytest.approx(0.25)
+    assert projection.nursing_beds_short(200, 50, 0.55) == pytest.approx(60)
+    assert projection.nursing_beds_short(200, 150, 0.55) == 0
 
 
 # ---------------------------------------------------------------- parameters
@@ -270,14 +272,14 @@ def default_results():
 def test_default_reproduces_34_per_1000(default_results):
     cal = default_results.calibration
     assert cal["beds_per_1000_report"] == 34
-    assert abs(cal["beds_per_1000_city"] - 34) <= beds.PER_1000_TOLERANCE
+    assert abs(cal["beds_per_1000_city"] - 34) <= beds_results.PER_1000_TOLERANCE
     assert cal["beds_per_1000_ok"]
 
 
 def test_default_reproduces_one_third_for_shashi(default_results):
     cal = default_results.calibration
     assert cal["shashi_supply"] == cal["shashi_supply_report"] == 4515
-    assert abs(cal["shashi_met_share_pct"] - 100 / 3) <= beds.MET_SHARE_TOLERANCE_PT
+    assert abs(cal["shashi_met_share_pct"] - 100 / 3) <= beds_results.MET_SHARE_TOLERANCE_PT
     assert cal["shashi_met_share_ok"]
 
 
