@@ -23,8 +23,7 @@ with tab_ind:
     topic = "" if scenario["sources_topic"] == "all" else scenario["sources_topic"]
     found = catalogue.indicator_table(lang, ui.overlay(), topic=topic, text=scenario["sources_search"])
     st.caption(ui.tr("sources.count", n=len(found)))
-    shown = [c for c in found.columns if c not in (ui.tr("sources.col_name_other"), ui.tr("sources.col_id"))]
-    st.dataframe(found[shown], width="stretch", hide_index=True, height=460)
+    st.dataframe(found, width="stretch", hide_index=True, height=460)
     if len(found):
         name_col = ui.tr("sources.col_name")
         pick = st.selectbox(ui.tr("sources.choose_indicator"), range(len(found)),
