@@ -31,7 +31,7 @@ ELLIPSIS = "…"
 # trailing punctuation | a run of spaces | any other single character (CJK text breaks anywhere)
 _TOKEN = re.compile(
     r"[+\-−]?[0-9][0-9,.]*(?:[%‰]|[万亿千百十张人元岁年项个所家名倍床户]+|/[A-Za-z]+)?[)）,.;:，。；：、]?"
-    r"|[A-Za-z][A-Za-z0-9'’/\-_.:?=&#%~@]*[,.;:)]?"
+    r"|[A-Za-z](?:[A-Za-z0-9'’/\-_.:?=&#%~@]|,(?=\d))*[,.;:)]?"
     r"| +"
     r"|.",
 )
@@ -198,6 +198,8 @@ class SlidePlan:
 
 
 CHART_ASPECT = 1100 / 660  # images.SLIDE_CHART_PX
+TABLE_X_STEPS = (7.7, 7.3, 6.9, 6.5)  # where the figures table may start (the chart keeps the rest)
+TABLE_MIN_PT = 9.0
 
 
 def plan_slide(title: str, caption: str, summary: str, rows: list[list[str]], heading: str, params: str,
@@ -235,11 +237,15 @@ def plan_slide(title: str, caption: str, summary: str, rows: list[list[str]], he
 
     body_top = summary_b.bottom + 0.15
     body_bottom = par_top - 0.1
-    heading_b = fit_block(heading, 7.7, body_top, 5.2, line_height(13) * 1.01, 13, 9)
-    table_top = heading_b.bottom + 0.06
-    table = fit_table(rows, 7.7, table_top, SLIDE_W - MARGIN_X - 7.7, body_bottom - table_top)
+    # the table takes room from the chart when its text would otherwise fall below TABLE_MIN_PT
+    for table_x in TABLE_X_STEPS:
+        heading_b = fit_block(heading, table_x, body_top, SLIDE_W - MARGIN_X - table_x, line_height(13) * 1.01, 13, 9)
+        table_top = heading_b.bottom + 0.06
+        table = fit_table(rows, table_x, table_top, SLIDE_W - MARGIN_X - table_x, body_bottom - table_top)
+        if table.size >= TABLE_MIN_PT:
+            break
     avail_h = body_bottom - body_top
-    cw = min(7.0, avail_h * CHART_ASPECT)
+    cw = min(table_x - 0.25 - MARGIN_X, avail_h * CHART_ASPECT)
     chart = (MARGIN_X, body_top, cw, cw / CHART_ASPECT)
     plan = SlidePlan(title_b, cap, summary_b, chart, heading_b, table, par, foot, extra_b, link_prefix, link,
                      link_suffix, link_b)

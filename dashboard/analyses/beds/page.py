@@ -46,9 +46,11 @@ baseline_scenario = Scenario.default().with_values(beds_district=res.area)
 baseline = beds.metrics_for(beds.compute(baseline_scenario, ui.overlay()))
 
 colon = "：" if lang == "zh" else ": "
-st.success(f"**{ui.tr('beds.sentence_label')}**{colon}" + beds.sentence_for(res, lang))
+st.success(f"**{ui.tr('beds.sentence_label')}**{colon}" + beds.summary_sentence(scenario, lang, ui.overlay()))
 metrics = {m.key: m for m in beds.metrics_for(res)}
-TOP = ("beds_per_1000_city", "supply", "demand", "met_share", "gap", "closing_year", "required_per_year", "budget")
+# both demand methods' answers side by side: the conclusion flips with the method
+TOP = ("beds_per_1000_city", "supply", "demand", "met_share", "met_share_other", "gap", "closing_year",
+       "required_per_year", "budget")
 
 
 def tiles(keys: tuple[str, ...], columns: int) -> None:
