@@ -30,8 +30,10 @@ ELLIPSIS = "…"
 # a number (grouping, decimals, sign, %, CJK unit characters right after it) | a Latin word with its
 # trailing punctuation | a run of spaces | any other single character (CJK text breaks anywhere)
 _TOKEN = re.compile(
-    r"[+\-−]?[0-9][0-9,.]*(?:[%‰]|[万亿千百十张人元岁年项个所家名倍床户]+|/[A-Za-z]+)?[)）,.;:，。；：、]?"
-    r"|[A-Za-z](?:[A-Za-z0-9'’/\-_.:?=&#%~@]|,(?=\d))*[,.;:)]?"
+    r"[(（“‘\"]?[+\-−]?[0-9][0-9,.]*(?:[%‰]|[万亿千百十张人元岁年项个所家名倍床户]+|/[A-Za-z]+)?[)）,.;:，。；：、]?"
+    r"|[(（“‘\"]?[A-Za-z](?:[A-Za-z0-9'’/\-_.:?=&#%~@]|,(?=\d))*[,.;:)]?"
+    r"|[(（“‘《\"][^\s][，。；：、）)》”’！？]*"  # an opening bracket never ends a line
+    r"|[^\s][，。；：、）)》”’！？]+"  # closing punctuation never starts one
     r"| +"
     r"|.",
 )
