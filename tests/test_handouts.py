@@ -141,7 +141,7 @@ def test_xlsx_cover_sheet_says_what_the_file_is():
 def test_chart_download_carries_title_sources_date_and_mark():
     fig = provenance.labelled_figure("pay", content.figure_names("pay")[0], Scenario.default(), "zh")
     texts = [a.text for a in fig.layout.annotations]
-    assert fig.layout.title.text
+    assert fig.layout.title.text == "社区工作者年薪：现行与阶梯首年"
     assert any(s.startswith("数据来源") and layout.today() in s for s in texts)
     assert "示意数据 · 非实测" in texts
 
