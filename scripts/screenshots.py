@@ -77,14 +77,19 @@ def brief_slides(out: Path) -> None:
     from dashboard.exports import brief
 
     scenario = Scenario.from_values(BRIEF_SCENARIO)[0]
+    for lang in ("zh", "en"):  # every slide in both languages (brief-<page>.png, brief-en-<page>.png)
+        _brief_slides(out, scenario, lang, brief)
+
+
+def _brief_slides(out: Path, scenario, lang: str, brief) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         pdf = Path(tmp) / "brief.pdf"
         start = time.perf_counter()
-        brief = brief.write_brief(scenario, "pdf", pdf)
-        print(f"brief: {len(brief.slides)} slides, {pdf.stat().st_size / 1e3:.0f} kB, "
-              f"{time.perf_counter() - start:.1f} s (charts {brief.render_seconds:.1f} s)")
-        for i, slide in enumerate(brief.slides, start=1):
-            target = out / f"brief-{slide.page}"
+        made = brief.write_brief(scenario, "pdf", pdf, lang=lang)
+        print(f"brief ({lang}): {len(made.slides)} slides, {pdf.stat().st_size / 1e3:.0f} kB, "
+              f"{time.perf_counter() - start:.1f} s (charts {made.render_seconds:.1f} s)")
+        for i, slide in enumerate(made.slides, start=1):
+            target = out / (f"brief-{slide.page}" if lang == "zh" else f"brief-en-{slide.page}")
             subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", str(i), "-l", str(i), "-singlefile", str(pdf),
                             str(target)], check=True)
             print(f"wrote {target}.png")

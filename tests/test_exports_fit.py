@@ -168,3 +168,17 @@ def test_ui_and_cli_export_the_same_chart(monkeypatch):
     ui = {p: images.export_figure(content.main_figure(p, _scenario(), "zh")).to_json() for p in ("beds", "pay")}
     assert ui == cli
     assert content.main_figure("pay", _scenario(), "zh").to_json() != cli["pay"]  # without it they differ
+
+
+def test_extra_lines_get_room_above_the_settings():
+    """Room for a range line and top drivers (another change adds them): the body gives up the height."""
+    args = ("Care beds", "Hearing brief · Adjusted scenario", "A summary sentence.", [["Indicator", "Value"],
+            ["Beds", "4,515 beds"]], "Headline figures", "Scenario settings: none", ["Data years: 2020"],
+            "Reopen: ", "https://dash.example.org/beds", "  Generated 2026-12-04")
+    plain = fit.plan_slide(*args)
+    extra = fit.plan_slide(*args, extra=["Range 28%-39% (low-high)", "Top drivers: bed-use share, occupancy"])
+    assert extra.extra is not None and len(extra.extra.lines) == 2
+    assert extra.chart[1] + extra.chart[3] <= extra.extra.y and extra.extra.bottom <= extra.params.y
+    assert plain.extra is None and "extra" not in plain.boxes
+    for (na, a), (nb, c) in combinations(extra.boxes.items(), 2):
+        assert not fit.overlaps(a, c), (na, nb)

@@ -141,7 +141,7 @@ def test_xlsx_cover_sheet_says_what_the_file_is():
 def test_chart_download_carries_title_sources_date_and_mark():
     fig = provenance.labelled_figure("pay", content.figure_names("pay")[0], Scenario.default(), "zh")
     texts = [a.text for a in fig.layout.annotations]
-    assert fig.layout.title.text
+    assert fig.layout.title.text == "社区工作者年薪：现行与阶梯首年"
     assert any(s.startswith("数据来源") and layout.today() in s for s in texts)
     assert "示意数据 · 非实测" in texts
 
@@ -270,3 +270,39 @@ def test_calibrated_result_says_so_and_what_it_was_calibrated_to():
     moved = {m.key: m for m in beds.headline(Scenario.from_values({"beds_bed_use_pct": 50.0})[0])}["met_share"]
     assert "校准值" not in moved.label_zh
     assert tables.difference_text(moved, met, "zh") != "—"  # still compared with the baseline
+
+
+# ---------------------------------------------------------------- 7. a readable Data & sources page
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_sources_page_tables_speak_words_not_codes(lang):
+    from dashboard.data import catalogue
+
+    codes = {"indicator_id", "grain_zh", "grain_en", "source_id", "source_kind", "kind", "user_supplied", "note"}
+    ind = catalogue.indicator_table(lang)
+    data = catalogue.dataset_table(lang)
+    src = catalogue.sources_readable(lang)
+    for frame in (ind, data, src):
+        assert not codes & set(frame.columns), frame.columns
+    assert len(ind) == len(db.frames()["indicators"])
+    name, other = ind.columns[0], ind.columns[1]
+    assert ind[name].str.len().gt(0).all() and ind[other].str.len().gt(0).all()
+    kinds = set(ind[ind.columns[11]])
+    assert not kinds & {"report", "official_statistics"}  # kinds in words
+    if lang == "zh":
+        row = ind[ind["编号"] == "pay.quits_per_year.central_city"].iloc[0]
+        assert row["指标"] and row["数值"] == "超过50" and row["年份"] == 2020 and "超过50人" in row["报告原文"]
+        assert "社区(居委会)" in set(data["数据集"])
+        assert data.set_index("数据集").loc["社区工作者名册", "数据从哪里来"].startswith("示意数据")
+        assert data.set_index("数据集").loc["区县边界", "数据从哪里来"].startswith("地图数据")
+
+
+def test_sources_page_says_which_datasets_an_upload_replaced():
+    from dashboard.data import catalogue
+
+    overlay = _upload(("community_workers",))
+    data = catalogue.dataset_table("zh", overlay).set_index("数据集")
+    assert "区民政局台账 2026" in data.loc["社区工作者名册", "数据从哪里来"]
+    assert "示意数据" not in data.loc["社区工作者名册", "数据从哪里来"]
+    assert data.loc["社区工作者名册", "版本"] == "您在本次会话上传的数据"

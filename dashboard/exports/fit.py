@@ -30,8 +30,10 @@ ELLIPSIS = "…"
 # a number (grouping, decimals, sign, %, CJK unit characters right after it) | a Latin word with its
 # trailing punctuation | a run of spaces | any other single character (CJK text breaks anywhere)
 _TOKEN = re.compile(
-    r"[+\-−]?[0-9][0-9,.]*(?:[%‰]|[万亿千百十张人元岁年项个所家名倍床户]+|/[A-Za-z]+)?[)）,.;:，。；：、]?"
-    r"|[A-Za-z][A-Za-z0-9'’/\-_.:?=&#%~@]*[,.;:)]?"
+    r"[(（“‘\"]?[+\-−]?[0-9][0-9,.]*(?:[%‰]|[万亿千百十张人元岁年项个所家名倍床户]+|/[A-Za-z]+)?[)）,.;:，。；：、]?"
+    r"|[(（“‘\"]?[A-Za-z](?:[A-Za-z0-9'’/\-_.:?=&#%~@]|,(?=\d))*[,.;:)]?"
+    r"|[(（“‘《\"][^\s][，。；：、）)》”’！？]*"  # an opening bracket never ends a line
+    r"|[^\s][，。；：、）)》”’！？]+"  # closing punctuation never starts one
     r"| +"
     r"|.",
 )
@@ -189,6 +191,7 @@ class SlidePlan:
     table: TablePlan
     params: Block
     footer: Block
+    extra: Block | None
     link_prefix: str
     link: str
     link_suffix: str
@@ -197,11 +200,17 @@ class SlidePlan:
 
 
 CHART_ASPECT = 1100 / 660  # images.SLIDE_CHART_PX
+TABLE_X_STEPS = (7.7, 7.3, 6.9, 6.5)  # where the figures table may start (the chart keeps the rest)
+TABLE_MIN_PT = 9.0
 
 
 def plan_slide(title: str, caption: str, summary: str, rows: list[list[str]], heading: str, params: str,
-               footer: list[str], link_prefix: str, link: str, link_suffix: str) -> SlidePlan:
-    """Where everything on one slide goes, top-down for the header and bottom-up for the footer."""
+               footer: list[str], link_prefix: str, link: str, link_suffix: str,
+               extra: list[str] | None = None) -> SlidePlan:
+    """Where everything on one slide goes, top-down for the header and bottom-up for the footer.
+
+    `extra`: lines set above the settings line (room for e.g. a range and the top drivers of a figure),
+    fitted into at most 0.5 in; the chart and table give up the height they take."""
     cap = fit_block(caption, 9.0, 0.34, SLIDE_W - MARGIN_X - 9.0, line_height(12) * 1.01, 12, 8)
     cap_lines = [ln for ln in cap.lines]
     cap = Block(SLIDE_W - MARGIN_X - max(text_width(ln, cap.size) for ln in cap_lines), 0.34,
@@ -220,17 +229,28 @@ def plan_slide(title: str, caption: str, summary: str, rows: list[list[str]], he
     foot.y = link_b.y - foot.h
     par = fit_block(params, MARGIN_X, 0, CONTENT_W, 0.45, 10.5, 7.5)
     par.y = foot.y - 0.06 - par.h
+    extra_b = None
+    if extra:
+        extra_b = fit_block("\n".join(extra), MARGIN_X, 0, CONTENT_W, 0.5, 10.5, 7.5)
+        extra_b.y = par.y - 0.04 - extra_b.h
+        par_top = extra_b.y
+    else:
+        par_top = par.y
 
     body_top = summary_b.bottom + 0.15
-    body_bottom = par.y - 0.1
-    heading_b = fit_block(heading, 7.7, body_top, 5.2, line_height(13) * 1.01, 13, 9)
-    table_top = heading_b.bottom + 0.06
-    table = fit_table(rows, 7.7, table_top, SLIDE_W - MARGIN_X - 7.7, body_bottom - table_top)
+    body_bottom = par_top - 0.1
+    # the table takes room from the chart when its text would otherwise fall below TABLE_MIN_PT
+    for table_x in TABLE_X_STEPS:
+        heading_b = fit_block(heading, table_x, body_top, SLIDE_W - MARGIN_X - table_x, line_height(13) * 1.01, 13, 9)
+        table_top = heading_b.bottom + 0.06
+        table = fit_table(rows, table_x, table_top, SLIDE_W - MARGIN_X - table_x, body_bottom - table_top)
+        if table.size >= TABLE_MIN_PT:
+            break
     avail_h = body_bottom - body_top
-    cw = min(7.0, avail_h * CHART_ASPECT)
+    cw = min(table_x - 0.25 - MARGIN_X, avail_h * CHART_ASPECT)
     chart = (MARGIN_X, body_top, cw, cw / CHART_ASPECT)
-    plan = SlidePlan(title_b, cap, summary_b, chart, heading_b, table, par, foot, link_prefix, link, link_suffix,
-                     link_b)
+    plan = SlidePlan(title_b, cap, summary_b, chart, heading_b, table, par, foot, extra_b, link_prefix, link,
+                     link_suffix, link_b)
     plan.boxes = {
         "title": (title_b.x, title_b.y, title_b.w, title_b.h), "caption": (cap.x, cap.y, cap.w, cap.h),
         "summary": (summary_b.x, summary_b.y, summary_b.w, summary_b.h), "chart": chart,
@@ -239,6 +259,8 @@ def plan_slide(title: str, caption: str, summary: str, rows: list[list[str]], he
         "params": (par.x, par.y, par.w, par.h), "footer": (foot.x, foot.y, foot.w, foot.h),
         "link": (link_b.x, link_b.y, link_b.w, link_b.h),
     }
+    if extra_b is not None:
+        plan.boxes["extra"] = (extra_b.x, extra_b.y, extra_b.w, extra_b.h)
     return plan
 
 

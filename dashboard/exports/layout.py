@@ -44,7 +44,8 @@ def slide_text_blocks(slide: Slide, lang: str) -> dict[str, Any]:
 
     if link_is_local(slide.link):
         footer.append(t("hearing.link_local_note", lang))
-    return {"show_baseline": show_baseline, "params": params, "footer": footer}
+    # "extra": lines above the settings (fit.plan_slide makes room), e.g. ranges and top drivers
+    return {"show_baseline": show_baseline, "params": params, "footer": footer, "extra": []}
 
 
 _KIND_ORDER = ("report", "official_statistics", "standard", "map_data", "illustrative", "assumption")
@@ -116,4 +117,4 @@ def slide_plan(slide: Slide, brief: Brief):
     return fit.plan_slide(
         slide.title, f"{t('hearing.brief_title', lang)} · {scenario_caption(brief)}", slide.summary, rows,
         t("hearing.headline", lang), params, blocks["footer"], f"{t('hearing.link', lang)}: ", slide.link,
-        "   " + t("hearing.generated", lang, date=today()))
+        "   " + t("hearing.generated", lang, date=today()), extra=blocks.get("extra") or None)

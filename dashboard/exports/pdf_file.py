@@ -129,6 +129,8 @@ def _pdf_slide(pdf, slide: Slide, brief: Brief) -> None:
             left += cw
         top += rh
 
+    if plan.extra is not None:
+        _pdf_block(pdf, plan.extra, INK)
     _pdf_block(pdf, plan.params, INK)
     _pdf_block(pdf, plan.footer, MUTED)
     lb = plan.link_block

@@ -82,6 +82,8 @@ def _pptx_slide(prs, slide: Slide, brief: Brief) -> None:
             cell.fill.fore_color.rgb = RGBColor(*ACCENT) if r == 0 else (
                 RGBColor(0xF3, 0xF5, 0xF7) if r % 2 else RGBColor(0xFF, 0xFF, 0xFF))
 
+    if plan.extra is not None:
+        _pptx_block(s, plan.extra, INK)
     _pptx_block(s, plan.params, INK)
     _pptx_block(s, plan.footer, MUTED)
     lb = plan.link_block

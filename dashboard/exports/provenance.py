@@ -159,7 +159,7 @@ def labelled_figure(page: str, name: str, scenario: Scenario, lang: str = "zh",
     """The chart as downloaded: title, a source line with the date, and the illustrative mark when it applies."""
     fig = go.Figure(content.page_figure(page, name, scenario, lang, overlay))
     ids = page_data_sources(page, scenario, lang, overlay)
-    title = (fig.layout.title.text or "") or f"{t(f'nav.{page}', lang)} · {name.replace('_', ' ')}"
+    title = (fig.layout.title.text or "") or chart_title(page, name, lang)
     source = f"{t('hearing.sources', lang)}: {provenance_text(ids, lang, overlay)} · {today()}"
     top = max((fig.layout.margin.t or 0), 40) + 60
     fig.update_layout(title=dict(text=title, x=0.01, xanchor="left", y=0.99, yanchor="top", yref="container"),
@@ -171,6 +171,14 @@ def labelled_figure(page: str, name: str, scenario: Scenario, lang: str = "zh",
                            xanchor="right", yanchor="bottom", yshift=34, showarrow=False,
                            font=dict(size=16, color="#D55E00"), bordercolor="#D55E00", borderwidth=1.5, borderpad=3)
     return fig
+
+
+def chart_title(page: str, name: str, lang: str) -> str:
+    """A reader's title for a chart the page shows without one (catalog `hearing.chart_title_<name>`)."""
+    try:
+        return t(f"hearing.chart_title_{name}", lang)
+    except KeyError:
+        return f"{t(f'nav.{page}', lang)} · {name.replace('_', ' ')}"
 
 
 def _shorten(text: str, n: int) -> str:
@@ -202,4 +210,4 @@ def workbook_file_name(page: str, lang: str) -> str:
 
 
 def chart_file_name(page: str, name: str, lang: str, fmt: str) -> str:
-    return file_name(lang, t(f"nav.{page}", lang), name, ext=fmt)
+    return file_name(lang, t(f"nav.{page}", lang), chart_title(page, name, lang)[:40], ext=fmt)

@@ -1,7 +1,10 @@
-"""Data & sources: every dataset with grain, rows, provenance and a preview; the searchable indicator catalogue."""
+"""Data & sources, Fingertips-style: every indicator with its name in both languages, value with the report's
+qualifier, unit, year, the report's words, definition, caveats and source; every dataset with what one row
+is and where its rows come from, in words; every source with its kind. Tables: dashboard/data/catalogue.py."""
 
 import streamlit as st
 
+from dashboard.core.safetext import md_escape
 from dashboard.data import catalogue, db
 from dashboard.exports.tables import csv_bytes
 from dashboard.ui import widgets as ui
@@ -18,23 +21,33 @@ with tab_ind:
     ui.param_widget("sources_search", c2)
     scenario = ui.scenario()
     topic = "" if scenario["sources_topic"] == "all" else scenario["sources_topic"]
-    found = db.run_query("indicators_search", overlay=ui.overlay(), topic=topic, text=scenario["sources_search"])
+    found = catalogue.indicator_table(lang, ui.overlay(), topic=topic, text=scenario["sources_search"])
     st.caption(ui.tr("sources.count", n=len(found)))
     st.dataframe(found, width="stretch", hide_index=True, height=460)
+    if len(found):
+        name_col = ui.tr("sources.col_name")
+        pick = st.selectbox(ui.tr("sources.choose_indicator"), range(len(found)),
+                            format_func=lambda i: str(found.iloc[i][name_col]), key="sources_card")
+        card = found.iloc[int(pick or 0)]
+        with st.container(border=True):
+            st.markdown(f"**{md_escape(str(card[name_col]))}**  \n{md_escape(str(card[ui.tr('sources.col_name_other')]))}")
+            for col in found.columns:
+                if col not in (name_col, ui.tr("sources.col_name_other")) and str(card[col]).strip():
+                    st.markdown(f"- **{md_escape(col)}**: {md_escape(str(card[col]))}")
     st.download_button(ui.tr("common.download_csv"), csv_bytes(found), "indicators.csv", "text/csv",
                        key="sources_dl_indicators")
 
 with tab_data:
-    summary = catalogue.dataset_summary(ui.overlay())
-    grain = "grain_zh" if lang == "zh" else "grain_en"
-    st.dataframe(summary[["dataset", "file", grain, "rows", "kinds", "user_supplied"]], width="stretch", hide_index=True)
-    name = st.selectbox(ui.tr("sources.preview"), list(summary["dataset"]), key="sources_dataset")
+    summary = catalogue.dataset_table(lang, ui.overlay())
+    st.dataframe(summary, width="stretch", hide_index=True)
+    names = list(catalogue.DATASETS)
+    name = st.selectbox(ui.tr("sources.preview"), names, key="sources_dataset",
+                        format_func=lambda n: str(summary.iloc[names.index(n), 0]))
     st.dataframe(catalogue.column_table(name), width="stretch", hide_index=True)
     frame = db.frames(ui.overlay())[name]
     st.dataframe(frame.head(200), width="stretch", hide_index=True)
     st.download_button(ui.tr("common.download_csv"), csv_bytes(frame), f"{name}.csv", "text/csv", key="sources_dl_dataset")
 
 with tab_src:
-    sources = db.run_query("sources_list", overlay=ui.overlay())
-    st.dataframe(sources, width="stretch", hide_index=True)
+    st.dataframe(catalogue.sources_readable(lang, ui.overlay()), width="stretch", hide_index=True)
     st.caption(ui.tr("sources.kinds_help"))

@@ -178,7 +178,7 @@ def test_pptx_has_a_chart_image_on_every_slide(cli_pptx):
         pictures = [s for s in slide.shapes if s.shape_type == 13]  # MSO_SHAPE_TYPE.PICTURE
         assert len(pictures) == 1
         assert pictures[0].image.size[0] >= 2000  # drawn at 2x for a sharp projector image
-        assert Emu(pictures[0].width).inches > 6
+        assert Emu(pictures[0].width).inches > 5  # narrower when a long table needs the room (exports/fit.py)
     assert "图表未导出" not in res.stderr
 
 

@@ -15,7 +15,7 @@ import pytest
 from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import t
-from dashboard.exports import brief, content
+from dashboard.exports import brief, content, images
 from dashboard.exports import html as exports_html
 from tests.exports.test_exports import expected_metrics, run_cli, scenario, scenario_file  # noqa: F401 - fixture
 
@@ -101,7 +101,7 @@ def test_every_chart_of_every_page_is_embedded_as_the_pages_figure(cli_html):
             div = f'<div class="chart plotly-chart" id="chart-{page}-{name}" data-name="{name}"></div>'
             assert div in sec
         # the main chart is exactly the figure the page and the PPTX/PDF brief draw
-        main = json.loads(content.page_figure(page, names[0], sc, "zh").to_json())
+        main = json.loads(images.export_figure(content.page_figure(page, names[0], sc, "zh")).to_json())
         assert figs[f"chart-{page}-{names[0]}"] == main
 
 

@@ -72,7 +72,8 @@ def test_sources_page_search():
     at.text_input(key="sources__sources_search").input("全科医生").run()
     assert_no_exception(at)
     table = at.dataframe[0].value
-    assert "clinics.gps.central_city" in set(table["indicator_id"])
+    assert "clinics.gps.central_city" in set(table["编号"])  # the readable catalogue (data/catalogue.py)
+    assert "全科医生" in "".join(table["指标"]) and "indicator_id" not in table.columns
     assert len(table) < 10
     assert at.query_params["sources_search"] in ("全科医生", ["全科医生"])
 
@@ -81,7 +82,7 @@ def test_sources_search_and_topic_from_the_link():
     at = run_page("sources", query={"sources_topic": "care_beds", "sources_search": "4515"})
     assert_no_exception(at)
     table = at.dataframe[0].value
-    assert list(table["indicator_id"]) == ["beds.shashi.total"]
+    assert list(table["编号"]) == ["beds.shashi.total"]
 
 
 def test_bad_url_values_never_crash():

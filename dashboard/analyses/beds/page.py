@@ -50,7 +50,9 @@ baseline = ranges.headline("beds", baseline_scenario, ui.overlay())  # with thei
 colon = "：" if lang == "zh" else ": "
 st.success(f"**{ui.tr('beds.sentence_label')}**{colon}" + beds.summary_sentence(scenario, lang, ui.overlay()))
 metrics = {m.key: m for m in ranges.headline("beds", scenario, ui.overlay())}  # with their ranges
-TOP = ("beds_per_1000_city", "supply", "demand", "met_share", "gap", "closing_year", "required_per_year", "budget")
+# both demand methods' answers side by side: the conclusion flips with the method
+TOP = ("beds_per_1000_city", "supply", "demand", "met_share", "met_share_other", "gap", "closing_year",
+       "required_per_year", "budget")
 
 
 def tiles(keys: tuple[str, ...], columns: int) -> None:

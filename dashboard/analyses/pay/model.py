@@ -184,7 +184,8 @@ def cost_parts(scenario: Scenario, overlay: db.Overlay | None = None) -> tuple[f
     is near zero, moved only by "no cut"); under "floor" the lowest cell is the rule and steps rise above it."""
     total = results(scenario, overlay)["headline"]["increment_year1_yuan"]
     flat = results(scenario.with_values(pay_grade_step_pct=0.0), overlay)["headline"]["increment_year1_yuan"]
-    return float(flat), float(total - flat)
+    steps = float(total - flat)
+    return float(flat), (0.0 if abs(steps) < 1.0 else steps)  # below a yuan is rounding, not a cost
 
 
 def details(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, Any]:

@@ -27,7 +27,7 @@ def test_page_runs_and_shows_the_model_figures():
     assert_no_exception(at)
     tiles = metric_values(at)
     expected = _expected(Scenario.default())
-    for label in ("阶梯薪酬首年增支", "现行人均薪酬占社平工资", "0.94×上年社平工资", "核定社区工作者岗位"):
+    for label in ("阶梯薪酬首年增支", "现行人均薪酬占社平工资", "0.94×社平工资(报告口径50,000元)", "核定社区工作者岗位"):
         assert tiles[label] == expected[label], label
     assert tiles["核定社区工作者岗位"] == "925"
     text = " ".join(m.value for m in at.markdown)
