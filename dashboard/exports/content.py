@@ -66,6 +66,8 @@ class Slide:
     figure: go.Figure | None = None
     image: bytes | None = None
     chart_note: str = ""
+    # the headline's range and its top drivers (core/ranges.py), set on their own lines above the settings
+    drivers: str = ""
 
 
 @dataclass
@@ -262,8 +264,11 @@ def build_slides(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | Non
             except Exception as exc:  # a chart bug must not cost the hearing its brief
                 log.exception("figure for %s failed", page)
                 note = t("hearing.render_failed", lang, error=f"{type(exc).__name__}: {exc}"[:120])
+        # the range and its drivers leave the summary for their own lines on the slide (room for both)
+        drivers = ranges.driver_sentence(page, scenario, lang, overlay).strip()
+        summary = res["summary"].replace(drivers, "").replace("  ", " ").strip() if drivers else res["summary"]
         slides.append(Slide(
-            page=page, title=t(f"nav.{page}", lang), summary=res["summary"], metrics=res["metrics"],
+            page=page, title=t(f"nav.{page}", lang), summary=summary, drivers=drivers, metrics=res["metrics"],
             baseline=base_res["metrics"], params=params, params_total=total, sources=sources, years=years,
             link=view_link(scenario, page, lang=lang, base=base, present=False),
             illustrative=any(k == "illustrative" for k in _kinds(ids, overlay)), figure=figure, chart_note=note,

@@ -45,7 +45,8 @@ def slide_text_blocks(slide: Slide, lang: str) -> dict[str, Any]:
     if link_is_local(slide.link):
         footer.append(t("hearing.link_local_note", lang))
     # "extra": lines above the settings (fit.plan_slide makes room), e.g. ranges and top drivers
-    return {"show_baseline": show_baseline, "params": params, "footer": footer, "extra": []}
+    return {"show_baseline": show_baseline, "params": params, "footer": footer,
+            "extra": [slide.drivers] if slide.drivers else []}
 
 
 _KIND_ORDER = ("report", "official_statistics", "standard", "map_data", "illustrative", "assumption")
@@ -73,16 +74,24 @@ def metric_pairs(slide: Slide) -> list[tuple[Metric, Metric | None]]:
     return [(m, base.get(m.key)) for m in slide.metrics]
 
 
+# A slide's table shows at most this many figures (the model lists its most important first) so its text
+# stays legible (tests/test_exports_fit.py: at least 8 pt); the rest are in the downloaded tables.
+SLIDE_MAX_FIGURES = 12
+
+
 def metric_rows(slide: Slide, lang: str, show_baseline: bool) -> list[list[str]]:
     header = [t("hearing.col_indicator", lang), t("hearing.col_scenario" if show_baseline else "hearing.col_value", lang)]
     if show_baseline:
         header += [t("hearing.col_baseline", lang), t("hearing.col_difference", lang)]
     rows = [header]
-    for m, ref in metric_pairs(slide):
+    pairs = metric_pairs(slide)
+    for m, ref in pairs[:SLIDE_MAX_FIGURES]:
         row = [m.label(lang), m.formatted(lang)]
         if show_baseline:
             row += [baseline_text(m, ref, lang), difference_text(m, ref, lang)]
         rows.append(row)
+    if len(pairs) > SLIDE_MAX_FIGURES:
+        rows.append([t("hearing.more_figures", lang, n=len(pairs) - SLIDE_MAX_FIGURES)] + [""] * (len(header) - 1))
     return rows
 
 

@@ -359,7 +359,9 @@ def sentence_for(res: BedsResults, lang: str) -> str:
 def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None) -> str:
     """The care-beds result in one plain sentence (zh or en), then what it depends on most (ranges)."""
     text = sentence_for(compute(scenario, overlay), lang)
-    return labels.tag_sentence(text, labels.metric_sources(headline(scenario, overlay)), lang, overlay) + ranges.driver_sentence(PAGE, scenario, lang, overlay)
+    # the drivers of the range, then the illustrative tag last (it qualifies the whole paragraph)
+    text += ranges.driver_sentence(PAGE, scenario, lang, overlay)
+    return labels.tag_sentence(text, labels.metric_sources(headline(scenario, overlay)), lang, overlay)
 
 
 # ---------------------------------------------------------------- ranges (dashboard/core/ranges.py)

@@ -30,7 +30,7 @@ import pandas as pd
 from dashboard.analyses.pay import model as pay_model
 from dashboard.analyses.pay.ladder import PayAssumptions
 from dashboard.analyses.property.model import district_names, report_figures
-from dashboard.core import params
+from dashboard.core import labels, params
 from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
 from dashboard.data import db
@@ -303,14 +303,20 @@ def details(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, 
 
 
 def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None) -> str:
-    """The result in one plain-language paragraph."""
+    """The result in one plain-language paragraph, tagged illustrative exactly when an illustrative dataset
+    feeds its figures (core/labels.py)."""
+    return labels.tag_sentence(_sentence(scenario, lang, overlay), labels.metric_sources(headline(scenario, overlay)),
+                               lang, overlay)
+
+
+def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
     res = results(scenario, overlay)
     a = GridAssumptions.from_scenario(scenario)
     tot, wl, party = res["totals"], res["workload"], res["report_party"]
     lo, hi = NORM_BAND
     excess = wl["excess"]
     if lang == "zh":
-        text = (f"示意数据中{tot['grids']:,}个网格平均每格{tot['households_per_grid'] or 0:,.0f}户，但大小悬殊"
+        text = (f"{tot['grids']:,}个网格平均每格{tot['households_per_grid'] or 0:,.0f}户，但大小悬殊"
                 f"(最大是最小的{tot['max_min_ratio'] or 0:,.0f}倍，基尼系数{tot['gini']:.2f})，{tot['grids_without_worker']:,}个网格"
                 f"没有网格员，{tot['no_grid_compounds']:,}个新建小区({tot['no_grid_households']:,}户)尚未划入网格。"
                 f"参照武汉每{lo}-{hi}户配备1名社区工作者的外部标准，按每格{a.target}户、每格{a.workers_per_grid}名网格员"
@@ -326,7 +332,7 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
             text += (f"报告另载{party['cadres']:,.0f}名党员干部编入{party['branches']:,.0f}个小区(网格)党支部，"
                      f"平均每个支部约{party['cadres_per_branch']:,.0f}人。")
         return text
-    text = (f"In the illustrative data the {tot['grids']:,} grids average {tot['households_per_grid'] or 0:,.0f} "
+    text = (f"The {tot['grids']:,} grids average {tot['households_per_grid'] or 0:,.0f} "
             f"households but differ widely (the largest is {tot['max_min_ratio'] or 0:,.0f} times the smallest; Gini "
             f"{tot['gini']:.2f}); {tot['grids_without_worker']:,} grids have no grid worker and {tot['no_grid_compounds']:,} "
             f"new compounds ({tot['no_grid_households']:,} households) have no grid yet. Against the external Wuhan norm of "

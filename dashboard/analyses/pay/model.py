@@ -200,7 +200,9 @@ def _wan(yuan: float, lang: str = "zh", decimals_millions: int = 2) -> str:
 
 def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None) -> str:
     """The result in one plain-language paragraph, then the assumptions it depends on most (ranges)."""
-    return _sentence(scenario, lang, overlay) + ranges.driver_sentence("pay", scenario, lang, overlay)
+    # the drivers of the range, then the illustrative tag last (it qualifies the whole paragraph)
+    text = _sentence(scenario, lang, overlay) + ranges.driver_sentence("pay", scenario, lang, overlay)
+    return labels.tag_sentence(text, labels.metric_sources(headline(scenario, overlay)), lang, overlay)
 
 
 def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
@@ -223,7 +225,7 @@ def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
                 f"仅为社平工资{a.social_wage_yuan:,.0f}元的{today['mean_share_of_social_wage_pct']:.0f}%。"
                 f"按假设的离职弹性{a.quit_elasticity:.1f}，年离职人数由{ret['quits_today']:.0f}人降至约"
                 f"{ret['quits_ladder']:.0f}人，每年节约招聘培训成本约{_wan(ret['cost_avoided_yuan'])}。")
-        return labels.tag_sentence(text, labels.metric_sources(headline(scenario, overlay)), lang, overlay)
+        return text
     who = ", ".join(f"{en} {p:,.0f}" for _, en, p in posts)
     policy = (f"Moving the {total:,.0f} budgeted community-worker posts ({who}) onto a four-posts, eighteen-grades "
               f"ladder that pays on average {a.coefficient:.2f} × last year's social average wage "
@@ -238,7 +240,7 @@ def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
             f"With the assumed quit elasticity of {a.quit_elasticity:.1f}, quits fall from {ret['quits_today']:.0f} to "
             f"about {ret['quits_ladder']:.0f} a year, saving about {_wan(ret['cost_avoided_yuan'], lang)} "
             f"in recruitment and training.")
-    return labels.tag_sentence(text, labels.metric_sources(headline(scenario, overlay)), lang, overlay)
+    return text
 
 
 # ---------------------------------------------------------------- ranges (dashboard/core/ranges.py)

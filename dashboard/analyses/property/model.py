@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.core import params, ranges
+from dashboard.core import labels, params, ranges
 from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
 from dashboard.core.text import t
@@ -365,8 +365,10 @@ def details(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, 
 
 
 def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None) -> str:
-    """The result in one paragraph, then the assumptions it depends on most (core/ranges.py)."""
-    return _sentence(scenario, lang, overlay) + ranges.driver_sentence("property", scenario, lang, overlay)
+    """The result in one paragraph, then the assumptions it depends on most (core/ranges.py), tagged
+    illustrative exactly when an illustrative dataset feeds its figures (core/labels.py)."""
+    text = _sentence(scenario, lang, overlay) + ranges.driver_sentence("property", scenario, lang, overlay)
+    return labels.tag_sentence(text, labels.metric_sources(headline(scenario, overlay)), lang, overlay)
 
 
 def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
