@@ -17,6 +17,7 @@ import streamlit as st
 from dashboard import registry
 from dashboard.core.safetext import code_span, md_escape
 from dashboard.core.scenario import Scenario, scenarios_from_json, scenarios_to_json
+from dashboard.core.text import download_name, file_stem
 from dashboard.exports import brief, content, images, tables
 from dashboard.exports.tables import csv_bytes, xlsx_bytes
 from dashboard.ui import screens
@@ -290,7 +291,7 @@ html {font-size: 20px;}
 .block-container, [data-testid="stMainBlockContainer"] {padding-top: 1.2rem !important; max-width: 100% !important;
   padding-left: 2.5rem !important; padding-right: 2.5rem !important;}
 h1 {font-size: 2.2rem !important; padding-top: 0 !important;}
-[data-testid="stMetricValue"] {font-size: 2.1rem !important; font-weight: 700;}
+html body [data-testid="stMain"] [data-testid="stMetricValue"] {font-size: 2.1rem !important; font-weight: 700;}  /* beats the shrink-to-fit rule */
 [data-testid="stMetricValue"] > div {white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; line-height: 1.15;}
 [data-testid="stMetricLabel"] p {font-size: 1.05rem !important;}
@@ -365,11 +366,13 @@ def downloads(page: str) -> None:
     st.markdown(f"**{ui.tr('hearing.tables')}**")
     cols = st.columns(min(len(frames) + 1, 4))
     for i, (name, frame) in enumerate(frames.items()):
-        cols[i % len(cols)].download_button(f"{name}.csv", data=_csv_maker(frame), file_name=f"{name}.csv",
+        title = download_name(name, lang)
+        cols[i % len(cols)].download_button(f"{title} (CSV)", data=_csv_maker(frame), file_name=f"{file_stem(title)}.csv",
                                             mime="text/csv", key=f"hearing_{page}_csv_{name}", on_click="ignore",
                                             width="stretch")
     cols[len(frames) % len(cols)].download_button(
-        ui.tr("hearing.xlsx_all"), data=_xlsx_maker(frames), file_name=f"{page}-tables.xlsx",
+        ui.tr("hearing.xlsx_all"), data=_xlsx_maker(frames),
+        file_name=f"{file_stem(download_name(page + '_tables', lang))}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"hearing_{page}_xlsx",
         on_click="ignore", width="stretch")
 
@@ -378,10 +381,11 @@ def downloads(page: str) -> None:
         st.markdown(f"**{ui.tr('hearing.charts')}**")
         for name in names:
             c1, c2, c3 = st.columns([2, 1, 1])
-            c1.markdown(f"`{name}`")
+            title = download_name(name, lang)
+            c1.markdown(md_escape(title))
             for col, fmt, mime in ((c2, "png", "image/png"), (c3, "svg", "image/svg+xml")):
                 col.download_button(fmt.upper(), data=_image_maker(page, name, fmt, scenario, lang, overlay),
-                                    file_name=f"{name}.{fmt}", mime=mime, key=f"hearing_{page}_{name}_{fmt}",
+                                    file_name=f"{file_stem(title)}.{fmt}", mime=mime, key=f"hearing_{page}_{name}_{fmt}",
                                     on_click="ignore", disabled=bool(problem), width="stretch")
 
 
