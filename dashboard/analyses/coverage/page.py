@@ -179,11 +179,11 @@ with ui.step():
     left, right = st.columns([3, 2])
     with left:
         ui.plotly_chart("coverage_returns", lambda: charts_coverage.returns_chart(result, lang), width="stretch",
-                        config=PLOT_CONFIG, present_height=HEIGHT - 200)
+                        config=PLOT_CONFIG, present_height=HEIGHT - 240)
     with right:
         sites = charts_coverage.sites_table(result.sites, lang, names_of_areas)
         if present:
-            st.table(sites.head(6))  # HTML: its type scales with the room; no internal scrolling
+            st.table(sites.head(4))  # HTML: its type scales with the room; four rows keep the screen ≤ 1080 px
         else:
             st.dataframe(sites, width="stretch", hide_index=True)
     if not present:
