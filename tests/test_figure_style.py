@@ -38,3 +38,22 @@ def test_a_figure_without_a_horizontal_legend_keeps_its_margin():
 def test_chinese_value_axis_is_written_in_wan():
     fig = figure_style.styled(_bars(["甲"]), "zh")
     assert any("万" in str(text) for text in fig.layout.yaxis.ticktext)
+
+
+def test_numpy_data_gets_wan_ticks_too():
+    """Plotly 6 stores numpy arrays as base64 typed arrays; the axis still reads them (beds projection)."""
+    import numpy as np
+
+    fig = go.Figure(go.Scatter(x=np.arange(2020, 2036), y=np.linspace(4_500.0, 20_000.0, 16)))
+    ticks = figure_style.styled(fig, "zh").layout.yaxis.ticktext
+    assert ticks and "2万" in ticks
+
+
+def test_the_briefs_charts_have_wan_axes():
+    """The brief draws through exports.content.page_builders, which styles every chart (issue 16)."""
+    from dashboard.core.scenario import Scenario
+    from dashboard.exports import content
+
+    figs = content.page_figures("beds", Scenario.default(), "zh")
+    for name in ("beds_supply_demand", "beds_projection"):
+        assert any("万" in str(t) for t in (figs[name].layout.yaxis.ticktext or ())), name

@@ -13,10 +13,12 @@ analysis's builder: builders stay about content, this module about legibility. P
 
 from __future__ import annotations
 
+import base64
 import copy
 import math
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 
 from dashboard.core import numbers
@@ -35,7 +37,15 @@ def _trace_axis(trace: dict, letter: str) -> str:
     return f"{letter}axis" + ref[1:]
 
 
+def _decoded(values: Any) -> Any:
+    """Plotly 6 writes numpy arrays as typed arrays ({"dtype": "f8", "bdata": base64}); read them back."""
+    if isinstance(values, dict) and "bdata" in values and "dtype" in values:
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"])).ravel().tolist()
+    return values
+
+
 def _numbers(values: Any) -> list[float]:
+    values = _decoded(values)
     out = []
     for v in values if values is not None else ():
         if isinstance(v, bool) or not isinstance(v, int | float):
@@ -57,13 +67,13 @@ def _value_ranges(fig: dict) -> dict[str, tuple[float, float]]:
         horizontal = trace.get("orientation") == "h"
         letter = "x" if horizontal else "y"
         axis = _trace_axis(trace, letter)
-        raw = trace.get(letter)
+        raw = _decoded(trace.get(letter))
         vals = _numbers(raw if isinstance(raw, list | tuple) else list(raw) if raw is not None else [])
         if not vals:
             continue
         ranges.setdefault(axis, []).extend(vals)
         if stacked and kind == "bar":
-            keys = trace.get("y" if horizontal else "x") or list(range(len(vals)))
+            keys = _decoded(trace.get("y" if horizontal else "x")) or list(range(len(vals)))
             for key, v in zip(keys, vals, strict=False):
                 if v > 0:
                     sums[(axis, str(key))] = sums.get((axis, str(key)), 0.0) + v
