@@ -291,7 +291,12 @@ html {font-size: 20px;}
 .block-container, [data-testid="stMainBlockContainer"] {padding-top: 1.2rem !important; max-width: 100% !important;
   padding-left: 2.5rem !important; padding-right: 2.5rem !important;}
 h1 {font-size: 2.2rem !important; padding-top: 0 !important;}
-html body [data-testid="stMain"] [data-testid="stMetricValue"] {font-size: 2.1rem !important; font-weight: 700;}  /* beats the shrink-to-fit rule */
+/* the tile's number: beats the shrink-to-fit rule and the 1rem text rule (ui/screens.py), which also reach
+   the markdown the value is drawn with */
+html body [data-testid="stMain"] [data-testid="stMetricValue"],
+html body [data-testid="stMain"] [data-testid="stMetricValue"] > div,
+html body [data-testid="stMain"] [data-testid="stMetricValue"] p {font-size: 2.1rem !important; font-weight: 700;
+  line-height: 1.15;}
 [data-testid="stMetricValue"] > div {white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; line-height: 1.15;}
 [data-testid="stMetricLabel"] p {font-size: 1.05rem !important;}

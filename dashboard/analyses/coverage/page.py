@@ -156,16 +156,19 @@ with ui.step():
     over = charts_coverage.facility_load_table(result, lang, over_only=True)
     if over.empty:
         st.caption(ui.tr("coverage.capacity_none_over"))
+    elif ui.presenting():  # HTML rows that scale with the room; the full list is for the desk
+        st.table(over.head(4))
     else:
         st.dataframe(over, width="stretch", hide_index=True, key="coverage_over_capacity")
-    with st.expander(ui.tr("coverage.capacity_all")):
-        facilities = charts_coverage.facility_load_table(result, lang)
-        st.dataframe(facilities, width="stretch", hide_index=True, key="coverage_facility_load")
-        left, right = st.columns(2)
-        left.download_button(ui.tr("coverage.download_facilities"), csv_bytes(facilities), "clinic_facility_load.csv",
-                             "text/csv", key="coverage_download_facilities")
-        right.download_button(ui.tr("coverage.download_compounds"), csv_bytes(charts_coverage.compound_access_table(result, lang)),
-                              "clinic_access_by_compound.csv", "text/csv", key="coverage_download_compounds")
+    if not ui.presenting():  # the full list and its downloads are for the desk
+        with st.expander(ui.tr("coverage.capacity_all")):
+            facilities = charts_coverage.facility_load_table(result, lang)
+            st.dataframe(facilities, width="stretch", hide_index=True, key="coverage_facility_load")
+            left, right = st.columns(2)
+            left.download_button(ui.tr("coverage.download_facilities"), csv_bytes(facilities), "clinic_facility_load.csv",
+                                 "text/csv", key="coverage_download_facilities")
+            right.download_button(ui.tr("coverage.download_compounds"), csv_bytes(charts_coverage.compound_access_table(result, lang)),
+                                  "clinic_access_by_compound.csv", "text/csv", key="coverage_download_compounds")
 
 with ui.step():
     st.subheader(ui.tr("coverage.sites_title"))
