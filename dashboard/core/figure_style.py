@@ -13,10 +13,12 @@ analysis's builder: builders stay about content, this module about legibility. P
 
 from __future__ import annotations
 
+import base64
 import copy
 import math
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 
 from dashboard.core import numbers
@@ -35,7 +37,15 @@ def _trace_axis(trace: dict, letter: str) -> str:
     return f"{letter}axis" + ref[1:]
 
 
+def _decoded(values: Any) -> Any:
+    """Plotly 6 writes numpy arrays as typed arrays ({"dtype": "f8", "bdata": base64}); read them back."""
+    if isinstance(values, dict) and "bdata" in values and "dtype" in values:
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"])).ravel().tolist()
+    return values
+
+
 def _numbers(values: Any) -> list[float]:
+    values = _decoded(values)
     out = []
     for v in values if values is not None else ():
         if isinstance(v, bool) or not isinstance(v, int | float):
@@ -57,13 +67,13 @@ def _value_ranges(fig: dict) -> dict[str, tuple[float, float]]:
         horizontal = trace.get("orientation") == "h"
         letter = "x" if horizontal else "y"
         axis = _trace_axis(trace, letter)
-        raw = trace.get(letter)
+        raw = _decoded(trace.get(letter))
         vals = _numbers(raw if isinstance(raw, list | tuple) else list(raw) if raw is not None else [])
         if not vals:
             continue
         ranges.setdefault(axis, []).extend(vals)
         if stacked and kind == "bar":
-            keys = trace.get("y" if horizontal else "x") or list(range(len(vals)))
+            keys = _decoded(trace.get("y" if horizontal else "x")) or list(range(len(vals)))
             for key, v in zip(keys, vals, strict=False):
                 if v > 0:
                     sums[(axis, str(key))] = sums.get((axis, str(key)), 0.0) + v
@@ -139,7 +149,53 @@ def for_presentation(fig: go.Figure, height: int | None = None, floor: float = P
     return fig
 
 
+def _text_px(text: str, size: float) -> float:
+    """Rough width of `text` at `size` px: a CJK character is about one em, a Latin one about 0.6 em."""
+    return sum(size if ord(ch) > 0x2E80 else 0.6 * size for ch in str(text))
+
+
+def _legend_rows(fig: go.Figure, size: float, width: float) -> int:
+    names = [tr.name for tr in fig.data if tr.name and tr.showlegend is not False]
+    if not names:
+        return 0
+    rows, used = 1, 0.0
+    for name in names:
+        entry = _text_px(name, size) + 40 + size  # symbol, gap and padding
+        if used and used + entry > width:
+            rows, used = rows + 1, 0.0
+        used += entry
+    return rows
+
+
+def make_room_for_legend(fig: go.Figure, width: float | None = None) -> go.Figure:
+    """A bottom margin that holds the x tick labels, the x title and every legend row at their font sizes.
+
+    The legend sits at the container's bottom (`for_screen`); plotly does not push the margin for it, so
+    without this a 20-px legend in presentation mode covers the axis labels. Rows are counted at `width`
+    (the figure's width, else a narrow 640 px: more rows than a wide screen needs, never fewer).
+    """
+    lay = fig.layout
+    legend = lay.legend
+    if legend.orientation != "h" or legend.yref != "container" or lay.showlegend is False:
+        return fig
+    base = float(lay.font.size or 12)
+    legend_size = float(legend.font.size or base)
+    rows = _legend_rows(fig, legend_size, float(width or lay.width or 640))
+    if not rows:
+        return fig
+    xaxis = lay.xaxis
+    tick = float(xaxis.tickfont.size or base) if xaxis.showticklabels is not False else 0.0
+    title = float(xaxis.title.font.size or base) * 1.4 if xaxis.title and xaxis.title.text else 0.0
+    needed = tick * 1.6 + title + rows * legend_size * 1.5 + 16
+    current = lay.margin.b if lay.margin.b is not None else 80
+    if needed > current:
+        fig.update_layout(margin=dict(b=math.ceil(needed)))
+    return fig
+
+
 def styled(fig: go.Figure, language: str, present: bool = False, present_height: int | None = None) -> go.Figure:
     """The figure as a reader sees it: the language's axes, legend below, large text on a projector."""
     fig = for_screen(localize_axes(fig, language))
-    return for_presentation(fig, present_height) if present else fig
+    if present:
+        fig = for_presentation(fig, present_height)
+    return make_room_for_legend(fig)

@@ -42,3 +42,20 @@ def unit_label(unit: str, lang: str = "zh") -> str:
         return t(f"units.{unit}", lang)
     except KeyError:
         return unit
+
+
+def download_name(name: str, lang: str = "zh") -> str:
+    """A table's or chart's human name (catalog `downloads.<name>`) for buttons and file names.
+
+    `name` is the id `<page>_<table or chart>` (exports/tables.page_tables, exports/content.figure_names);
+    an id without a catalog entry is returned as it is (tests/test_catalog.py wants every one named).
+    """
+    try:
+        return t(f"downloads.{name}", lang)
+    except KeyError:
+        return name
+
+
+def file_stem(text: str) -> str:
+    """`text` fit for a file name: path separators and characters Windows refuses become '-'."""
+    return "".join("-" if ch in '\\/:*?"<>|' or ord(ch) < 32 else ch for ch in text).strip(" .") or "download"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 from collections.abc import Sequence
 from typing import Any
 
+from dashboard.core import clock
 from dashboard.core.metrics import Metric
 from dashboard.core.text import t
 from dashboard.exports.content import Brief, Slide
@@ -19,9 +18,7 @@ def scenario_caption(brief: Brief) -> str:
 
 
 def today() -> str:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    day = dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch and epoch.isdigit() else dt.date.today()
-    return day.isoformat()
+    return clock.today().isoformat()
 
 
 def slide_text_blocks(slide: Slide, lang: str) -> dict[str, Any]:

@@ -99,7 +99,13 @@ def labelled_tables(page: str, scenario: Scenario, lang: str = "zh", overlay: db
 
 
 def table_label(page: str, name: str, lang: str) -> str:
-    """A reader's name for a table: '主要数字' for the headline table, else the key in words."""
+    """A reader's name for a table: its catalog name (`downloads.<name>`), '主要数字' for the headline table,
+    else the key in words."""
+    from dashboard.core.text import download_name
+
+    named = download_name(name, lang)
+    if named != name:
+        return named
     short = name[len(page) + 1:] if name.startswith(page + "_") else name
     if short == "headline":
         return t("hearing.table_headline", lang)

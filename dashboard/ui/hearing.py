@@ -17,6 +17,7 @@ import streamlit as st
 from dashboard import registry
 from dashboard.core.safetext import code_span, md_escape
 from dashboard.core.scenario import Scenario, scenarios_from_json, scenarios_to_json
+from dashboard.core.text import download_name
 from dashboard.exports import brief, content, images, provenance, tables
 from dashboard.exports.tables import csv_bytes
 from dashboard.ui import screens
@@ -297,7 +298,12 @@ html {font-size: 20px;}
 .block-container, [data-testid="stMainBlockContainer"] {padding-top: 1.2rem !important; max-width: 100% !important;
   padding-left: 2.5rem !important; padding-right: 2.5rem !important;}
 h1 {font-size: 2.2rem !important; padding-top: 0 !important;}
-[data-testid="stMetricValue"] {font-size: 2.1rem !important; font-weight: 700;}
+/* the tile's number: beats the shrink-to-fit rule and the 1rem text rule (ui/screens.py), which also reach
+   the markdown the value is drawn with */
+html body [data-testid="stMain"] [data-testid="stMetricValue"],
+html body [data-testid="stMain"] [data-testid="stMetricValue"] > div,
+html body [data-testid="stMain"] [data-testid="stMetricValue"] p {font-size: 2.1rem !important; font-weight: 700;
+  line-height: 1.15;}
 [data-testid="stMetricValue"] > div {white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; line-height: 1.15;}
 [data-testid="stMetricLabel"] p {font-size: 1.05rem !important;}
@@ -388,7 +394,8 @@ def downloads(page: str) -> None:
         st.markdown(f"**{ui.tr('hearing.charts')}**")
         for name in names:
             c1, c2, c3 = st.columns([2, 1, 1])
-            c1.markdown(f"`{name}`")
+            title = download_name(name, lang)
+            c1.markdown(md_escape(title))
             for col, fmt, mime in ((c2, "png", "image/png"), (c3, "svg", "image/svg+xml")):
                 col.download_button(fmt.upper(), data=_image_maker(page, name, fmt, scenario, lang, overlay),
                                     file_name=provenance.chart_file_name(page, name, lang, fmt), mime=mime, key=f"hearing_{page}_{name}_{fmt}",

@@ -21,7 +21,8 @@ _COUNTER = "_screens_step"
 BASE_CSS = """<style>
 /* tiles: the number never truncates; it wraps its unit and shrinks within bounds */
 [data-testid="stMetricValue"] {font-size: clamp(1.3rem, 0.9rem + 1.1vw, 2.25rem) !important;}
-[data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"] p, [data-testid="stMetricLabel"] div {
+[data-testid="stMetricValue"] > div, [data-testid="stMetricValue"] p, [data-testid="stMetricLabel"] p,
+[data-testid="stMetricLabel"] div {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
   line-height: 1.2; overflow-wrap: break-word;}
 [data-testid="stMetricLabel"] {height: auto !important; min-height: 1.2rem;}

@@ -118,3 +118,29 @@ def test_every_page_title_and_choice_label_resolves():
 def test_missing_key_raises_key_error():
     with pytest.raises(KeyError):
         t("hearing.no_such_key_anywhere")
+
+
+def test_every_table_and_chart_has_a_name_in_both_languages():
+    """Download buttons and file names show these names, never the internal ids (issue 16)."""
+    from dashboard.core.results import page_modules
+    from dashboard.core.scenario import Scenario
+    from dashboard.core.text import download_name
+    from dashboard.exports import content, tables
+
+    ids = []
+    for page in ["overview", *page_modules()]:
+        ids += list(tables.page_tables(page, Scenario.default()))
+        ids += content.figure_names(page)
+        ids.append(f"{page}_tables")
+    unnamed = [name for name in ids if f"downloads.{name}" not in catalog()]
+    assert not unnamed, f"add these to dashboard/catalog/downloads.json: {unnamed}"
+    assert download_name("beds_projection", "zh") == "养老床位-逐年预测"
+    assert download_name("beds_projection", "en") == "Care beds - projection by year"
+
+
+def test_file_stem_keeps_chinese_and_drops_separators():
+    from dashboard.core.text import file_stem
+
+    assert file_stem("服务覆盖-按街道") == "服务覆盖-按街道"
+    assert file_stem('a/b\\c:d*e?"f<g>h|') == "a-b-c-d-e--f-g-h-"
+    assert file_stem(" . ") == "download"

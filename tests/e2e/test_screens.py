@@ -39,7 +39,12 @@ PRESENT_MIN_PX = 20
 # Latin words allowed in the Chinese interface: file formats, standards, units and key names.
 ALLOWED = {"CSV", "XLSX", "PNG", "SVG", "PPTX", "PDF", "JSON", "URL", "GB", "UTM", "EPSG", "KD", "MB", "km",
            "PageDown", "PageUp", "WGS", "CGCS", "GCJ", "ID", "Excel", "xlsx", "csv", "json", "png", "svg", "pptx",
-           "pdf", "id", "cnmaps", "GeoJSON", "GEOJSON", "TSV", "TXT", "XLS", "XLSM", "YYYY", "MM", "DD"}
+           "pdf", "id", "cnmaps", "GeoJSON", "GEOJSON", "TSV", "TXT", "XLS", "XLSM", "HTML",
+           # the names of the rivers and lakes data sets (maps: World Data Bank II, Natural Earth)
+           "World", "Data", "Bank", "II", "Natural", "Earth",
+           # proper names in the coverage page's method and walking-network expanders: the map data, the
+           # solver, the shortest-path algorithm, the cited paper's authors, the network's file types
+           "OpenStreetMap", "HiGHS", "Dijkstra", "Luo", "Wang", "SFCA", "osm", "pbf", "geojson"}
 
 _CHECK_JS = r"""
 (present) => {

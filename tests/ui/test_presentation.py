@@ -95,7 +95,7 @@ def test_footer_has_link_comparison_and_downloads(page):
     assert t("hearing.brief_pptx", "zh") in labels and t("hearing.brief_pdf", "zh") in labels
     assert t("hearing.brief_html", "zh") in labels  # the offline interactive brief
     assert t("hearing.xlsx_all", "zh") in labels
-    assert "主要数字 · CSV" in labels  # human labels; file names: exports/provenance.py
+    assert f"{t(f'downloads.{page}_headline', 'zh')} · CSV" in labels  # a name, not an internal id
     if images.renderer_problem() is None:
         assert labels.count("PNG") == len(content.figure_names(page)) == labels.count("SVG")
 

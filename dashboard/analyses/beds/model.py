@@ -72,7 +72,9 @@ PAGE = "beds"
 
 def default_target_year(data_year: int, end_year: int, today: date | None = None) -> int:
     """The default year to close the gap by: this year (never before the year after the data, nor after the horizon)."""
-    year = (today or date.today()).year
+    from dashboard.core import clock
+
+    year = (today or clock.today()).year
     return min(end_year, max(data_year + 1, year))
 
 
@@ -233,19 +235,21 @@ def metrics_for(res: BedsResults) -> list[Metric]:
            **name),
         _m("required_per_year", round(res.required_per_year), "beds_per_year", (*dsrc, "asm_beds_growth"), 0,
            f"{res.target_year}年补齐缺口", f"to close the gap by {res.target_year}", year=res.target_year),
-        _m("budget", round(res.build_subsidy_per_year / 1e6, 1), "million_yuan",
-           ("asm_beds_build_subsidy", *dsrc), 1,
+        _m("budget", round(res.build_subsidy_per_year / 1e6, MONEY_DECIMALS), "million_yuan",
+           ("asm_beds_build_subsidy", *dsrc), MONEY_DECIMALS,
            f"每年{res.required_per_year:,.0f}张 × {res.build_subsidy_per_bed:,.0f}元",
            f"{res.required_per_year:,.0f} beds/yr × {res.build_subsidy_per_bed:,.0f} yuan", year=res.target_year),
-        _m("plan_budget", round((res.plan_build_subsidy_per_year + res.plan_running_subsidy_target_year) / 1e6, 1),
-           "million_yuan", ("asm_beds_new_per_year", "asm_beds_build_subsidy", "asm_beds_running_subsidy"), 1,
+        _m("plan_budget", round((res.plan_build_subsidy_per_year + res.plan_running_subsidy_target_year) / 1e6,
+                                MONEY_DECIMALS),
+           "million_yuan", ("asm_beds_new_per_year", "asm_beds_build_subsidy", "asm_beds_running_subsidy"),
+           MONEY_DECIMALS,
            f"每年新增{res.plan.new_per_year:,.0f}张：建设补贴{_money(res.plan_build_subsidy_per_year, 'zh')}"
            f" + {res.target_year}年运营补贴{_money(res.plan_running_subsidy_target_year, 'zh')}",
            f"{res.plan.new_per_year:,.0f} new beds a year: construction {_money(res.plan_build_subsidy_per_year, 'en')}"
            f" + running {_money(res.plan_running_subsidy_target_year, 'en')} in {res.target_year}",
            year=res.target_year),
-        _m("running_subsidy", round(res.running_subsidy_target_year / 1e6, 1), "million_yuan",
-           ("asm_beds_running_subsidy", "asm_beds_occupancy"), 1,
+        _m("running_subsidy", round(res.running_subsidy_target_year / 1e6, MONEY_DECIMALS), "million_yuan",
+           ("asm_beds_running_subsidy", "asm_beds_occupancy"), MONEY_DECIMALS,
            f"{res.target_year}年入住床位 × {res.running_subsidy_per_bed_year:,.0f}元",
            f"occupied beds in {res.target_year} × {res.running_subsidy_per_bed_year:,.0f} yuan", year=res.target_year),
         _m("nursing_share", round(share * 100, 1) if share is not None else None, "percent",
@@ -317,8 +321,13 @@ def details(scenario: Scenario, overlay: db.Overlay | None = None) -> dict:
     return out
 
 
+# Money totals carry two decimals of a million (whole 万元): tiles, notes and sentences format the same
+# value the same way (a tile rounded to 0.1 million showed 940万元 beside a sentence's 943万元).
+MONEY_DECIMALS = 2
+
+
 def _money(yuan: float, lang: str) -> str:
-    return format_money(yuan, lang, 1)
+    return format_money(yuan, lang, MONEY_DECIMALS)
 
 
 def _method_text(method: str, lang: str) -> str:

@@ -949,7 +949,7 @@ def _capacity_metrics(r: CoverageResult, data: tuple[str, ...], reach: tuple[str
                f"其中中心 {c['centres_over_capacity']} 所,共计入 {c['facilities_counted']} 个",
                f"{c['centres_over_capacity']} of them centres; {c['facilities_counted']} counted"),
         Metric("access_gps_per_10k", None if access is None else round(access, 2), "count",
-               "每万居民可及全科医生(2SFCA)", "GPs per 10,000 residents within reach (2SFCA)",
+               "每万居民可及全科医生(两步移动搜寻法)", "GPs per 10,000 residents within reach (2SFCA)",
                reach, 2, "两步移动搜寻法,按居民加权",
                "two-step floating catchment, residents-weighted"),
     ]

@@ -163,16 +163,19 @@ with ui.step():
     over = facilities[result.facility_load["over_capacity"].to_numpy(dtype=bool)]
     if over.empty:
         st.caption(ui.tr("coverage.capacity_none_over"))
+    elif ui.presenting():  # HTML rows that scale with the room; the full list is for the desk
+        st.table(over.head(4))
     else:
         st.dataframe(over, width="stretch", hide_index=True, key="coverage_over_capacity")
-    with st.expander(ui.tr("coverage.capacity_all")):
-        st.dataframe(facilities, width="stretch", hide_index=True, key="coverage_facility_load")
-        left, right = st.columns(2)
-        left.download_button(ui.tr("coverage.download_facilities"), csv_bytes(facilities), "clinic_facility_load.csv",
-                             "text/csv", key="coverage_download_facilities")
-        right.download_button(ui.tr("coverage.download_compounds"),  # built on click, not on every rerun
-                              lambda: csv_bytes(charts_coverage.compound_access_table(result, lang)),
-                              "clinic_access_by_compound.csv", "text/csv", key="coverage_download_compounds")
+    if not ui.presenting():  # the full list and its downloads are for the desk
+        with st.expander(ui.tr("coverage.capacity_all")):
+            st.dataframe(facilities, width="stretch", hide_index=True, key="coverage_facility_load")
+            left, right = st.columns(2)
+            left.download_button(ui.tr("coverage.download_facilities"), csv_bytes(facilities), "clinic_facility_load.csv",
+                                 "text/csv", key="coverage_download_facilities")
+            right.download_button(ui.tr("coverage.download_compounds"),  # built on click, not on every rerun
+                                  lambda: csv_bytes(charts_coverage.compound_access_table(result, lang)),
+                                  "clinic_access_by_compound.csv", "text/csv", key="coverage_download_compounds")
 
 with ui.step():
     st.subheader(ui.tr("coverage.sites_title"))
@@ -186,11 +189,11 @@ with ui.step():
     left, right = st.columns([3, 2])
     with left:
         ui.plotly_chart("coverage_returns", lambda: charts_coverage.returns_chart(result, lang), width="stretch",
-                        config=PLOT_CONFIG, present_height=HEIGHT - 200)
+                        config=PLOT_CONFIG, present_height=HEIGHT - 240)
     with right:
         sites = charts_coverage.sites_table(result.sites, lang, names_of_areas)
         if present:
-            st.table(sites.head(6))  # HTML: its type scales with the room; no internal scrolling
+            st.table(sites.head(4))  # HTML: its type scales with the room; four rows keep the screen ≤ 1080 px
         else:
             st.dataframe(sites, width="stretch", hide_index=True)
     if not present:

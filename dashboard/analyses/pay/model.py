@@ -93,7 +93,8 @@ def _inputs(db_token: str, overlay: db.Overlay | None) -> tuple[pd.DataFrame, di
     by_id = {r["indicator_id"]: r for r in found.to_dict("records")}
     report = {k: float(by_id[i]["value"]) for k, i in REPORT_IDS.items() if i in by_id}
     posts = {c: float(by_id[i]["value"]) for i, c in post_ids.items() if i in by_id}
-    quotes = {i: {"quote": r["quote"], "locator": r["locator"], "value": float(r["value"]), "source_id": r["source_id"]}
+    quotes = {i: {"quote": r["quote"], "locator": r["locator"], "value": float(r["value"]), "source_id": r["source_id"],
+                  "unit": str(r.get("unit") or ""), "area_name": str(r.get("area_name") or "")}
               for i, r in by_id.items()}
     return staff, report, posts, households, quotes
 

@@ -6,7 +6,9 @@ import streamlit as st
 from dashboard.analyses.pay import charts as charts_pay
 from dashboard.analyses.pay import model as pay
 from dashboard.core import numbers, ranges
+from dashboard.core.metrics import format_value
 from dashboard.core.numbers import format_money
+from dashboard.core.safetext import md_escape
 from dashboard.core.scenario import Scenario
 from dashboard.exports.tables import csv_bytes
 from dashboard.ui import ranges_panel
@@ -166,5 +168,7 @@ st.caption(ui.tr("pay.workload_caption"))
 ranges_panel.show("pay", scenario, overlay)
 ui.end_steps()  # the sources are not a finding: they follow the last screen
 with st.expander(ui.tr("pay.sources_title")):
-    for indicator_id, q in sorted(res["report"]["quotes"].items()):
-        st.markdown(f"- “{q['quote']}” — {indicator_id} = {q['value']:,.4g} · {q['locator']} · {ui.source_text([q['source_id']])}")
+    for _, q in sorted(res["report"]["quotes"].items()):  # member-facing: the figure in words, not its id
+        figure = format_value(q["value"], q["unit"], 0 if float(q["value"]).is_integer() else 2, ui.lang())
+        st.markdown(f"- “{md_escape(q['quote'])}” — {md_escape(q['area_name'])} {figure} · {md_escape(q['locator'])}"
+                    f" · {ui.source_text([q['source_id']])}")

@@ -230,7 +230,7 @@ def test_results_on_hand_made_inputs():
     # chosen plan in 2030: supply 320 + 10 × 100 beds, but only demand (320) is occupied
     assert res.plan_running_subsidy_target_year == pytest.approx(320 * 0.8 * 1_000)
     plan_budget = next(m for m in beds.metrics_for(res) if m.key == "plan_budget")
-    assert plan_budget.value == pytest.approx(round((1_000_000 + 256_000) / 1e6, 1))
+    assert plan_budget.value == pytest.approx(round((1_000_000 + 256_000) / 1e6, 2))
 
 
 def test_nursing_helpers():
@@ -358,3 +358,27 @@ def test_default_target_year_follows_today_within_the_horizon(today, expected):
     from datetime import date
 
     assert beds.default_target_year(2020, 2035, date(today, 6, 1)) == expected
+
+
+def test_tile_and_sentence_print_the_same_money(default_results):
+    """One rounding path: the budget tile's text appears as it is in the summary sentence (issue 16)."""
+    budget = next(m for m in beds.metrics_for(default_results) if m.key == "budget")
+    for lang in ("zh", "en"):
+        assert budget.formatted(lang) in beds.sentence_for(default_results, lang)
+
+
+def test_default_target_year_reads_the_pinned_day(monkeypatch):
+    """Tests and docs pin "today" (dashboard/core/clock.py); tests/conftest.py pins 2025-06-30."""
+    from datetime import date
+
+    from dashboard.core import clock
+
+    monkeypatch.setenv("DASHBOARD_TODAY", "2029-01-15")
+    assert clock.today() == date(2029, 1, 15)
+    assert beds.default_target_year(2020, 2035) == 2029
+    monkeypatch.delenv("DASHBOARD_TODAY")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1893456000")  # 2030-01-01 UTC
+    assert beds.default_target_year(2020, 2035) == 2030
+    monkeypatch.setenv("DASHBOARD_TODAY", "30/06/2025")
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        clock.today()
