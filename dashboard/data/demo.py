@@ -611,7 +611,7 @@ def source_row(totals: Totals, city_name: str) -> list[str]:
 def write_layer(layer: dict, root: Path, city_name: str) -> None:
     import geopandas as gpd
 
-    from dashboard.data.newcity import write_geojson  # the same compact, deterministic GeoJSON writer
+    from dashboard.data.newcity import write_geojson
     from dashboard.data.schemas import DATASETS
 
     subs = layer["subs"]
