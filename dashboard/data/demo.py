@@ -392,7 +392,7 @@ def build_layer(root: Path, totals: Totals | None = None) -> dict:
                           aged_60_plus=sum(r["aged_60_plus"] for r in census), aged_65_plus="",
                           aged_80_plus=sum(r["aged_80_plus"] for r in census), source_id=SOURCE_ID))
     return dict(subs=subs, sub_ll=sub_ll, communities=communities, compounds=compounds, clinics=clinics,
-                care=care, workers=workers, profiles=profiles, grids=grids, census=census, to_ll=to_ll,
+                care=care, workers=workers, profiles=profiles, grid_rows=grids, census=census, to_ll=to_ll,
                 totals=totals)
 
 
@@ -621,7 +621,7 @@ def write_layer(layer: dict, root: Path, city_name: str) -> None:
     write_geojson(gdf, root / "geodata" / "subdistricts.geojson", "subdistricts")
     for name, key in (("communities", "communities"), ("compounds", "compounds"), ("clinics", "clinics"),
                       ("care_facilities", "care"), ("community_workers", "workers"),
-                      ("compound_profiles", "profiles"), ("grids", "grids"), ("census", "census")):
+                      ("compound_profiles", "profiles"), ("grids", "grid_rows"), ("census", "census")):
         _write_csv(root / DATASETS[name].file, layer[key], DATASETS[name].columns, layer["to_ll"])
     src = root / "data" / "sources.csv"
     with src.open(encoding="utf-8", newline="") as f:
@@ -650,4 +650,4 @@ def add_demo(root: Path, totals: Totals | None = None) -> str:
     return (f"{len(layer['sub_ll'])} sub-districts, {sum(c['residents'] for c in layer['communities'])} residents, "
             f"{sum(1 for c in layer['compounds'] if c['kind'] == 'compound')} compounds, {len(layer['clinics'])} "
             f"clinics, {len(layer['care'])} care facilities, {len(layer['workers'])} workers, "
-            f"{len(layer['grids'])} grids ({kind}; source_id demo_layer, kind illustrative)")
+            f"{len(layer['grid_rows'])} grids ({kind}; source_id demo_layer, kind illustrative)")
