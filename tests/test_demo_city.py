@@ -225,3 +225,16 @@ def test_every_page_runs_with_figures_on_the_demo_layer(calibrated, tmp_path):
     out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True,
                          timeout=300)
     assert out.stdout.split("\n")[:2] == ["('demo_layer',)", "29"], out.stderr[-2000:]
+
+
+def test_new_city_demo_reports_layer_errors_as_new_city_errors(tmp_path):
+    """`new-city --demo` goes through newcity.add_demo: a layer error is the command's clear error."""
+    from dashboard.data import newcity
+
+    with pytest.raises(newcity.NewCityError, match="data/city.toml: missing"):
+        newcity.add_demo(tmp_path)
+    folder = _copy(tmp_path, "city")
+    (tmp_path / "t.json").write_text('{"centres": 1000}', encoding="utf-8")
+    with pytest.raises(newcity.NewCityError, match="1000 centres"):
+        newcity.add_demo(folder, tmp_path / "t.json")
+    assert "generic densities, not calibrated" in newcity.add_demo(folder, None)
