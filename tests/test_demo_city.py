@@ -238,3 +238,14 @@ def test_new_city_demo_reports_layer_errors_as_new_city_errors(tmp_path):
     with pytest.raises(newcity.NewCityError, match="1000 centres"):
         newcity.add_demo(folder, tmp_path / "t.json")
     assert "generic densities, not calibrated" in newcity.add_demo(folder, None)
+
+
+def test_rows_someone_supplied_are_never_overwritten(tmp_path):
+    folder = _copy(tmp_path, "city")
+    census = folder / "data" / "census.csv"
+    census.write_text(census.read_text(encoding="utf-8") + "420502,西陵区,2020,500000,,,,yc_census\n",
+                      encoding="utf-8")
+    before = census.read_bytes()
+    with pytest.raises(demo.DemoError, match="census.csv: holds rows of source 'yc_census'"):
+        demo.add_demo(folder)
+    assert census.read_bytes() == before and not (folder / "data" / "compounds.csv").read_text().count("\n") > 1

@@ -634,6 +634,29 @@ def write_layer(layer: dict, root: Path, city_name: str) -> None:
         w.writerow(source_row(layer["totals"], city_name))
 
 
+LAYER_DATASETS = ("communities", "compounds", "clinics", "care_facilities", "community_workers", "compound_profiles",
+                  "grids", "census", "subdistrict_shapes")
+
+
+def _refuse_real_rows(root: Path) -> None:
+    """Never overwrite rows someone supplied: every file the layer writes must be empty or the layer's own."""
+    from dashboard.data.schemas import DATASETS
+
+    for name in LAYER_DATASETS:
+        path = root / DATASETS[name].file
+        if not path.is_file():
+            continue
+        if DATASETS[name].geo:
+            feats = json.loads(path.read_text(encoding="utf-8")).get("features", [])
+            ids = {str(f.get("properties", {}).get("source_id", "")) for f in feats}
+        else:
+            ids = {r.get("source_id", "") for r in _read_csv(path)}
+        other = sorted(ids - {SOURCE_ID})
+        if other:
+            raise DemoError(f"{path}: holds rows of source {other[0]!r}, not the demonstration layer's; the layer "
+                            "would replace them. Move the file away (or empty it) first")
+
+
 def add_demo(root: Path, totals: Totals | None = None) -> str:
     """Build and write the layer into the folder; a one-line summary."""
     from dashboard.data import city as city_config
@@ -643,6 +666,7 @@ def add_demo(root: Path, totals: Totals | None = None) -> str:
         if not (root / need).is_file():
             raise DemoError(f"{root / need}: missing; run `python -m dashboard new-city CODE --out {root}` first")
     city = city_config.parse((root / "data" / "city.toml").read_text(encoding="utf-8"), root / "data" / "city.toml")
+    _refuse_real_rows(root)
     layer = build_layer(root, totals)
     write_layer(layer, root, city.name_zh)
     t = layer["totals"]
