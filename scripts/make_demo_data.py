@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,13 @@ from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping
 
 REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script from a checkout
+    sys.path.insert(0, str(REPO))
+
+# The city-generic parts (largest-remainder splitting, committee kinds, names) are shared with the demo
+# layer of any other city (dashboard/data/demo.py); this script is Jingzhou's configuration of them.
+from dashboard.data.demo import _short, apportion, committee_kind  # noqa: E402
+
 SEED = 2020
 METRIC_CRS = "EPSG:32649"
 GRID_DEG = 1e-5
@@ -226,20 +234,6 @@ def _poly_m(coords: list[tuple[float, float]]) -> Polygon:
 # ---- small numeric helpers ---------------------------------------------------------------------
 
 
-def apportion(total: int, weights, minimum: int = 0) -> np.ndarray:
-    """Split an integer total in proportion to weights (largest-remainder rounding), each >= minimum."""
-    w = np.asarray(weights, dtype=float)
-    rest = total - minimum * len(w)
-    if rest < 0 or (w < 0).any() or w.sum() <= 0:
-        raise ValueError(f"cannot apportion {total} over {len(w)} items with minimum {minimum}")
-    quota = rest * w / w.sum()
-    out = np.floor(quota).astype(int)
-    left = rest - int(out.sum())
-    order = np.argsort(-(quota - out), kind="stable")
-    out[order[:left]] += 1
-    return out + minimum
-
-
 def _sample_in(poly, n: int, rng: np.random.Generator, density=None) -> np.ndarray:
     """n points (metres) inside poly, uniform or with acceptance probability density(x, y)."""
     shapely.prepare(poly)
@@ -268,20 +262,6 @@ def _jitter_in(
         if shapely.contains_xy(poly, x, y):
             return float(x), float(y)
     return x0, y0
-
-
-def _short(name: str) -> str:
-    for suffix in ("社区居民委员会", "居民委员会", "社区居委会", "居委会", "村民委员会", "委员会"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-def committee_kind(name: str) -> str:
-    """'community' for 社区/居委会 committees, 'village' for 村 and state-farm 生活区 units."""
-    return (
-        "community" if ("社区" in name or "居委会" in name or "居民委员会" in name) else "village"
-    )
 
 
 # ---- geometry: sub-districts and new areas ------------------------------------------------------

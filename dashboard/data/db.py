@@ -57,6 +57,11 @@ def build_database(frames: Mapping[str, pd.DataFrame]) -> duckdb.DuckDBPyConnect
         # DuckDB's relation API: the frame is scanned as is and appended to the registry's table, so
         # no SQL text is built from data (constraints and types are checked as for an INSERT)
         con.from_df(frame[ds.columns]).insert_into(ds.name)
+    # the central city's districts come from data/city.toml (any city), not from the SQL text
+    from dashboard.data.city import current
+
+    con.execute("CREATE TABLE central_city (district_code VARCHAR PRIMARY KEY)")
+    con.executemany("INSERT INTO central_city VALUES (?)", [[c] for c in current().central_districts])
     con.execute((QUERIES_DIR / "_schema.sql").read_text(encoding="utf-8"))
     # Built: from now on no query can read or write a file, attach a database or load an extension
     # (a query reading /etc/passwd is refused), and no one can switch that back (lock_configuration).
@@ -81,6 +86,8 @@ def source_fingerprint(root: Path | None = None) -> tuple:
         stats.append((str(p), st.st_size if st else -1, st.st_mtime_ns if st else -1))
     schema = QUERIES_DIR / "_schema.sql"
     stats.append((str(schema), schema.stat().st_mtime_ns))
+    toml = root / "data" / "city.toml"  # the central city's districts (build_database)
+    stats.append((str(toml), toml.stat().st_mtime_ns if toml.exists() else -1))
     return tuple(stats)
 
 

@@ -11,7 +11,7 @@ Writes, under DIR, the layout the dashboard reads (`data/`, `geodata/`; docs/new
   (nothing is invented: census figures exist in this project only for the cities whose folders hold them);
 * every other dataset users must supply as an empty template (its header, from dashboard.data.schemas).
 
-`--demo` adds the seeded demonstration layer (scripts/make_demo_data.py's generator), marked illustrative.
+`--demo` adds the seeded demonstration layer (dashboard/data/demo.py), marked illustrative.
 
 The two packages are an optional extra (`pip install -e '.[newcity]'` and `npm`); never a runtime
 dependency: nothing else in the dashboard imports this module.
@@ -261,7 +261,11 @@ def build(code: str, out: Path, *, central: tuple[str, ...] | None = None, name_
             "without_polygon": missing, "metric_crs": crs, "templates": templates}
 
 
-def add_demo(out: Path, residents: int | None = None) -> str:
-    """The seeded demonstration layer for a new city: not built yet for cities other than the default."""
-    raise NewCityError("--demo is not available yet for a new city (scripts/make_demo_data.py is calibrated to "
-                       "Jingzhou's report); build the folder without --demo and upload or fill the templates")
+def add_demo(out: Path, totals: Path | None = None) -> str:
+    """The seeded demonstration layer (dashboard.data.demo), calibrated to a totals file or generic."""
+    from dashboard.data import demo
+
+    try:
+        return demo.add_demo(out, demo.Totals.read(totals) if totals else None)
+    except demo.DemoError as exc:
+        raise NewCityError(str(exc)) from None

@@ -329,4 +329,11 @@ def illustrative_banner(tables: tuple[str, ...] = (), text_key: str = "common.il
     if tables and not labels.tables_illustrative(tables, overlay() or None):
         st.success(tr("common.upload_in_use"), icon=":material/check_circle:")
         return
+    if text_key == "common.illustrative_banner" and not _report_calibrated():
+        text_key = "common.illustrative_banner_generic"  # another city's demo layer: not the report's totals
     st.info(tr(text_key), icon=":material/info:")
+
+
+def _report_calibrated() -> bool:
+    """Whether the data folder holds a report (a source of kind 'report') its demo layer is calibrated to."""
+    return bool((db.frames(overlay() or None)["sources"]["kind"] == "report").any())

@@ -19,8 +19,11 @@ CHART_CONFIG = {"displaylogo": False}
 
 def param_text(param, value) -> str:
     """A parameter value as shown in the assumptions table (choice label, or number with unit)."""
-    if param.kind == "choice":
-        return ui.tr(f"choices.{param.key}.{value}")
+    if param.kind == "choice":  # another city's areas have no catalogue label: the code itself
+        try:
+            return ui.tr(f"choices.{param.key}.{value}")
+        except KeyError:
+            return str(value)
     number = f"{value:,.1f}" if param.kind == "float" else f"{value:,}"
     return f"{number} {ui.tr(f'units.{param.unit}')}" if param.unit else number
 
