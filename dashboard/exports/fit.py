@@ -12,7 +12,7 @@ broken into lines), so the PDF and the PPTX look the same and every box is check
 - the chart keeps its aspect ratio inside what the text leaves; the figures table gets its column widths
   and a font size at which every row fits above the settings line.
 
-Pure (no Streamlit, no drawing library); tests/test_exports_fit.py checks the plans and the PDF's words.
+Pure (no Streamlit, no drawing library); tests/exports/test_fit.py checks the plans and the PDF's words.
 """
 
 from __future__ import annotations

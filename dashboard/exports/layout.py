@@ -72,7 +72,7 @@ def metric_pairs(slide: Slide) -> list[tuple[Metric, Metric | None]]:
 
 
 # A slide's table shows at most this many figures (the model lists its most important first) so its text
-# stays legible (tests/test_exports_fit.py: at least 8 pt); the rest are in the downloaded tables.
+# stays legible (tests/exports/test_fit.py: at least 8 pt); the rest are in the downloaded tables.
 SLIDE_MAX_FIGURES = 12
 
 
