@@ -81,7 +81,7 @@ def pdf_bytes(brief: Brief) -> bytes:
     pdf.c_margin = 0  # text starts where the plan measured it (dashboard/exports/fit.py)
     pdf.set_title(f"{t('common.app_title', brief.lang)} · {t('hearing.brief_title', brief.lang)}")
     pdf.set_author(t("common.app_title", brief.lang))
-    pdf.set_creator("dashboard.exports.brief")
+    pdf.set_creator("dashboard.exports.pdf_file")
     pdf.add_font("cjk", "", regular, collection_font_number=ri)
     for slide in brief.slides:
         _pdf_slide(pdf, slide, brief)
