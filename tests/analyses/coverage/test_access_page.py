@@ -16,7 +16,7 @@ from dashboard.core.metrics import format_value
 from dashboard.core.scenario import Scenario
 from tests.conftest import assert_no_exception, metric_values, run_page
 
-CAPACITY_ZH = ("容量内可获服务居民", "可及但超出容量的居民", "超出容量的机构", "每万居民可及全科医生(2SFCA)")
+CAPACITY_ZH = ("容量内可获服务居民", "可及但超出容量的居民", "超出容量的机构", "每万居民可及全科医生(两步移动搜寻法)")
 
 
 def _grid_geojson(n: int = 60) -> bytes:
@@ -60,7 +60,7 @@ def test_capacity_tiles_and_over_capacity_table(page):
     n_over = cv.scenario_result(Scenario.default()).city["facilities_over_capacity"]
     assert len(over) == n_over and (over["超出(人)"] > 0).all()
     subs = next(t for t in tables if "容量内获服务(%)" in t.columns)
-    assert "每万居民可及全科医生(2SFCA)" in subs.columns
+    assert "每万居民可及全科医生(两步移动搜寻法)" in subs.columns
 
 
 def test_panel_slider_changes_served_not_reach():
