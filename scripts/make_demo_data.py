@@ -544,7 +544,7 @@ def build_layer(root: Path) -> dict[str, object]:
             rows.append(
                 dict(
                     compound_id=f"V{c.code}",
-                    name=f"{_short(c.name)}(村居民点)",
+                    name=f"{_short(c.name)}示例居民点",  # the village is real; the point and its people are not
                     kind="village",
                     c=c,
                     x=c.x,

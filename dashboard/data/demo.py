@@ -319,7 +319,7 @@ def build_layer(root: Path, totals: Totals | None = None) -> dict:
                              kind="compound", c=c, x=x, y=y, residents=int(size)))
     for c in committees:
         if c["kind"] == "village":
-            rows.append(dict(compound_id=f"V{c['code']}", name=f"{_short(c['name'])}(村居民点)", kind="village",
+            rows.append(dict(compound_id=f"V{c['code']}", name=f"{_short(c['name'])}示例居民点", kind="village",
                              c=c, x=c["x"], y=c["y"], residents=c["residents"]))
     rows.sort(key=lambda r: r["compound_id"])
     s60 = totals.aged_60_share if totals.aged_60_share is not None else g["aged_60_share"]
