@@ -214,10 +214,14 @@ def test_every_page_runs_with_figures_on_the_demo_layer(calibrated, tmp_path):
         needs = [i for i in pages[key]["info"] if "本页需要以下数据" in i]
         assert needs and "data/indicators.csv" in needs[0] and "data/community_workers.csv" not in needs[0], key
     # the sources page lists every layer table as illustrative
-    kinds = dict(zip(pages["sources"]["tables"][1]["dataset"], pages["sources"]["tables"][1]["kinds"], strict=True))
+    from dashboard.core.text import t
+
+    table = next(tb for tb in pages["sources"]["tables"] if t("sources.col_dataset", "zh") in tb)
+    provenance = dict(zip(table[t("sources.col_dataset", "zh")], table[t("sources.col_provenance", "zh")], strict=True))
     for name in ("communities", "compounds", "clinics", "care_facilities", "community_workers", "grids",
                  "subdistrict_shapes", "census"):
-        assert kinds[name] == "illustrative", (name, kinds[name])
+        shown = t(f"sources.ds_{name}", "zh")
+        assert provenance[shown].startswith(t("common.kind_illustrative", "zh")), (name, provenance[shown])
     # the figures cite the layer (db.data_source_ids), and the brief's models read the central city's rows
     probe = ("from dashboard.data import db; "
              "print(db.data_source_ids(('clinics', 'compounds', 'care_facilities', 'community_workers')));"

@@ -308,9 +308,9 @@ def test_cli_json_brief_and_page_print_the_same_ranges():
         for m in slides[page].metrics:
             assert (m.low, m.high) == (model_metrics[m.key].low, model_metrics[m.key].high)
         main = model_metrics[doc[page]["ranges"]["main"]]
-        assert main.range_text("zh") in slides[page].summary  # the slide shows the headline range...
+        assert main.range_text("zh") in slides[page].drivers  # the slide shows the headline range...
         for d in ranges.for_scenario(page, sc).top_drivers(3):  # ...and its top three drivers
-            assert d.label("zh") in slides[page].summary
+            assert d.label("zh") in slides[page].drivers
         assert doc[page]["ranges"]["runs"] > 0 and doc[page]["ranges"]["method"] == ranges.METHOD
     # the page shows the same range under its tile
     at = run_page("pay", {"pay_quit_elasticity": "1.5"})
