@@ -1112,7 +1112,7 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
                 f"{c['streets_without_public_centre']} streets have no public centre; one per street means "
                 f"{p['new_centres']} new centres, {p['upgrades']} public centres to upgrade and {p['gp_shortfall']} more GPs "
                 f"to meet the standard.")
-    return labels.tag_sentence(text, labels.metric_sources(headline(scenario, overlay)), lang, overlay) + ranges.driver_sentence(PAGE, scenario, lang, overlay)
+    return labels.tag_sentence(text, labels.metric_sources(headline(scenario, overlay, network)), lang, overlay) + ranges.driver_sentence(PAGE, scenario, lang, overlay)
 
 
 # ============================================================== ranges (dashboard/core/ranges.py)
