@@ -156,7 +156,27 @@ def _cmd_scenario(args: argparse.Namespace) -> int:
     from dashboard.core.results import scenario_results
 
     scenario = _load_scenario(args)
-    results = scenario_results(scenario, pages=args.page or None, lang=args.lang)
+    network = None
+    if getattr(args, "network", None):
+        from dashboard.analyses.coverage import network as walk_network
+
+        try:
+            data = Path(args.network).read_bytes()
+        except OSError as exc:
+            print(f"scenario: cannot read the network file {args.network}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        try:
+            network = walk_network.read_network(data, Path(args.network).name)
+        except walk_network.NetworkError as exc:
+            print(f"scenario: {exc}", file=sys.stderr)
+            return 2
+    try:
+        results = scenario_results(scenario, pages=args.page or None, lang=args.lang, network=network)
+    except ValueError as exc:  # a network the data cannot be placed on
+        if network is None:
+            raise
+        print(f"scenario: the walking network cannot be used: {exc}", file=sys.stderr)
+        return 2
     if args.format == "json":
         print(json.dumps(results, ensure_ascii=False, indent=2, default=_json_default))
         return 0
@@ -306,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", metavar="FILE.json")
     p.add_argument("--page", action="append", choices=registry.scenario_keys())
     p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--network", metavar="FILE", help="a walking network for the coverage page (.osm.pbf or .geojson)")
     p.set_defaults(func=_cmd_scenario)
 
     p = sub.add_parser("params", help="every scenario parameter with its default, bounds, plausible band and sources")

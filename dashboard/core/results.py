@@ -24,8 +24,9 @@ def page_modules() -> dict[str, Any]:
 
 
 def scenario_results(scenario: Scenario, overlay: Overlay | None = None, pages: list[str] | None = None,
-                     lang: str = "zh") -> dict[str, Any]:
-    """Headline metrics, details and the summary sentence of every (or the chosen) page."""
+                     lang: str = "zh", network: Any = None) -> dict[str, Any]:
+    """Headline metrics, details and the summary sentence of every (or the chosen) page. A walking `network`
+    (coverage/network.py) goes to the coverage page, whose figures then have no ranges (their own method)."""
     out: dict[str, Any] = {"scenario": scenario.model_values(), "pages": {}}
     for page, mod in page_modules().items():
         if pages and page not in pages:
@@ -34,6 +35,11 @@ def scenario_results(scenario: Scenario, overlay: Overlay | None = None, pages: 
         if missing:  # a new city's folder without that data yet: say which files, compute nothing
             out["pages"][page] = {"metrics": [], "summary": readiness.message(page, missing, lang, readiness.missing_indicators(page, overlay)),
                                   "details": {}, "needs": list(readiness.files(missing))}
+            continue
+        if network is not None and page == "coverage":
+            out["pages"][page] = {"metrics": [m.to_dict() for m in mod.headline(scenario, overlay, network)],
+                                  "summary": mod.summary_sentence(scenario, lang, overlay, network),
+                                  "details": mod.details(scenario, overlay, network)}
             continue
         out["pages"][page] = {
             # low/high beside each value: the range within the assumptions' plausible bands (core/ranges.py)

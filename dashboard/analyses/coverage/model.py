@@ -54,6 +54,7 @@ TOLERANCE_M = 1e-6  # a point at the radius up to floating-point noise counts as
 PANEL_PER_GP = 3333  # asm_gp_panel: 10,000 ÷ 3, the 2020 target of 2-3 GPs per 10,000 residents at its upper end
 SOLVER_TIME_LIMIT_S = 1.0
 CURVE_MIN_SITES = 15  # the returns curve runs at least this far, so the fall-off shows
+SERVED_SCREEN = 12  # served objective: candidates evaluated exactly per greedy step (served.SCREEN)
 
 PARAMS: list[Param] = params.load("coverage")  # dashboard/params/coverage.toml: defaults, bounds, bands, sources
 
@@ -419,6 +420,7 @@ class Settings(NamedTuple):
     nurses_per_centre: int
     centre_cost_million_yuan: float
     panel_per_gp: int = PANEL_PER_GP
+    site_objective: str = "reach"  # "reach" (MCLP) | "served" (served within capacity, greedy; served.py)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> Settings:
@@ -428,7 +430,7 @@ class Settings(NamedTuple):
             bool(scenario.get("clinic_include_villages")), int(scenario.get("new_centres")),
             str(scenario.get("clinic_candidates")), int(scenario.get("clinic_gps_per_centre")),
             int(scenario.get("clinic_nurses_per_centre")), float(scenario.get("clinic_centre_cost_million_yuan")),
-            int(scenario.get("clinic_panel_per_gp")),
+            int(scenario.get("clinic_panel_per_gp")), str(scenario.get("clinic_site_objective")),
         )
 
     @property
@@ -536,16 +538,20 @@ def evaluate(inputs: Inputs, settings: Settings, exact: bool = True,
     access = cap.evaluate_access(pairs, inputs.residents, inputs.facilities["gps"].to_numpy()[counted],
                                  settings.panel_per_gp)
     before = is_covered(nearest, radius) if walk is None else access.allocation.reachable.copy()
-    suggestion = _suggest_cached(inputs, settings.kinds, settings.ownership, settings.service_distance_m,
-                                 settings.detour_factor, settings.new_centres, settings.candidates, exact,
-                                 time_limit_s)
+    if settings.site_objective == "served":
+        suggestion = _suggest_served_cached(inputs, settings, network)
+    else:
+        suggestion = _suggest_cached(inputs, settings.kinds, settings.ownership, settings.service_distance_m,
+                                     settings.detour_factor, settings.new_centres, settings.candidates, exact,
+                                     time_limit_s)
     after = before.copy()
     if suggestion.sites:
         after |= is_covered(nearest_facility_m(inputs.demand_xy, inputs.demand_xy[list(suggestion.sites)],
                                                max_m=radius), radius)
     total = float(inputs.residents.sum())
     base = float(inputs.residents[before].sum())
-    sites = _sites_frame(inputs, suggestion.sites, suggestion.marginal, base, total)
+    sites = _sites_frame(inputs, suggestion.sites, suggestion.marginal,
+                         float(access.served.sum()) if settings.site_objective == "served" else base, total)
     plan, plan_sites = _plan(inputs, settings, before, radius, total)
     by_sub = _by_subdistrict(inputs, counted, before, after, suggestion.sites)
     by_dist = _by_group(inputs, counted, before, after, inputs.district_group, inputs.districts,
@@ -558,6 +564,11 @@ def evaluate(inputs: Inputs, settings: Settings, exact: bool = True,
         _capacity_columns(table, groups, inputs, access)
     load = _facility_load(inputs, counted, access)
     city.update(_capacity_city(inputs, settings, access, load, walk))
+    served_after = _served_after(pairs, inputs.residents, access.allocation.capacity, inputs.demand_xy,
+                                 suggestion.sites, settings)
+    city.update({"served_residents_after": int(round(served_after)),
+                 "served_share_after_pct": share_pct(served_after, total),
+                 "site_objective": settings.site_objective})
     net_info = None if walk is None else {**network.summary(), **walk.snap}
     return CoverageResult(settings, inputs, counted, nearest, before, after, suggestion, sites, plan, plan_sites,
                           city, by_sub, by_dist, by_area, lacking, access, load, net_info)
@@ -657,6 +668,47 @@ def _capacity_city(inputs: Inputs, settings: Settings, access: cap.AccessResult,
         "stations_over_capacity": int((over["kind"] == "station").sum()),
         "access_gps_per_10k": None if total <= 0 else float(np.dot(inputs.residents, access.access) * cap.PER / total),
     }
+
+
+def _site_pairs(demand_xy: np.ndarray, sites: Sequence[int], s: Settings) -> cap.Pairs:
+    """Pairs of new centres at demand points (straight line × detour factor from the compound they stand on)."""
+    return cap.pairs_straight(demand_xy, demand_xy[list(sites)], s.service_distance_m, s.detour_factor)
+
+
+def _served_after(pairs: cap.Pairs, residents: np.ndarray, capacity: np.ndarray, demand_xy: np.ndarray,
+                  sites: Sequence[int], s: Settings) -> float:
+    """Residents served within capacity (nearest-first) with the existing facilities and the new sites, each
+    new centre with GPs per centre × panel per GP."""
+    if not len(sites):
+        return float(cap.allocate_nearest_first(pairs, residents, capacity).served.sum())
+    new = _site_pairs(demand_xy, sites, s)
+    both = cap.Pairs(np.concatenate([pairs.demand, new.demand]),
+                     np.concatenate([pairs.facility, new.facility + pairs.n_facilities]),
+                     np.concatenate([pairs.walk_m, new.walk_m]), pairs.n_demand, pairs.n_facilities + len(sites))
+    site_capacity = np.full(len(sites), float(s.gps_per_centre) * float(s.panel_per_gp))
+    return float(cap.allocate_nearest_first(both, residents, np.concatenate([capacity, site_capacity])).served.sum())
+
+
+@lru_cache(maxsize=32)
+def _suggest_served_cached(inputs: Inputs, s: Settings, network: Any) -> SiteSuggestion:
+    """Add k centres maximising residents served within capacity (greedy; `served.suggest_served`)."""
+    from dashboard.analyses.coverage import served as sv
+
+    counted = inputs.facility_mask(s.kinds, s.ownership)
+    walk = None if network is None else _network_walk(inputs, network, s.kinds, s.ownership,
+                                                      max(WALK_LIMIT_M, float(s.service_distance_m)))
+    pairs = (cap.pairs_straight(inputs.demand_xy, inputs.facility_xy[counted], s.service_distance_m, s.detour_factor)
+             if walk is None else cap.pairs_from_matrix(walk.matrix, s.service_distance_m))
+    capacity = cap.capacities(inputs.facilities["gps"].to_numpy()[counted], s.panel_per_gp)
+    cand = candidate_indices(inputs, s.candidates)
+    r = sv.suggest_served(pairs, inputs.residents, capacity, _site_pairs(inputs.demand_xy, cand, s),
+                          float(s.gps_per_centre) * float(s.panel_per_gp), s.new_centres,
+                          curve_to=CURVE_MIN_SITES, screen=SERVED_SCREEN)
+    return SiteSuggestion(
+        sites=tuple(int(cand[j]) for j in r.sites), marginal=r.marginal, added=r.added, greedy_added=r.added,
+        method=sv.METHOD, optimal=False, status=f"greedy, {r.screened} candidates evaluated exactly per step",
+        candidates=int(len(cand)), curve=r.curve, proof="", bound=math.inf, gap=math.nan, seconds=r.seconds,
+    )
 
 
 @lru_cache(maxsize=64)
@@ -937,10 +989,17 @@ def _capacity_metrics(r: CoverageResult, data: tuple[str, ...], reach: tuple[str
     panel = reach + ("asm_gp_panel",)
     within = format_value(_pct(c["covered_share_pct"]), "percent", 1, "zh")
     access = c["access_gps_per_10k"]
+    objective_zh = "按容量内服务人数选址(贪心法)" if r.settings.site_objective == "served" else "按可及人数选址"
+    objective_en = ("sites chosen for residents served (greedy)" if r.settings.site_objective == "served"
+                    else "sites chosen for residents within reach")
     return [
         Metric("served_share", _pct(c["served_share_pct"]), "percent", "容量内可获服务居民", "Served within capacity",
                panel, 1, f"可及 {within};每名全科医生 {c['panel_per_gp']:,} 人",
                f"within reach {within}; {c['panel_per_gp']:,} residents per GP"),
+        Metric("served_share_after", _pct(c["served_share_after_pct"]), "percent", "新建后容量内可获服务居民",
+               "Served within capacity after new centres", panel + ("asm_clinic_scenario", "std_chsc_staffing"), 1,
+               f"新增{len(r.suggestion.sites)}所公办中心,{objective_zh}",
+               f"with {len(r.suggestion.sites)} new public centre(s), {objective_en}"),
         Metric("beyond_capacity_residents", c["beyond_capacity_residents"], "persons", "可及但超出容量的居民",
                "Within reach, beyond capacity", panel, 0,
                f"容量合计 {c['capacity_residents']:,} 人", f"capacity in all {c['capacity_residents']:,}"),
@@ -993,6 +1052,7 @@ def details(scenario: Scenario, overlay: db.Overlay | None = None, network: Any 
             "straight_line_radius_m": s.radius_m, "kinds": list(s.kinds), "ownership": list(s.ownership),
             "include_villages": s.include_villages, "new_centres": s.new_centres, "candidates": s.candidates,
             "panel_per_gp": s.panel_per_gp, "distance_method": r.city["distance_method"],
+            "site_objective": s.site_objective,
         },
         "city": r.city,
         "by_district": _records(r.by_district),
@@ -1001,7 +1061,7 @@ def details(scenario: Scenario, overlay: db.Overlay | None = None, network: Any 
         "streets_without_public_centre": _records(r.without_public_centre[["subdistrict_code", "subdistrict_name",
                                                                            "district_code"]]),
         "suggestion": {
-            "method": sg.method, "optimal": sg.optimal, "proof": sg.proof, "status": sg.status,
+            "objective": s.site_objective, "method": sg.method, "optimal": sg.optimal, "proof": sg.proof, "status": sg.status,
             "gap": sg.gap, "bound_residents": int(round(sg.bound)) if math.isfinite(sg.bound) else None,
             "candidates": sg.candidates,
             "sites_requested": s.new_centres, "sites_with_gain": len(sg.sites),
@@ -1031,13 +1091,14 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
     before = format_value(_pct(c["covered_share_pct"]), "percent", 1, lang)
     after = format_value(_pct(c["covered_share_after_pct"]), "percent", 1, lang)
     k = len(r.suggestion.sites)
-    if not r.suggestion.optimal:  # say how near the best possible the suggested sites are
+    if not r.suggestion.optimal and math.isfinite(r.suggestion.gap):  # how near the best possible the sites are
         after += t("coverage.summary_gap", lang, gap=gap_text(r.suggestion.gap, lang))
     served = format_value(_pct(c["served_share_pct"]), "percent", 1, lang)
+    served_after = format_value(_pct(c["served_share_after_pct"]), "percent", 1, lang)
     if lang == "zh":
         how = f"沿路网步行{s.service_distance_m:,}米" if r.network else f"步行{s.service_distance_m:,}米(直线{s.radius_m:,.0f}米)"
         text = (f"按{how}计,中心城区{before}的居民可到达社区卫生服务机构;"
-                f"新增{k}所公办中心后为{after}。按每名全科医生服务{s.panel_per_gp:,}人计,容量内可获服务的居民为{served},"
+                f"新增{k}所公办中心后为{after}。按每名全科医生服务{s.panel_per_gp:,}人计,容量内可获服务的居民为{served}(新建后{served_after}),"
                 f"{c['beyond_capacity_residents']:,}名可及居民超出容量。{c['streets_without_public_centre']}个街道尚无公办社区卫生服务中心,"
                 f"每街一所需新建{p['new_centres']}所,另有{p['upgrades']}所公办中心需改造达标,按标准缺全科医生{p['gp_shortfall']}名。")
     else:
@@ -1045,14 +1106,17 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
                else f"Within a {s.service_distance_m:,} m walk ({s.radius_m:,.0f} m straight line)")
         text = (f"{how}, {before} of central-city "
                 f"residents reach a community health facility; with {k} new public centre(s), {after}. "
-                f"At {s.panel_per_gp:,} residents per GP, {served} are served within capacity and "
+                f"At {s.panel_per_gp:,} residents per GP, {served} are served within capacity ({served_after} with the new "
+                f"centres) and "
                 f"{c['beyond_capacity_residents']:,} residents within reach are beyond it. "
                 f"{c['streets_without_public_centre']} streets have no public centre; one per street means "
                 f"{p['new_centres']} new centres, {p['upgrades']} public centres to upgrade and {p['gp_shortfall']} more GPs "
                 f"to meet the standard.")
-    # the drivers of the range, then the illustrative tag last (it qualifies the whole paragraph)
-    text += ranges.driver_sentence(PAGE, scenario, lang, overlay)
-    return labels.tag_sentence(text, labels.metric_sources(headline(scenario, overlay)), lang, overlay)
+    # the drivers of the range (the default method only), then the illustrative tag last (it qualifies the
+    # whole paragraph)
+    if network is None:
+        text += ranges.driver_sentence(PAGE, scenario, lang, overlay)
+    return labels.tag_sentence(text, labels.metric_sources(headline(scenario, overlay, network)), lang, overlay)
 
 
 # ============================================================== ranges (dashboard/core/ranges.py)
@@ -1060,7 +1124,7 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
 RANGE_MAIN = "covered_share"  # the tornado's figure and the one the summary's driver sentence names
 # Figures whose range holds the scenario's decisions fixed: the suggested and the one-per-street sites stay
 # where the scenario put them, and only how many residents they reach moves with the assumptions.
-RANGE_HELD = ("covered_share_after", "plan_covered_share")
+RANGE_HELD = ("covered_share_after", "plan_covered_share", "served_share_after")
 
 
 def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
@@ -1090,8 +1154,10 @@ def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
                                    s.detour_factor)
         access = cap.evaluate_access(pairs, w, inputs.facilities["gps"].to_numpy()[counted], s.panel_per_gp)
         within, served = float(w[access.allocation.reachable].sum()), float(access.served.sum())
+        served_after = _served_after(pairs, w, access.allocation.capacity, inputs.demand_xy, r.suggestion.sites, s)
         return {
             **fixed,
+            "served_share_after": _pct(share_pct(served_after, total)),
             "served_share": _pct(share_pct(served, total)),
             "beyond_capacity_residents": int(round(within)) - int(round(served)),
             "facilities_over_capacity": int(np.asarray(access.allocation.over_capacity).sum()),

@@ -14,7 +14,8 @@ from dashboard.ui import widgets as ui
 HEADLINE = ("covered_share", "covered_share_after", "residents_per_gp", "streets_without_public_centre")
 MORE = ("uncovered_residents", "residents_per_centre")
 PLAN = ("plan_new_centres", "plan_gp_shortfall", "plan_nurse_shortfall", "plan_build_cost", "plan_covered_share")
-CAPACITY = ("served_share", "beyond_capacity_residents", "facilities_over_capacity", "access_gps_per_10k")
+CAPACITY = ("served_share", "served_share_after", "beyond_capacity_residents", "facilities_over_capacity",
+            "access_gps_per_10k")
 PLOT_CONFIG = {"displaylogo": False, "scrollZoom": True}
 NETWORK_MB = walk_network.MAX_BYTES // (1024 * 1024)
 NETWORK, NETWORK_FILE, NETWORK_ERROR = "coverage_network", "coverage_network_file", "coverage_network_error"
@@ -117,6 +118,7 @@ if not present:  # on a projector the figures speak; the settings travel in the 
         with build:
             ui.param_widget("new_centres")
             ui.param_widget("clinic_candidates")
+            ui.param_widget("clinic_site_objective")
 
 network = _network_upload()
 scenario, overlay = ui.scenario(), ui.overlay()
@@ -157,7 +159,7 @@ with ui.step():
     st.caption(ui.tr("coverage.capacity_intro"))
     if not ui.presenting():
         ui.param_widget("clinic_panel_per_gp")
-    ui.metric_tiles([metrics[k] for k in CAPACITY], columns=4)
+    ui.metric_tiles([metrics[k] for k in CAPACITY], columns=5)
     st.markdown("**" + ui.tr("coverage.capacity_over_title") + "**")
     facilities = charts_coverage.facility_load_table(result, lang)
     over = facilities[result.facility_load["over_capacity"].to_numpy(dtype=bool)]
@@ -180,8 +182,10 @@ with ui.step():
 with ui.step():
     st.subheader(ui.tr("coverage.sites_title"))
     suggestion = result.suggestion
-    plain = ui.tr("coverage.sites_plain", n=len(suggestion.sites), added=f"{round(suggestion.added):,}")
-    if not suggestion.optimal:  # how near the best possible, in plain words
+    served_goal = result.settings.site_objective == "served"
+    plain = ui.tr("coverage.sites_plain_served" if served_goal else "coverage.sites_plain", n=len(suggestion.sites),
+                  added=f"{round(suggestion.added):,}")
+    if not suggestion.optimal and not served_goal:  # how near the best possible, in plain words
         plain += ui.tr("coverage.summary_gap", gap=coverage.gap_text(suggestion.gap, lang))
     st.caption(plain)
     if len(suggestion.sites) < scenario.get("new_centres"):
@@ -198,10 +202,13 @@ with ui.step():
             st.dataframe(sites, width="stretch", hide_index=True)
     if not present:
         with st.expander(ui.tr("coverage.method_sites")):
-            st.markdown(ui.tr(f"coverage.method.{suggestion.method}", candidates=f"{suggestion.candidates:,}",
-                              greedy=f"{round(suggestion.greedy_added):,}", added=f"{round(suggestion.added):,}")
-                        + " " + ui.tr(f"coverage.proof.{suggestion.proof or 'none'}",
-                                              gap=coverage.gap_text(suggestion.gap, lang)))
+            how = ui.tr(f"coverage.method.{suggestion.method}", candidates=f"{suggestion.candidates:,}",
+                        greedy=f"{round(suggestion.greedy_added):,}", added=f"{round(suggestion.added):,}",
+                        screen=coverage.SERVED_SCREEN)
+            if not served_goal:
+                how += " " + ui.tr(f"coverage.proof.{suggestion.proof or 'none'}",
+                                   gap=coverage.gap_text(suggestion.gap, lang))
+            st.markdown(how)
 
 plan_step = ui.step()
 plan_step.__enter__()
