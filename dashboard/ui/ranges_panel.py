@@ -11,7 +11,12 @@ from dashboard.ui import widgets as ui
 
 
 def show(page: str, scenario: Scenario, overlay: db.Overlay | None, height: int = 420) -> None:
-    """The page's drivers section (figures from core/ranges.py; the same numbers as the brief and CLI)."""
+    """The page's drivers section (figures from core/ranges.py; the same numbers as the brief and CLI).
+
+    Not on a projector: the summary sentence up top already names the range and its main drivers, and
+    one finding per screen leaves no room for a tornado and its table."""
+    if ui.presenting():
+        return
     lang = ui.lang()
     r = ranges.for_scenario(page, scenario, overlay)
     st.subheader(ui.tr("ranges.drivers_title"))

@@ -64,7 +64,7 @@ def tiles(keys: tuple[str, ...], columns: int) -> None:
                     baseline=[m for m in baseline if m.key in keys])
 
 
-tiles(TOP, 4)
+tiles(TOP, 5 if present else 4)  # on a projector two rows of large tiles fit one screen
 top_step.__exit__(None, None, None)
 
 # ---- calibration, stated on screen (a method detail: not on a projector)

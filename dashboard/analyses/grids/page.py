@@ -6,6 +6,7 @@ import streamlit as st
 from dashboard.analyses.grids import charts as charts_grids
 from dashboard.analyses.grids import model as grids
 from dashboard.core import ranges
+from dashboard.core.safetext import md_escape
 from dashboard.core.scenario import Scenario
 from dashboard.exports.tables import csv_bytes
 from dashboard.ui import widgets as ui
@@ -92,6 +93,6 @@ ui.plotly_chart("grids_tasks", lambda: charts_grids.tasks_figure(res, lang), wid
 st.caption(ui.tr("grids.tasks_caption"))
 
 with st.expander(ui.tr("grids.sources_title")):
-    for indicator_id, q in sorted(res["report"]["quotes"].items()):
-        st.markdown(f"- “{q['quote']}” — {indicator_id} = {q['value']:,.4g} · {q['locator']} · "
+    for _, q in sorted(res["report"]["quotes"].items()):  # the report's words, not internal ids
+        st.markdown(f"- “{md_escape(q['quote'])}” — {q['value']:,.4g} · {q['locator']} · "
                     f"{ui.source_text([q['source_id']])}")

@@ -6,6 +6,7 @@ import streamlit as st
 from dashboard.analyses.property import charts as charts_property
 from dashboard.analyses.property import model as prop
 from dashboard.core import ranges
+from dashboard.core.safetext import md_escape
 from dashboard.core.scenario import Scenario
 from dashboard.data import geo
 from dashboard.exports.tables import csv_bytes
@@ -126,6 +127,6 @@ st.caption(ui.tr("property.oc_caption"))
 ranges_panel.show("property", scenario, overlay)
 
 with st.expander(ui.tr("property.sources_title")):
-    for indicator_id, q in sorted(res["report"]["quotes"].items()):
-        st.markdown(f"- “{q['quote']}” — {indicator_id} = {q['value']:,.4g} · {q['locator']} · "
+    for _, q in sorted(res["report"]["quotes"].items()):  # the report's words, not internal ids
+        st.markdown(f"- “{md_escape(q['quote'])}” — {q['value']:,.4g} · {q['locator']} · "
                     f"{ui.source_text([q['source_id']])}")
