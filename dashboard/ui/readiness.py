@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.core.safetext import md_escape
 from dashboard.data import readiness
 from dashboard.data.schemas import DATASETS
 from dashboard.ui import widgets as ui
@@ -37,7 +38,7 @@ def gate(page_key: str) -> bool:
 def _skeleton(lang: str) -> None:
     sk = readiness.skeleton(ui.overlay())
     city = sk["city"]
-    st.subheader(city.name_zh if lang == "zh" else city.name_en)
+    st.subheader(md_escape(city.name_zh if lang == "zh" else city.name_en))  # a data folder's text: never Markdown
     rows = pd.DataFrame(sk["districts"])
     if rows.empty:
         return
