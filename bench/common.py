@@ -33,6 +33,7 @@ from tests.browser import (  # noqa: E402,F401  (re-exported for the bench scrip
     STATE_PROBE_JS,
     StreamlitServer,
     app_pages,
+    async_wait_settled,
     chromium_missing_message,
     console_error_counts,
     free_port,
