@@ -78,3 +78,20 @@ def test_model_reach_objective_reports_served_after_its_sites():
     assert r.city["covered_share_after_pct"] == 100.0  # every site reaching d1 and d2 reaches 1,500 more
     expected = {"d0": 1000, "d1": 2000, "d2": 2000}[chosen[0]]
     assert r.city["served_residents_after"] == expected
+
+
+def test_returns_chart_names_what_the_objective_counts():
+    """With the served objective the bars are residents newly served within capacity, not 'within reach'."""
+    from dashboard.analyses.coverage import charts
+    from dashboard.core.scenario import Scenario
+    from dashboard.core.text import t
+
+    served = coverage.scenario_result(Scenario.default().with_values(clinic_site_objective="served"))
+    reach = coverage.scenario_result(Scenario.default())
+    for lang in ("zh", "en"):
+        fig = charts.returns_chart(served, lang)
+        assert fig.layout.yaxis.title.text == t("coverage.returns.y_served", lang)
+        assert {tr.name for tr in fig.data} <= {t("coverage.returns.curve_served", lang),
+                                                t("coverage.returns.chosen_served", lang)}
+        assert charts.returns_chart(reach, lang).layout.yaxis.title.text == t("coverage.returns.y", lang)
+    assert t("coverage.returns.y_served", "en") != t("coverage.returns.y", "en")
