@@ -41,8 +41,8 @@ if str(REPO) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(REPO))
 
 # The city-generic parts (largest-remainder splitting, committee kinds, names) are shared with the demo
-# layer of any other city (dashboard/data/demo.py); this script is Jingzhou's configuration of them.
-from dashboard.data.demo import _short, apportion, committee_kind  # noqa: E402
+# layer of any other city (dashboard/data/demo_totals.py); this script is Jingzhou's configuration of them.
+from dashboard.data.demo_totals import _short, apportion, committee_kind  # noqa: E402
 
 SEED = 2020
 METRIC_CRS = "EPSG:32649"
