@@ -28,8 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from dashboard.data.demo_build import _read_csv, build_layer
+from dashboard.data.demo_build import build_layer
 from dashboard.data.demo_totals import SOURCE_ID, DemoError, Totals
+from dashboard.data.geofiles import read_csv, write_geojson
 
 # ---------------------------------------------------------------- writing
 
@@ -67,7 +68,6 @@ def source_row(totals: Totals, city_name: str) -> list[str]:
 def write_layer(layer: dict, root: Path, city_name: str) -> None:
     import geopandas as gpd
 
-    from dashboard.data.newcity import write_geojson
     from dashboard.data.schemas import DATASETS
 
     subs = layer["subs"]
@@ -106,7 +106,7 @@ def _refuse_real_rows(root: Path) -> None:
             feats = json.loads(path.read_text(encoding="utf-8")).get("features", [])
             ids = {str(f.get("properties", {}).get("source_id", "")) for f in feats}
         else:
-            ids = {r.get("source_id", "") for r in _read_csv(path)}
+            ids = {r.get("source_id", "") for r in read_csv(path)}
         other = sorted(ids - {SOURCE_ID})
         if other:
             raise DemoError(f"{path}: holds rows of source {other[0]!r}, not the demonstration layer's; the layer "

@@ -6,7 +6,6 @@ same rows). No Streamlit.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
@@ -23,11 +22,7 @@ from dashboard.data.demo_totals import (
     apportion,
     committee_kind,
 )
-
-
-def _read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+from dashboard.data.geofiles import read_csv
 
 
 def build_layer(root: Path, totals: Totals | None = None) -> dict:
@@ -59,7 +54,7 @@ def build_layer(root: Path, totals: Totals | None = None) -> dict:
     rng = np.random.default_rng(totals.seed)
     shapes = gpd.read_file(root / "geodata" / "districts.geojson")
     dist_m = {r.code: metric(r.geometry) for r in shapes.itertuples() if r.level == "district"}
-    divisions = _read_csv(root / "data" / "divisions.csv")
+    divisions = read_csv(root / "data" / "divisions.csv")
     names = {d["code"]: d["name"] for d in divisions}
     host = {d: city.drawn_inside.get(d, d) for d in central}
     for d in central:
