@@ -144,6 +144,8 @@ _register(Dataset(
         _src(),
         Field("locator", "str", "段落", "paragraph locator", nullable=True),
         Field("note", "str", "说明", "note", nullable=True),
+        # The same definition and caveats in Chinese, for the Data & sources page (a file without it still loads).
+        Field("note_zh", "str", "中文说明", "note in Chinese", required=False, nullable=True),
     ),
     key=("indicator_id",),
 ))
