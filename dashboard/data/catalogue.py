@@ -25,19 +25,17 @@ def dataset_summary(overlay: db.Overlay | None = None) -> pd.DataFrame:
 
 
 def column_table(name: str, lang: str = "zh") -> pd.DataFrame:
-    """The columns of a dataset as a reader sees them: name in the file, meaning, kind of value, unit,
-    allowed values, whether a value is required; headers and words in `lang`."""
+    """The columns of a dataset as a reader sees them: name in the file, meaning, kind of value, unit, whether
+    a value is required, allowed values; headers and words in `lang` (the upload templates' words)."""
     from dashboard.core.text import by_lang, join_list, unit_label
 
-    ds = DATASETS[name]
-    col = {k: _t(f"sources.col_{k}", lang) for k in ("column", "meaning", "type", "unit", "allowed", "required")}
     return pd.DataFrame([
-        {col["column"]: f.name, col["meaning"]: by_lang(lang, f.zh, f.en), col["type"]: _t(f"sources.type_{f.type}", lang),
-         col["unit"]: unit_label(f.unit, lang),
-         col["allowed"]: join_list(by_lang(lang, f.allowed_zh or f.allowed, f.allowed), lang),
-         col["required"]: not f.nullable}
-        for f in ds.fields
-    ], columns=list(col.values()))
+        {_t("data.cd_header_en", lang): f.name, _t("data.cd_meaning", lang): by_lang(lang, f.zh, f.en),
+         _t("data.cd_type", lang): _t(f"data.type_{f.type}", lang), _t("data.cd_unit", lang): unit_label(f.unit, lang),
+         _t("data.cd_required", lang): _t("data.cd_no" if f.nullable else "data.cd_yes", lang),
+         _t("data.cd_allowed", lang): join_list(by_lang(lang, f.allowed_zh or f.allowed, f.allowed), lang)}
+        for f in DATASETS[name].fields
+    ])
 
 
 def preview(name: str, frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:

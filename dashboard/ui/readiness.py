@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core.safetext import md_escape
+from dashboard.core.text import by_lang
 from dashboard.data import readiness
 from dashboard.data.schemas import DATASETS
 from dashboard.ui import widgets as ui
@@ -24,7 +25,7 @@ def gate(page_key: str) -> bool:
     st.page_link("ui/upload_page.py", label=ui.tr("nav.data"), icon=":material/upload_file:")
     for name in missing:
         ds = DATASETS[name]
-        grain = ds.grain_zh if lang == "zh" else ds.grain_en
+        grain = by_lang(lang, ds.grain_zh, ds.grain_en)
         with st.expander(f"{ds.file} — {grain}"):
             from dashboard.upload import templates
 
@@ -38,7 +39,7 @@ def gate(page_key: str) -> bool:
 def _skeleton(lang: str) -> None:
     sk = readiness.skeleton(ui.overlay())
     city = sk["city"]
-    st.subheader(md_escape(city.name_zh if lang == "zh" else city.name_en))  # a data folder's text: never Markdown
+    st.subheader(md_escape(by_lang(lang, city.name_zh, city.name_en)))  # a data folder's text: never Markdown
     rows = pd.DataFrame(sk["districts"])
     if rows.empty:
         return
