@@ -127,6 +127,12 @@ def axis_ticks(vmin: float, vmax: float, lang: str = "zh", n: int = 5) -> tuple[
     return values, texts
 
 
+def axis_ticks_for(vmin: float, vmax: float, lang: str = "zh") -> tuple[list[float], list[str]] | None:
+    """The ticks a chart axis needs in `lang`: Chinese 万/亿 ticks (axis_ticks); None in English, where
+    plotly's own 5k/10k/1.5M read as an English reader expects."""
+    return axis_ticks(vmin, vmax, lang) if lang == "zh" else None
+
+
 def axis_number(value: float, lang: str = "zh") -> str:
     """One tick's text: 1.5万 / 2亿 in Chinese, 15,000 / 2M in English."""
     a = abs(value)

@@ -38,6 +38,16 @@ def by_lang(lang: str, zh: T, en: T) -> T:
     return zh if lang == "zh" else en
 
 
+def lang_column(lang: str, columns: Iterable[str], zh: str = "name", en: str = "name_en") -> str:
+    """The column of names to show in `lang`: `en` for English when the table has it, else `zh`."""
+    return by_lang(lang, zh, en if en in columns else zh)
+
+
+def in_sentence(text: str, lang: str = "zh") -> str:
+    """A label as it reads inside a sentence: Chinese as it is, English with a lower-case first letter."""
+    return by_lang(lang, text, text[:1].lower() + text[1:])
+
+
 def join_list(items: Iterable[object], lang: str = "zh") -> str:
     """`items` as a list in running text: 甲、乙、丙 / a, b, c (separator `common.sep_list`)."""
     return t("common.sep_list", lang).join(str(i) for i in items)

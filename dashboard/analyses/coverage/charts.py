@@ -20,7 +20,7 @@ from dashboard.analyses.coverage.model import CoverageResult
 from dashboard.core import charts, mapframe
 from dashboard.core.ranges_chart import tornado_figure
 from dashboard.core.scenario import Scenario
-from dashboard.core.text import t
+from dashboard.core.text import by_lang, lang_column, t
 from dashboard.data import db
 
 COVERED = "#56B4E9"
@@ -191,8 +191,8 @@ def _map_labels(bounds, districts: gpd.GeoDataFrame, subdistricts: gpd.GeoDataFr
     Sub-districts keep their Chinese names in both languages: the division list has no English or
     pinyin names (geodata/README.md), and 街道/镇 is dropped from street names to keep them short.
     """
-    name_col = "name" if lang == "zh" or "name_en" not in districts else "name_en"
-    area_col = "name" if lang == "zh" or "name_en" not in new_areas else "name_en"
+    name_col = lang_column(lang, districts)
+    area_col = lang_column(lang, new_areas)
     subs = subdistricts[subdistricts.geometry.notna()] if not subdistricts.empty else subdistricts
     sub_names = [str(n).removesuffix("街道") for n in subs["name"]] if not subs.empty else []
     candidates = (mapframe.polygon_labels(districts, list(districts[name_col]) if not districts.empty else [], 15, 0)
@@ -282,7 +282,7 @@ def sites_table(sites: pd.DataFrame, lang: str = "zh", area_names: dict[str, str
 def area_names(result: CoverageResult, lang: str = "zh") -> dict[str, str]:
     """New-area id -> its name in the language."""
     areas = result.inputs.new_areas
-    col = "name" if lang == "zh" else "name_en"
+    col = by_lang(lang, "name", "name_en")
     return {a: (n or a) for a, n in zip(areas["area_id"], areas[col], strict=True)}
 
 

@@ -33,6 +33,7 @@ from dashboard.analyses.property.model import district_names, report_figures
 from dashboard.core import labels, params
 from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
+from dashboard.core.text import t
 from dashboard.data import db
 
 NORM_BAND = (300, 500)  # std_wuhan_staffing: one community worker per 300-500 households (Wuhan)
@@ -242,7 +243,7 @@ def _quote(res: dict, key: str, lang: str) -> str:
     q = res["report"]["quotes"].get(REPORT_IDS[key])
     if not q:
         return ""
-    return f"原文「{q['quote']}」({q['locator']})" if lang == "zh" else f"report: 「{q['quote']}」 ({q['locator']})"
+    return t("common.report_quote", lang, quote=q["quote"], locator=q["locator"])
 
 
 _WAGE_SRC = ("report2020", "asm_pay_oncost")

@@ -312,7 +312,7 @@ def _quote_note(res: dict, key: str, lang: str) -> str:
     q = res["report"]["quotes"].get(REPORT_IDS[key])
     if not q:
         return ""
-    return f"原文「{q['quote']}」({q['locator']})" if lang == "zh" else f"report: 「{q['quote']}」 ({q['locator']})"
+    return t("common.report_quote", lang, quote=q["quote"], locator=q["locator"])
 
 
 def headline(scenario: Scenario, overlay: db.Overlay | None = None) -> list[Metric]:
