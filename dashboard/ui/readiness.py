@@ -6,10 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core.safetext import md_escape
-from dashboard.core.text import by_lang
+from dashboard.core.text import by_lang, t
 from dashboard.data import readiness
 from dashboard.data.schemas import DATASETS
 from dashboard.ui import widgets as ui
+
+_SKELETON_COLUMNS = ("code", "name", "central", "subdistricts", "committees", "subdistrict_names")
 
 
 def gate(page_key: str) -> bool:
@@ -43,9 +45,7 @@ def _skeleton(lang: str) -> None:
     rows = pd.DataFrame(sk["districts"])
     if rows.empty:
         return
-    rows = rows.rename(columns={"code": "区划代码 code", "name": "名称 name", "central": "中心城区 central city",
-                                "subdistricts": "街道/乡镇 sub-districts", "committees": "社区/村 committees",
-                                "subdistrict_names": "街道/乡镇名称 sub-district names"})
+    rows = rows.rename(columns={c: t(f"data.sk_{c}", lang) for c in rows.columns if c in _SKELETON_COLUMNS})
     st.dataframe(rows, hide_index=True, width="stretch", key="overview_skeleton")
     from dashboard.analyses.overview import svgmap
 

@@ -78,7 +78,8 @@ def _allowed_text(ds: Dataset, f: Field, lang: str) -> str:
     parts: list[str] = []
     if f.allowed:
         if by_lang(lang, f.allowed_zh, ()):
-            parts.append(" / ".join(f"{v}（{z}）" for v, z in zip(f.allowed, f.allowed_zh, strict=True)))
+            parts.append(" / ".join(t("data.cd_allowed_pair", lang, value=v, label=z)
+                                    for v, z in zip(f.allowed, f.allowed_zh, strict=True)))
         else:
             parts.append(" / ".join(f.allowed))
     lo, hi = f.bounds
@@ -220,8 +221,8 @@ def templates(dataset: str) -> dict[str, tuple[bytes, str]]:
             "geojson": (template_geojson(dataset, "zh"), f"{dataset}_template.geojson"),
         }
     return {
-        "csv_zh": (template_csv(dataset, "zh"), f"{dataset}_模板.csv"),
+        "csv_zh": (template_csv(dataset, "zh"), f"{t('data.template_file', 'zh', dataset=dataset)}.csv"),
         "csv_en": (template_csv(dataset, "en"), f"{dataset}_template.csv"),
-        "xlsx_zh": (template_xlsx(dataset, "zh"), f"{dataset}_模板.xlsx"),
+        "xlsx_zh": (template_xlsx(dataset, "zh"), f"{t('data.template_file', 'zh', dataset=dataset)}.xlsx"),
         "xlsx_en": (template_xlsx(dataset, "en"), f"{dataset}_template.xlsx"),
     }

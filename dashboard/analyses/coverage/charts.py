@@ -20,7 +20,7 @@ from dashboard.analyses.coverage.model import CoverageResult
 from dashboard.core import charts, mapframe
 from dashboard.core.ranges_chart import tornado_figure
 from dashboard.core.scenario import Scenario
-from dashboard.core.text import by_lang, lang_column, t
+from dashboard.core.text import by_lang, join_list, lang_column, t
 from dashboard.data import db
 
 COVERED = "#56B4E9"
@@ -130,7 +130,7 @@ def _compound_traces(result: CoverageResult, lang: str) -> list[go.Scatter]:
         members = np.split(names[mask][order], np.cumsum(np.bincount(inverse, minlength=len(cells)))[:-1])
         status = _tr(f"legend.{key}", lang)
         hover = [t("maps.hover_cell", lang, n=len(m), residents=f"{int(r):,}", status=status,
-                   names="、".join(m[:4]) + ("…" if len(m) > 4 else ""))
+                   names=join_list(m[:4], lang) + ("…" if len(m) > 4 else ""))
                  for m, r in zip(members, total, strict=True)]
         size = [float(v) for v in np.clip(4.0 + 0.12 * np.sqrt(total), 4.0, 22.0)]
         traces.append(charts.points_trace(x.tolist(), y.tolist(), status, color, size=size, hover=hover,
