@@ -184,10 +184,11 @@ def _cmd_scenario(args: argparse.Namespace) -> int:
         print(f"== {page}")
         for m in res["metrics"]:
             from dashboard.core.metrics import Metric
+            from dashboard.core.text import t
 
             metric = Metric(**{**m, "source_ids": tuple(m["source_ids"])})  # printed as the page prints it
             span = metric.range_text(args.lang)
-            span = f" ({'范围' if args.lang == 'zh' else 'range'} {span})" if span else ""
+            span = f" ({t('common.range_word', args.lang)} {span})" if span else ""
             print(f"  {metric.label(args.lang)}: {metric.formatted(args.lang)}{span}  [{', '.join(m['source_ids'])}]")
         print(f"  {res['summary']}")
     return 0

@@ -303,6 +303,31 @@ def test_sources_page_tables_speak_words_not_codes(lang):
         assert data.set_index("数据集").loc["区县边界", "数据从哪里来"].startswith("地图数据")
 
 
+def test_every_indicator_has_a_chinese_definition():
+    """The Chinese sources page defines each shipped indicator in Chinese (data/indicators.csv `note_zh`)."""
+    from dashboard.data import catalogue
+    from tests.e2e.test_screens import english_words
+
+    ind = catalogue.indicator_table("zh")
+    for definition in ind["定义"]:
+        assert definition and not english_words(definition), definition
+    assert not english_words(" ".join(ind["注意事项"]))
+    row = ind[ind["编号"] == "pay.quits_per_year.central_city"].iloc[0]
+    assert row["定义"] == "中心城区每年离职的社区工作者人数" and "不是国家统计局代码" in row["注意事项"]
+    en = catalogue.indicator_table("en").set_index("ID").loc["pay.quits_per_year.central_city"]
+    assert en["Definition"] == "community workers leaving each year"  # the English note, qualifier left out
+
+
+def test_a_file_without_chinese_notes_shows_its_english_ones():
+    from dashboard.data import catalogue
+
+    row = {"note": "more than (多); quits a year; caveat one", "note_zh": None}
+    assert catalogue.definition_and_caveats(row, "zh") == ("quits a year", "caveat one")
+    row["note_zh"] = "每年离职人数；注意一"
+    assert catalogue.definition_and_caveats(row, "zh") == ("每年离职人数", "注意一")
+    assert catalogue.definition_and_caveats(row, "en") == ("quits a year", "caveat one")
+
+
 def test_sources_page_says_which_datasets_an_upload_replaced():
     from dashboard.data import catalogue
 

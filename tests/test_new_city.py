@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import REPO_ROOT
+from dashboard.core.text import t
 from dashboard.data import city as city_config
 from dashboard.data import newcity
 
@@ -215,8 +216,9 @@ def test_every_page_runs_or_says_what_to_supply_on_the_second_city(tmp_path, lan
         assert not r["exception"] and not r["error"], (key, r)
     # the overview shows the real districts and their real sub-district names
     overview = pages["overview"]["tables"][0]
-    assert "西陵区" in overview["名称 name"] and "伍家岗区" in overview["名称 name"]
-    assert any("西陵街道" in names for names in overview["街道/乡镇名称 sub-district names"])
+    names = overview[t("data.sk_name", lang)]  # headed in the reader's language
+    assert "西陵区" in names and "伍家岗区" in names
+    assert any("西陵街道" in names for names in overview[t("data.sk_subdistrict_names", lang)])
     assert "data/indicators.csv" in pages["overview"]["info"][0]
     assert pages["overview"]["map_has"] == ["西陵区", "伍家岗区", "夷陵区"]  # the central city's real districts
     assert "data/care_facilities.csv" in pages["beds"]["info"][0]

@@ -84,13 +84,7 @@ def _texts(node, skip_method: bool = True) -> list[str]:
     return out
 
 
-# Known gap (issue 16, left for the next round): the sources page shows the indicator table with its
-# English column names. strict: the test fails once they are fixed, so the mark comes off.
-KNOWN = {"sources": "indicator table columns"}
-
-
-@pytest.mark.parametrize("page", [pytest.param(p.key, marks=pytest.mark.xfail(reason=KNOWN[p.key], strict=True))
-                                  if p.key in KNOWN else p.key for p in registry.PAGES])
+@pytest.mark.parametrize("page", [p.key for p in registry.PAGES])
 def test_no_english_on_a_chinese_page(page):
     at = run_page(page)
     assert not at.exception, [e.message for e in at.exception]

@@ -16,6 +16,8 @@ import plotly.io as pio
 from plotly.colors import get_colorscale
 from shapely.geometry import MultiPolygon, Polygon
 
+from dashboard.core.text import by_lang, lang_column
+
 # Okabe-Ito: colour-blind-safe qualitative palette.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 SEQUENTIAL = "Blues"
@@ -180,8 +182,8 @@ def overview_map(districts: gpd.GeoDataFrame, subdistricts: gpd.GeoDataFrame, ne
     if not new_areas.empty:
         traces.append(outline_trace(new_areas, labels["legend.new_area"], color=PALETTE[3], width=2, dash="dash"))
     traces += mapframe.scale_bar(bounds, lang)
-    name_col = "name" if lang == "zh" else "name_en"
-    area_col = "name" if lang == "zh" or "name_en" not in new_areas else "name_en"
+    name_col = by_lang(lang, "name", "name_en")
+    area_col = lang_column(lang, new_areas)
     street = subdistricts[subdistricts["kind"] == "street"]
     candidates = (mapframe.polygon_labels(districts, list(districts[name_col]), 16, 0)
                   + mapframe.river_labels(bounds, lang, 13, 1)

@@ -91,7 +91,7 @@ def localize_axes(fig: go.Figure, lang: str) -> go.Figure:
         if spec.get("type") in ("category", "date", "log") or spec.get("tickvals") is not None \
                 or spec.get("visible") is False or spec.get("showticklabels") is False:
             continue
-        ticks = numbers.axis_ticks(lo, hi, lang) if lang == "zh" else None
+        ticks = numbers.axis_ticks_for(lo, hi, lang)
         if ticks:
             fig.update_layout({axis: dict(tickmode="array", tickvals=ticks[0], ticktext=ticks[1])})
         else:

@@ -22,7 +22,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.ops import polylabel
 
 from dashboard.core import charts, maplabels
-from dashboard.core.text import t
+from dashboard.core.text import t, unit_label
 from dashboard.data import orientation
 
 WATER = "#3B8FC6"  # river and lake-shore blue
@@ -177,7 +177,7 @@ def scale_bar(bounds: Sequence[float], lang: str) -> list[go.Scatter]:
     x0 = minx + (maxx - minx) * 0.04
     y0 = miny + (maxy - miny) * 0.04
     tick = (maxy - miny) * 0.008
-    label = f"{km:g} km" if lang != "zh" else f"{km:g} 公里"
+    label = f"{km:g} {unit_label('km', lang)}"
     return [
         go.Scatter(x=[x0, x0 + length], y=[y0, y0], mode="lines", line=dict(color="white", width=7),
                    hoverinfo="skip", showlegend=False, **charts.NO_CHECK),

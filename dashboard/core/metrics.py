@@ -7,6 +7,8 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from dashboard.core.text import by_lang, t
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -30,10 +32,10 @@ class Metric:
     qualifier: str = ""
 
     def label(self, lang: str) -> str:
-        return self.label_zh if lang == "zh" else self.label_en
+        return by_lang(lang, self.label_zh, self.label_en)
 
     def note(self, lang: str) -> str:
-        return self.note_zh if lang == "zh" else self.note_en
+        return by_lang(lang, self.note_zh, self.note_en)
 
     @property
     def shown_decimals(self) -> int:
@@ -47,7 +49,7 @@ class Metric:
 
     def qualifier_text(self, lang: str = "zh") -> str:
         """The qualifier's word in `lang` ('超过', 'about', ...), '' when the number is stated exactly."""
-        return QUALIFIERS[self.qualifier][2 if lang == "zh" else 3] if self.qualifier in QUALIFIERS else ""
+        return t(f"common.qualifier_word_{self.qualifier}", lang) if self.qualifier in QUALIFIERS else ""
 
     def has_range(self) -> bool:
         """A range that is not a single point."""
@@ -65,17 +67,10 @@ class Metric:
         return d
 
 
-# code -> (zh pattern, en pattern, zh word, en word); {n} is the formatted number with its unit. "plus" is
-# Chinese 多/余 after the number (130多项, 6万多人); fractions print the report's words, then the number.
-QUALIFIERS: dict[str, tuple[str, str, str, str]] = {
-    "more_than": ("超过{n}", "more than {n}", "超过", "more than"),
-    "plus": ("{n}", "more than {n}", "多", "more than"),
-    "less_than": ("不到{n}", "less than {n}", "不到", "less than"),
-    "about": ("约{n}", "about {n}", "约", "about"),
-    "nearly": ("近{n}", "nearly {n}", "近", "nearly"),
-    "at_least": ("至少{n}", "at least {n}", "至少", "at least"),
-    "one_third": ("三分之一", "one third", "三分之一", "one third"),
-}
+# The qualifier codes; their words are catalog texts: `common.qualifier_<code>` the number with its qualifier
+# ({n} is the formatted number with its unit), `common.qualifier_word_<code>` the word alone. "plus" is Chinese
+# 多/余 after the number (130多项, 6万多人); fractions print the report's words, then the number.
+QUALIFIERS: tuple[str, ...] = ("more_than", "plus", "less_than", "about", "nearly", "at_least", "one_third")
 
 _NUMBER_HEAD = __import__("re").compile(r"^([0-9][0-9,.]*(?:\.[0-9]+)?[万亿]?)")
 
@@ -84,8 +79,7 @@ def qualify(text: str, qualifier: str, lang: str = "zh") -> str:
     """`text` (a formatted number) with the source's qualifier: 超过50人, 130多项, 6万多人, about 34 beds."""
     if not qualifier or qualifier not in QUALIFIERS or text == "—":
         return text
-    zh, en, _, _ = QUALIFIERS[qualifier]
-    if qualifier == "plus" and lang == "zh":
+    if qualifier == "plus" and lang == "zh":  # grammar: 多 goes inside the number (6万多人), not before it
         def plus(m) -> str:  # 60,000 -> 6万多 (as the report writes it), 130 -> 130多
             digits = m.group(1).replace(",", "")
             if digits.isdigit() and int(digits) >= 10_000 and int(digits) % 10_000 == 0:
@@ -93,7 +87,7 @@ def qualify(text: str, qualifier: str, lang: str = "zh") -> str:
             return m.group(1) + "多"
 
         return _NUMBER_HEAD.sub(plus, text, count=1)
-    return (zh if lang == "zh" else en).format(n=text)
+    return t(f"common.qualifier_{qualifier}", lang, n=text)
 
 
 DEMO_SOURCE = "demo_layer"
@@ -170,7 +164,7 @@ def format_range(low: Any, high: Any, unit: str, decimals: int = 0, lang: str = 
         money = numbers.money_unit([float(low) * MONEY_TOTAL_UNITS[unit], float(high) * MONEY_TOTAL_UNITS[unit]], lang)
     lo, hi = format_value(low, unit, decimals, lang, money), format_value(high, unit, decimals, lang, money)
     negative = not isinstance(low, str) and float(low) < 0
-    sep = "–" if not negative else (" 至 " if lang == "zh" else " to ")  # "-1,044–17,853" reads badly
+    sep = "–" if not negative else t("common.range_to", lang)  # "-1,044–17,853" reads badly
     lo_num, hi_num = _NUMBER_PART.match(lo), _NUMBER_PART.match(hi)
     if lo_num and hi_num and lo_num.group(2) == hi_num.group(2):
         return f"{lo_num.group(1)}{sep}{hi}"

@@ -58,7 +58,7 @@ def _word(key: str, lang: str) -> str:
     return t(f"units.{key}", lang)
 
 
-def _join(number: str, unit_text: str, lang: str) -> str:
+def join_unit(number: str, unit_text: str, lang: str) -> str:
     """Number and unit as a language writes them: 2,043万元, 20.4 million yuan, 71.1%."""
     if not unit_text:
         return number
@@ -74,8 +74,8 @@ def format_amount(value: float, decimals: int, unit_text: str, lang: str = "zh")
             scaled = value / _SCALE_FACTOR[scale]
             text = format_number(scaled, 1 if abs(scaled) < 1000 else 0, lang)
             word = _word(f"scale.{scale}", lang)
-            return _join(text + word if lang == "zh" else f"{text} {word}", unit_text, lang)
-    return _join(format_number(value, decimals, lang), unit_text, lang)
+            return join_unit(text + word if lang == "zh" else f"{text} {word}", unit_text, lang)
+    return join_unit(format_number(value, decimals, lang), unit_text, lang)
 
 
 def money_unit(values_yuan: Iterable[float | None], lang: str = "zh") -> str:
@@ -102,7 +102,7 @@ def format_money(yuan: float, lang: str = "zh", decimals_millions: int = 1, unit
     unit = unit or money_unit([yuan], lang)
     factor = money_factor(unit)
     decimals = min(2, max(0, decimals_millions + round(math.log10(factor / 1e6))))
-    return _join(format_number(yuan / factor, decimals, lang), _word(unit, lang), lang)
+    return join_unit(format_number(yuan / factor, decimals, lang), _word(unit, lang), lang)
 
 
 def axis_ticks(vmin: float, vmax: float, lang: str = "zh", n: int = 5) -> tuple[list[float], list[str]] | None:
@@ -125,6 +125,12 @@ def axis_ticks(vmin: float, vmax: float, lang: str = "zh", n: int = 5) -> tuple[
         v += step
     texts = [axis_number(v, lang) for v in values]
     return values, texts
+
+
+def axis_ticks_for(vmin: float, vmax: float, lang: str = "zh") -> tuple[list[float], list[str]] | None:
+    """The ticks a chart axis needs in `lang`: Chinese 万/亿 ticks (axis_ticks); None in English, where
+    plotly's own 5k/10k/1.5M read as an English reader expects."""
+    return axis_ticks(vmin, vmax, lang) if lang == "zh" else None
 
 
 def axis_number(value: float, lang: str = "zh") -> str:

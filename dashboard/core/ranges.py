@@ -38,7 +38,7 @@ from typing import Any
 from dashboard import registry
 from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
-from dashboard.core.text import t
+from dashboard.core.text import by_lang, join_clauses, join_list, t
 from dashboard.data import db
 
 Values = dict[str, float | None]
@@ -64,10 +64,10 @@ class Driver:
     value: float | None  # the figure at the scenario
 
     def label(self, lang: str) -> str:
-        return self.label_zh if lang == "zh" else self.label_en
+        return by_lang(lang, self.label_zh, self.label_en)
 
     def band_reason(self, lang: str) -> str:
-        return self.band_reason_zh if lang == "zh" else self.band_reason_en
+        return by_lang(lang, self.band_reason_zh, self.band_reason_en)
 
     @property
     def low(self) -> float | None:
@@ -353,17 +353,16 @@ def driver_sentence(page: str, scenario: Scenario, lang: str = "zh", overlay: db
     metrics = {m.key: m for m in headline(page, scenario, overlay)}
     main = metrics.get(r.main)
     top = r.top_drivers(3)
-    sep = "、" if lang == "zh" else ", "
     parts = []
     if main is not None and top:
         parts.append(t("ranges.depends_on", lang, figure=main.label(lang), range=main.range_text(lang) or main.formatted(lang),
-                       drivers=sep.join(d.label(lang) for d in top)))
+                       drivers=join_list((d.label(lang) for d in top), lang)))
     by_key = {p.key: p for p in model.PARAMS}
     for f in flip_texts(page, r, metrics, by_key, lang):
         parts.append(f)
     if not parts:
         return ""
-    return "".join(parts) if lang == "zh" else " " + " ".join(parts)
+    return by_lang(lang, "".join(parts), " " + " ".join(parts))  # grammar: no space between Chinese sentences
 
 
 def flip_texts(page: str, r: Ranges, metrics: Mapping[str, Metric], params: Mapping[str, Param], lang: str) -> list[str]:
@@ -372,12 +371,11 @@ def flip_texts(page: str, r: Ranges, metrics: Mapping[str, Metric], params: Mapp
     for metric in dict.fromkeys(f.metric for f in r.flips):
         flips = [f for f in r.flips if f.metric == metric]
         m = metrics.get(metric)
-        sep = "、" if lang == "zh" else "; "
         causes = [t("ranges.flip_cause", lang, param=params[f.key].label(lang), end=_end_text(params[f.key], f.end, lang))
                   for f in flips if f.key]
         fmt = {"figure": m.label(lang) if m else metric, "here": t(f"ranges.category_{flips[0].category}", lang),
-               "other": t(f"ranges.category_{flips[0].other}", lang), "causes": sep.join(causes)}
+               "other": t(f"ranges.category_{flips[0].other}", lang), "causes": t("ranges.causes_sep", lang).join(causes)}
         items.append(t("ranges.flip_item" if causes else "ranges.flip_item_joint", lang, **fmt))
     if not items:
         return []
-    return [t("ranges.flip", lang, items=("；" if lang == "zh" else "; ").join(items))]
+    return [t("ranges.flip", lang, items=join_clauses(items, lang))]

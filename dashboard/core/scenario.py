@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from dashboard.core.text import by_lang
+
 
 @dataclass(frozen=True)
 class Param:
@@ -44,14 +46,14 @@ class Param:
     band_reason_en: str = ""
 
     def label(self, lang: str) -> str:
-        return self.label_zh if lang == "zh" else self.label_en
+        return by_lang(lang, self.label_zh, self.label_en)
 
     @property
     def has_band(self) -> bool:
         return self.low is not None or bool(self.band_choices)
 
     def band_reason(self, lang: str) -> str:
-        return self.band_reason_zh if lang == "zh" else self.band_reason_en
+        return by_lang(lang, self.band_reason_zh, self.band_reason_en)
 
     def band_text(self) -> str:
         """The band as text: '800–1000' or 'need / norm'."""
@@ -62,7 +64,7 @@ class Param:
         return f"{self.to_text(self.low)}–{self.to_text(self.high)}"
 
     def help(self, lang: str) -> str:
-        return self.help_zh if lang == "zh" else self.help_en
+        return by_lang(lang, self.help_zh, self.help_en)
 
     def coerce(self, raw: Any) -> tuple[Any, str | None]:
         """Turn a raw (URL or JSON) value into a valid value; returns (value, notice or None).

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import cache
+from typing import TypeVar
 
 from dashboard import PACKAGE_DIR
 
 LANGS = ("zh", "en")
+T = TypeVar("T")
 CATALOG_DIR = PACKAGE_DIR / "catalog"
 
 
@@ -27,6 +30,32 @@ def t(key: str, lang: str = "zh", **fmt: object) -> str:
     entry = catalog()[key]
     text = entry.get(lang) or entry["zh"]
     return text.format(**fmt) if fmt else text
+
+
+def by_lang(lang: str, zh: T, en: T) -> T:
+    """Of a pair held as data in both languages (label_zh/label_en, name/name_en, two column names), the one
+    for `lang`: the one place that chooses between them, so modules never branch on the language themselves."""
+    return zh if lang == "zh" else en
+
+
+def lang_column(lang: str, columns: Iterable[str], zh: str = "name", en: str = "name_en") -> str:
+    """The column of names to show in `lang`: `en` for English when the table has it, else `zh`."""
+    return by_lang(lang, zh, en if en in columns else zh)
+
+
+def in_sentence(text: str, lang: str = "zh") -> str:
+    """A label as it reads inside a sentence: Chinese as it is, English with a lower-case first letter."""
+    return by_lang(lang, text, text[:1].lower() + text[1:])
+
+
+def join_list(items: Iterable[object], lang: str = "zh") -> str:
+    """`items` as a list in running text: 甲、乙、丙 / a, b, c (separator `common.sep_list`)."""
+    return t("common.sep_list", lang).join(str(i) for i in items)
+
+
+def join_clauses(items: Iterable[object], lang: str = "zh") -> str:
+    """`items` as clauses: 甲；乙 / a; b (separator `common.sep_clause`)."""
+    return t("common.sep_clause", lang).join(str(i) for i in items)
 
 
 def missing_keys() -> list[str]:

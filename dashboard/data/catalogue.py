@@ -24,14 +24,26 @@ def dataset_summary(overlay: db.Overlay | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def column_table(name: str) -> pd.DataFrame:
-    """The columns of a dataset: name, type, unit, meaning (zh/en), allowed values."""
-    ds = DATASETS[name]
+def column_table(name: str, lang: str = "zh") -> pd.DataFrame:
+    """The columns of a dataset as a reader sees them: name in the file, meaning, kind of value, unit, whether
+    a value is required, allowed values; headers and words in `lang` (the upload templates' words)."""
+    from dashboard.core.text import by_lang, join_list, unit_label
+
     return pd.DataFrame([
-        {"column": f.name, "type": f.type, "unit": f.unit, "zh": f.zh, "en": f.en,
-         "allowed": ", ".join(f.allowed), "required": not f.nullable}
-        for f in ds.fields
+        {_t("data.cd_header_en", lang): f.name, _t("data.cd_meaning", lang): by_lang(lang, f.zh, f.en),
+         _t("data.cd_type", lang): _t(f"data.type_{f.type}", lang), _t("data.cd_unit", lang): unit_label(f.unit, lang),
+         _t("data.cd_required", lang): _t("data.cd_no" if f.nullable else "data.cd_yes", lang),
+         _t("data.cd_allowed", lang): join_list(by_lang(lang, f.allowed_zh or f.allowed, f.allowed), lang)}
+        for f in DATASETS[name].fields
     ])
+
+
+def preview(name: str, frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """A dataset's rows with each column headed by its meaning in `lang` (the file keeps its column names)."""
+    from dashboard.core.text import by_lang
+
+    ds = DATASETS[name]
+    return frame.rename(columns={f.name: by_lang(lang, f.zh, f.en) for f in ds.fields})
 
 
 # ---------------------------------------------------------------- the readable catalogue (Fingertips-style)
@@ -50,6 +62,27 @@ def _kind(kind: str, lang: str) -> str:
         return _t(f"common.kind_{kind}", lang)
     except KeyError:
         return kind
+
+
+def _str(value: object) -> str:
+    """A cell as text; an empty cell (None, NaN, NA) as ''."""
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _note_parts_zh(note_zh: str) -> tuple[str, str]:
+    """(definition, caveats) of an indicator's Chinese note (`note_zh`): its first clause, and the rest."""
+    parts = [p.strip() for p in note_zh.split("；") if p.strip()]
+    return (parts[0], "；".join(parts[1:])) if parts else ("", "")
+
+
+def definition_and_caveats(row: dict, lang: str = "zh") -> tuple[str, str]:
+    """An indicator's definition and caveats in `lang`: the `note_zh` column in Chinese, `note` in English;
+    a file without a Chinese note shows its English one (the only definition it gives)."""
+    from dashboard.core.text import by_lang
+
+    english = _note_parts(_str(row.get("note")))
+    chinese = _note_parts_zh(_str(row.get("note_zh")))
+    return by_lang(lang, chinese if chinese[0] else english, english)
 
 
 def _note_parts(note: str) -> tuple[str, str]:
@@ -86,7 +119,7 @@ def indicator_table(lang: str = "zh", overlay: db.Overlay | None = None, topic: 
     year, area, the report's words and where, definition, caveats, source and its kind."""
     from dashboard.analyses.overview.model import qualifier_code
     from dashboard.core.metrics import format_value, qualify
-    from dashboard.core.text import unit_label
+    from dashboard.core.text import by_lang, unit_label
 
     found = db.run_query("indicators_search", overlay=overlay, topic=topic, text=text)
     titles = dict(zip(db.frames(overlay)["sources"]["source_id"], db.frames(overlay)["sources"]["title"], strict=True))
@@ -96,7 +129,7 @@ def indicator_table(lang: str = "zh", overlay: db.Overlay | None = None, topic: 
     rows = []
     for r in found.to_dict("records"):
         zh, en = indicator_names(r)
-        definition, caveats = _note_parts(str(r.get("note") or ""))
+        definition, caveats = definition_and_caveats(r, lang)
         value = r["value"]
         decimals = 0 if float(value) == int(value) else 1
         shown = qualify(format_value(float(value), "count", decimals, lang), qualifier_code(str(r.get("note") or "")),
@@ -106,7 +139,7 @@ def indicator_table(lang: str = "zh", overlay: db.Overlay | None = None, topic: 
         except KeyError:
             topic_label = r["topic"]
         rows.append({
-            col["name"]: zh if lang == "zh" else en, col["name_other"]: en if lang == "zh" else zh,
+            col["name"]: by_lang(lang, zh, en), col["name_other"]: by_lang(lang, en, zh),
             col["value"]: shown, col["unit"]: unit_label(r["unit"], lang) or r["unit"], col["year"]: int(r["year"]),
             col["area"]: r["area_name"], col["quote"]: r["quote"], col["locator"]: r["locator"],
             col["definition"]: definition, col["caveats"]: caveats,
@@ -118,6 +151,8 @@ def indicator_table(lang: str = "zh", overlay: db.Overlay | None = None, topic: 
 
 def dataset_table(lang: str = "zh", overlay: db.Overlay | None = None) -> pd.DataFrame:
     """Each dataset in words: what one row is, how many, where its rows come from (kind and title)."""
+    from dashboard.core.text import by_lang, join_clauses
+
     frames = db.frames(overlay)
     src = frames["sources"]
     kinds = dict(zip(src["source_id"], src["kind"], strict=True))
@@ -126,12 +161,11 @@ def dataset_table(lang: str = "zh", overlay: db.Overlay | None = None) -> pd.Dat
     for name, ds in DATASETS.items():
         frame = frames[name]
         ids = sorted(set(frame["source_id"].dropna().astype(str))) if "source_id" in frame and name != "sources" else []
-        provenance = "；".join(f"{_kind(kinds.get(i, '?'), lang)} · {titles.get(i, i)}" for i in ids) if lang == "zh" \
-            else "; ".join(f"{_kind(kinds.get(i, '?'), lang)} · {titles.get(i, i)}" for i in ids)
+        provenance = join_clauses((f"{_kind(kinds.get(i, '?'), lang)} · {titles.get(i, i)}" for i in ids), lang)
         user = bool(overlay and name in overlay.user_datasets)
         out.append({
             _t("sources.col_dataset", lang): _t(f"sources.ds_{name}", lang) if _has(f"sources.ds_{name}") else name,
-            _t("sources.col_grain", lang): ds.grain_zh if lang == "zh" else ds.grain_en,
+            _t("sources.col_grain", lang): by_lang(lang, ds.grain_zh, ds.grain_en),
             _t("sources.col_rows", lang): len(frame),
             _t("sources.col_provenance", lang): provenance or _t("sources.provenance_none", lang),
             _t("sources.col_origin", lang): _t("sources.origin_upload" if user else "sources.origin_shipped", lang),

@@ -173,6 +173,9 @@ def _parse_frame(ds: Dataset, raw: pd.DataFrame, file_label: str, row_offset: in
                 problems.append(Problem(file_label, i + row_offset, f.name, text, expected, _CELL_KEYS[expected]))
             values.append(value)
         out[f.name] = pd.Series(values, dtype=PANDAS_TYPES[f.type])
+    for f in ds.fields:  # an optional column a file leaves out is there, empty, so queries can name it
+        if f.name not in out:
+            out[f.name] = pd.Series([None] * len(raw), dtype=PANDAS_TYPES[f.type])
     frame = pd.DataFrame(out)
     # Value checks run even when some cells failed to parse, so every problem is reported at once;
     # a cell already reported (e.g. unreadable, hence empty now) is not reported twice.

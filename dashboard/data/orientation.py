@@ -51,7 +51,9 @@ def layer(name: str) -> tuple[Feature, ...]:
 
 
 def label(feature: Feature, lang: str) -> str:
-    return feature.name if lang == "zh" else (feature.name_en or feature.name)
+    from dashboard.core.text import by_lang
+
+    return by_lang(lang, feature.name, feature.name_en or feature.name)
 
 
 def _box(bounds, pad: float) -> shapely.Geometry:

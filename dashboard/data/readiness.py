@@ -7,6 +7,7 @@ is not computed: the app, the command line and the brief say which files to supp
 from __future__ import annotations
 
 from dashboard import registry
+from dashboard.core.text import t
 from dashboard.data import db
 from dashboard.data.schemas import DATASETS
 
@@ -54,11 +55,8 @@ def message(page_key: str, datasets: tuple[str, ...], lang: str = "zh", indicato
     listed = ", ".join(files(datasets))
     if indicators:
         shown = ", ".join(indicators[:6]) + (f" … (+{len(indicators) - 6})" if len(indicators) > 6 else "")
-        listed += (f"（data/indicators.csv 缺少指标：{shown}）" if lang == "zh"
-                   else f" (data/indicators.csv lacks the indicators {shown})")
-    if lang == "zh":
-        return f"{page_key}: 本页需要以下数据，请在“数据”页上传或在数据文件夹中填写：{listed}"
-    return f"{page_key}: this page needs data; upload on the Data page or fill in the data folder: {listed}"
+        listed += t("data.ready_lacks_indicators", lang, indicators=shown)
+    return t("data.ready_needs", lang, page=page_key, files=listed)
 
 
 def skeleton(overlay: db.Overlay | None = None) -> dict[str, object]:

@@ -52,8 +52,10 @@ class Field:
 
     def allowed_label(self, value: str, lang: str = "zh") -> str:
         """The label of an allowed value in `lang` (the value itself when there is no zh label)."""
-        if lang == "zh" and self.allowed_zh and value in self.allowed:
-            return self.allowed_zh[self.allowed.index(value)]
+        from dashboard.core.text import by_lang
+
+        if self.allowed_zh and value in self.allowed:
+            return by_lang(lang, self.allowed_zh[self.allowed.index(value)], value)
         return value
 
     @property
@@ -144,6 +146,8 @@ _register(Dataset(
         _src(),
         Field("locator", "str", "段落", "paragraph locator", nullable=True),
         Field("note", "str", "说明", "note", nullable=True),
+        # The same definition and caveats in Chinese, for the Data & sources page (a file without it still loads).
+        Field("note_zh", "str", "中文说明", "note in Chinese", required=False, nullable=True),
     ),
     key=("indicator_id",),
 ))

@@ -24,8 +24,9 @@ import plotly.graph_objects as go
 from dashboard import registry
 from dashboard.core import figure_style, ranges
 from dashboard.core.metrics import Metric
+from dashboard.core.numbers import join_unit
 from dashboard.core.scenario import Param, Scenario, page_params
-from dashboard.core.text import t, unit_label
+from dashboard.core.text import join_list, t, unit_label
 from dashboard.data import db, readiness
 
 log = logging.getLogger(__name__)
@@ -135,15 +136,14 @@ def param_value_text(param: Param, value: Any, lang: str) -> str:
         return t("hearing.yes" if value else "hearing.no", lang)
     if param.kind in ("choice", "multi"):
         items = [value] if param.kind == "choice" else list(value)
-        return "、".join(_choice_label(param, str(v), lang) for v in items) if lang == "zh" else ", ".join(
-            _choice_label(param, str(v), lang) for v in items) or "—"
+        return join_list((_choice_label(param, str(v), lang) for v in items), lang) or "—"
     if param.kind == "text":
         return str(value) or "—"
     number = f"{value:,g}" if isinstance(value, float) else f"{value:,}"
     unit = unit_label(param.unit, lang)
     if not unit:
         return number
-    return f"{number}{unit}" if lang == "zh" or unit in ("%",) else f"{number} {unit}"
+    return join_unit(number, unit, lang)
 
 
 def _choice_label(param: Param, option: str, lang: str) -> str:

@@ -28,7 +28,7 @@ import pandas as pd
 
 from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Scenario
-from dashboard.core.text import t
+from dashboard.core.text import join_list, t
 from dashboard.data import db, readiness
 from dashboard.exports import content, images, layout
 from dashboard.exports.tables import baseline_text, difference_text, page_tables
@@ -216,7 +216,7 @@ def _slide_section(slide: content.Slide, scenario: Scenario, lang: str, overlay:
     parts.append('<ul class="sources">' + "".join(
         f'<li><span class="kind {_e(kinds.get(sid, "?"))}">{_e(kind_label)}</span> {_e(title)} '
         f'<span class="muted">({_e(sid)})</span></li>' for sid, kind_label, title in slide.sources) + "</ul>")
-    years = "、".join(str(y) for y in slide.years) if lang == "zh" else ", ".join(str(y) for y in slide.years)
+    years = join_list(slide.years, lang)
     parts.append('<footer class="slide-foot">'
                  f"<div>{_e(t('hearing.years', lang))}: {_e(years or t('hearing.years_none', lang))}</div>"
                  + (f"<div>{_e(t('hearing.illustrative_note', lang))}</div>" if slide.illustrative else "")
@@ -237,7 +237,7 @@ def brief_html(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None 
     toc = "".join(f'<a href="#page-{_e(s.page)}">{_e(s.title)}</a>' for s in slides)
     head = [
         "<!DOCTYPE html>",
-        f'<html lang="{"zh-CN" if lang == "zh" else "en"}">',
+        f'<html lang="{t("common.html_lang", lang)}">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',

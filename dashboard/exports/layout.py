@@ -7,7 +7,7 @@ from typing import Any
 
 from dashboard.core import clock
 from dashboard.core.metrics import Metric
-from dashboard.core.text import t
+from dashboard.core.text import join_clauses, join_list, t
 from dashboard.exports.content import Brief, Slide
 from dashboard.exports.tables import baseline_text, difference_text
 
@@ -32,7 +32,7 @@ def slide_text_blocks(slide: Slide, lang: str) -> dict[str, Any]:
     else:
         params = [t("hearing.params_none", lang, n=slide.params_total)]
     sources = sources_text(slide.sources, lang)
-    years = "、".join(str(y) for y in slide.years) if lang == "zh" else ", ".join(str(y) for y in slide.years)
+    years = join_list(slide.years, lang)
     footer = [f"{t('hearing.years', lang)}: {years or t('hearing.years_none', lang)}",
               f"{t('hearing.sources', lang)}: {sources}"]
     if slide.illustrative:
@@ -62,7 +62,7 @@ def sources_text(sources: Sequence[tuple[str, str, str]], lang: str, title_chars
         if labels.get(kind_label) == "assumption":
             parts.append(f"{kind_label} · {t('hearing.assumptions_count', lang, n=len(titles))}")
         else:
-            parts.append(f"{kind_label} · " + ("；".join(titles) if lang == "zh" else "; ".join(titles)))
+            parts.append(f"{kind_label} · " + join_clauses(titles, lang))
     return "; ".join(parts)
 
 
@@ -118,8 +118,7 @@ def slide_plan(slide: Slide, brief: Brief):
     lang = brief.lang
     blocks = slide_text_blocks(slide, lang)
     rows = metric_rows(slide, lang, blocks["show_baseline"])
-    sep = "；" if lang == "zh" else "; "
-    params = t("hearing.params", lang) + ("：" if lang == "zh" else ": ") + sep.join(blocks["params"])
+    params = t("hearing.params", lang) + t("common.colon", lang) + join_clauses(blocks["params"], lang)
     return fit.plan_slide(
         slide.title, f"{t('hearing.brief_title', lang)} · {scenario_caption(brief)}", slide.summary, rows,
         t("hearing.headline", lang), params, blocks["footer"], f"{t('hearing.link', lang)}: ", slide.link,

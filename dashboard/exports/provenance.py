@@ -24,7 +24,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.core.scenario import Scenario
-from dashboard.core.text import t
+from dashboard.core.text import join_clauses, join_list, t
 from dashboard.data import db
 from dashboard.exports import content
 from dashboard.exports.layout import today
@@ -50,7 +50,7 @@ def provenance_text(source_ids: Sequence[str], lang: str, overlay: db.Overlay | 
         if kind not in kinds:
             continue
         parts.append(f"{_kind_label(kind, lang)} · {info.get('title') or sid}")
-    return ("；" if lang == "zh" else "; ").join(parts)
+    return join_clauses(parts, lang)
 
 
 def is_illustrative(source_ids: Sequence[str], overlay: db.Overlay | None = None) -> bool:
@@ -138,7 +138,7 @@ def workbook_bytes(page: str, scenario: Scenario, lang: str = "zh", overlay: db.
         rows.append(("", t("hearing.link_local_note", lang)))
     if is_illustrative(ids, overlay):
         rows.append(("", t("hearing.illustrative_note", lang)))
-    rows.append((k["sheets"], ("、" if lang == "zh" else ", ").join(table_label(page, n, lang) for n in frames)))
+    rows.append((k["sheets"], join_list((table_label(page, n, lang) for n in frames), lang)))
     for _sid, kind, title in sources:
         rows.append((k["sources"], f"{kind} · {title}"))
     cover = pd.DataFrame(rows, columns=[t("hearing.cover_item", lang), t("hearing.cover_value", lang)])

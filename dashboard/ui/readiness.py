@@ -6,9 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.core.safetext import md_escape
+from dashboard.core.text import by_lang, t
 from dashboard.data import readiness
 from dashboard.data.schemas import DATASETS
 from dashboard.ui import widgets as ui
+
+_SKELETON_COLUMNS = ("code", "name", "central", "subdistricts", "committees", "subdistrict_names")
 
 
 def gate(page_key: str) -> bool:
@@ -24,7 +27,7 @@ def gate(page_key: str) -> bool:
     st.page_link("ui/upload_page.py", label=ui.tr("nav.data"), icon=":material/upload_file:")
     for name in missing:
         ds = DATASETS[name]
-        grain = ds.grain_zh if lang == "zh" else ds.grain_en
+        grain = by_lang(lang, ds.grain_zh, ds.grain_en)
         with st.expander(f"{ds.file} — {grain}"):
             from dashboard.upload import templates
 
@@ -38,13 +41,11 @@ def gate(page_key: str) -> bool:
 def _skeleton(lang: str) -> None:
     sk = readiness.skeleton(ui.overlay())
     city = sk["city"]
-    st.subheader(md_escape(city.name_zh if lang == "zh" else city.name_en))  # a data folder's text: never Markdown
+    st.subheader(md_escape(by_lang(lang, city.name_zh, city.name_en)))  # a data folder's text: never Markdown
     rows = pd.DataFrame(sk["districts"])
     if rows.empty:
         return
-    rows = rows.rename(columns={"code": "区划代码 code", "name": "名称 name", "central": "中心城区 central city",
-                                "subdistricts": "街道/乡镇 sub-districts", "committees": "社区/村 committees",
-                                "subdistrict_names": "街道/乡镇名称 sub-district names"})
+    rows = rows.rename(columns={c: t(f"data.sk_{c}", lang) for c in rows.columns if c in _SKELETON_COLUMNS})
     st.dataframe(rows, hide_index=True, width="stretch", key="overview_skeleton")
     from dashboard.analyses.overview import svgmap
 

@@ -5,6 +5,7 @@ is and where its rows come from, in words; every source with its kind. Tables: d
 import streamlit as st
 
 from dashboard.core.safetext import md_escape
+from dashboard.core.text import by_lang
 from dashboard.data import catalogue, db
 from dashboard.exports.tables import csv_bytes
 from dashboard.ui import widgets as ui
@@ -29,11 +30,17 @@ with tab_ind:
         pick = st.selectbox(ui.tr("sources.choose_indicator"), range(len(found)),
                             format_func=lambda i: str(found.iloc[i][name_col]), key="sources_card")
         card = found.iloc[int(pick or 0)]
+        other_col, id_col = ui.tr("sources.col_name_other"), ui.tr("sources.col_id")
         with st.container(border=True):
-            st.markdown(f"**{md_escape(str(card[name_col]))}**  \n{md_escape(str(card[ui.tr('sources.col_name_other')]))}")
+            # The English card also names the indicator in Chinese, as the report does; the Chinese card does not
+            # repeat it in English (the table keeps both names).
+            other = by_lang(lang, "", f"  \n{md_escape(str(card[other_col]))}")
+            st.markdown(f"**{md_escape(str(card[name_col]))}**{other}")
             for col in found.columns:
-                if col not in (name_col, ui.tr("sources.col_name_other")) and str(card[col]).strip():
-                    st.markdown(f"- **{md_escape(col)}**: {md_escape(str(card[col]))}")
+                if col not in (name_col, other_col) and str(card[col]).strip():
+                    # the id is technical text, as a code span (ids are [a-z0-9_.], no backtick)
+                    shown = f"`{card[col]}`" if col == id_col else md_escape(str(card[col]))
+                    st.markdown(f"- **{md_escape(col)}**{ui.tr('common.colon')}{shown}")
     st.download_button(ui.tr("common.download_csv"), csv_bytes(found), "indicators.csv", "text/csv",
                        key="sources_dl_indicators")
 
@@ -43,9 +50,9 @@ with tab_data:
     names = list(catalogue.DATASETS)
     name = st.selectbox(ui.tr("sources.preview"), names, key="sources_dataset",
                         format_func=lambda n: str(summary.iloc[names.index(n), 0]))
-    st.dataframe(catalogue.column_table(name), width="stretch", hide_index=True)
+    st.dataframe(catalogue.column_table(name, lang), width="stretch", hide_index=True)
     frame = db.frames(ui.overlay())[name]
-    st.dataframe(frame.head(200), width="stretch", hide_index=True)
+    st.dataframe(catalogue.preview(name, frame.head(200), lang), width="stretch", hide_index=True)
     st.download_button(ui.tr("common.download_csv"), csv_bytes(frame), f"{name}.csv", "text/csv", key="sources_dl_dataset")
 
 with tab_src:

@@ -15,7 +15,7 @@ from dashboard.core import figure_style
 from dashboard.core.metrics import Metric
 from dashboard.core.safetext import md_escape
 from dashboard.core.scenario import Param, Scenario, params_by_key
-from dashboard.core.text import t, unit_label
+from dashboard.core.text import join_list, t, unit_label
 from dashboard.data import db
 
 _SCENARIO = "scenario"
@@ -245,7 +245,7 @@ def source_text(source_ids: Sequence[str], short: bool = False) -> str:
         text = label if short else f"{label} · {info.get('title') or sid}"
         if text not in parts:
             parts.append(text)
-    return tr("common.source") + ": " + ("、" if short and lang() == "zh" else "; ").join(parts)
+    return tr("common.source") + ": " + (tr("common.sources_sep_short") if short else "; ").join(parts)
 
 
 def source_help(source_ids: Sequence[str]) -> str:
@@ -317,8 +317,8 @@ def overlay_banner(where=None) -> None:
     names = overlay().user_datasets
     target = where or st
     if names:
-        sep = "、" if lang() == "zh" else ", "
-        target.warning(tr("data.banner_user", datasets=sep.join(dataset_label(n) for n in names)), icon=":material/upload_file:")
+        target.warning(tr("data.banner_user", datasets=join_list((dataset_label(n) for n in names), lang())),
+                       icon=":material/upload_file:")
 
 
 def illustrative_banner(tables: tuple[str, ...] = (), text_key: str = "common.illustrative_banner") -> None:

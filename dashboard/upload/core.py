@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from dashboard.core.text import t
+from dashboard.core.text import by_lang, t
 from dashboard.data import load
 from dashboard.data.schemas import DATASETS
 
@@ -84,7 +84,7 @@ class Result:
         user = self.headers.get(column)
         if column in ds.columns:
             f = ds.field(column)
-            shown = user or (f.zh if lang == "zh" else f.name)
+            shown = user or by_lang(lang, f.zh, f.name)
             return shown if shown == column else f"{shown} ({column})"
         return user or column
 
@@ -110,8 +110,7 @@ def message(problem: load.Problem, lang: str = "zh") -> str:
     if problem.key:
         args = dict(problem.params)
         if args.get("unit"):
-            space = "" if lang == "zh" else " "
-            args["unit"] = space + _unit(str(args["unit"]), lang)
+            args["unit"] = by_lang(lang, "", " ") + _unit(str(args["unit"]), lang)  # 须≥5人 / at least 5 persons
         elif "unit" in args:
             args["unit"] = ""
         try:

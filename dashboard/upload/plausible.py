@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from dashboard.core.text import by_lang
 from dashboard.data import db
 from dashboard.data.schemas import Dataset
 from dashboard.upload.core import MAX_PROBLEMS, Result, _problem
@@ -58,7 +59,7 @@ def city_residents() -> int:
 
 def _label(ds: Dataset, column: str, lang: str) -> str:
     f = ds.field(column)
-    return f.zh if lang == "zh" else f.en
+    return by_lang(lang, f.zh, f.en)
 
 
 def check(ds: Dataset, frame: pd.DataFrame, numbers: Sequence[int], result: Result) -> None:

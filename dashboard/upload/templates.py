@@ -14,12 +14,11 @@ from functools import cache
 
 import pandas as pd
 
-from dashboard.core.text import t, unit_label
+from dashboard.core.text import by_lang, t, unit_label
 from dashboard.data.schemas import DATASETS, Dataset, Field
 
 # Provenance comes from the upload form, not from a column the user fills in.
 _FORM_COLUMNS = ("source_id",)
-_LEVEL_ZH = {"district": "区县", "subdistrict": "街道/乡镇", "committee": "社区/村"}
 _CODE_LEVELS = {"district_code": "district", "subdistrict_code": "subdistrict", "committee_code": "committee"}
 
 
@@ -72,14 +71,15 @@ def template_fields(ds: Dataset) -> list[Field]:
 
 def header(f: Field, lang: str) -> str:
     """The template header of a column: its Chinese meaning, or its column name in English."""
-    return f.zh if lang == "zh" else f.name
+    return by_lang(lang, f.zh, f.name)
 
 
 def _allowed_text(ds: Dataset, f: Field, lang: str) -> str:
     parts: list[str] = []
     if f.allowed:
-        if lang == "zh" and f.allowed_zh:
-            parts.append(" / ".join(f"{v}（{z}）" for v, z in zip(f.allowed, f.allowed_zh, strict=True)))
+        if by_lang(lang, f.allowed_zh, ()):
+            parts.append(" / ".join(t("data.cd_allowed_pair", lang, value=v, label=z)
+                                    for v, z in zip(f.allowed, f.allowed_zh, strict=True)))
         else:
             parts.append(" / ".join(f.allowed))
     lo, hi = f.bounds
@@ -92,12 +92,12 @@ def _allowed_text(ds: Dataset, f: Field, lang: str) -> str:
     if f.pattern:
         digits = {r"^\d{6}$": 6, r"^\d{9}$": 9, r"^\d{12}$": 12}.get(f.pattern)
         if digits:
-            parts.append(f"{digits}位数字" if lang == "zh" else f"{digits} digits")
+            parts.append(t("data.cd_digits", lang, n=digits))
         else:
             parts.append(f.pattern)
     level = ds.references.get(f.name) or _CODE_LEVELS.get(f.name)
     if level:
-        parts.append(t("data.cd_exists", lang, level=_LEVEL_ZH[level] if lang == "zh" else level))
+        parts.append(t("data.cd_exists", lang, level=t(f"data.cd_level_{level}", lang)))
     if f.unique:
         parts.append(t("data.cd_unique", lang))
     return "; ".join(parts)
@@ -111,7 +111,7 @@ def columns_table(dataset: str, lang: str = "zh") -> pd.DataFrame:
         rows.append({
             t("data.cd_header_zh", lang): f.zh,
             t("data.cd_header_en", lang): f.name,
-            t("data.cd_meaning", lang): f.zh if lang == "zh" else f.en,
+            t("data.cd_meaning", lang): by_lang(lang, f.zh, f.en),
             t("data.cd_type", lang): t(f"data.type_{f.type}", lang),
             t("data.cd_unit", lang): unit_label(f.unit, lang),
             t("data.cd_required", lang): t("data.cd_no" if f.nullable else "data.cd_yes", lang),
@@ -151,7 +151,7 @@ def template_xlsx(dataset: str, lang: str = "zh") -> bytes:
     fields = template_fields(ds)
     book = Workbook()
     sheet = book.active
-    sheet.title = "数据" if lang == "zh" else "data"
+    sheet.title = t("data.sheet_data", lang)
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
     for j, f in enumerate(fields, start=1):
@@ -176,7 +176,7 @@ def template_xlsx(dataset: str, lang: str = "zh") -> bytes:
             sheet.add_data_validation(dv)
             dv.add(f"{letter}2:{letter}5000")
     sheet.freeze_panes = "A2"
-    info = book.create_sheet("说明" if lang == "zh" else "columns")
+    info = book.create_sheet(t("data.sheet_columns", lang))
     table = columns_table(dataset, lang)
     info.append(list(table.columns))
     for c in info[1]:
@@ -186,7 +186,7 @@ def template_xlsx(dataset: str, lang: str = "zh") -> bytes:
     for j in range(1, len(table.columns) + 1):
         info.column_dimensions[get_column_letter(j)].width = 24
     info.append([])
-    info.append([ds.grain_zh if lang == "zh" else ds.grain_en])
+    info.append([by_lang(lang, ds.grain_zh, ds.grain_en)])
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
@@ -221,8 +221,8 @@ def templates(dataset: str) -> dict[str, tuple[bytes, str]]:
             "geojson": (template_geojson(dataset, "zh"), f"{dataset}_template.geojson"),
         }
     return {
-        "csv_zh": (template_csv(dataset, "zh"), f"{dataset}_模板.csv"),
+        "csv_zh": (template_csv(dataset, "zh"), f"{t('data.template_file', 'zh', dataset=dataset)}.csv"),
         "csv_en": (template_csv(dataset, "en"), f"{dataset}_template.csv"),
-        "xlsx_zh": (template_xlsx(dataset, "zh"), f"{dataset}_模板.xlsx"),
+        "xlsx_zh": (template_xlsx(dataset, "zh"), f"{t('data.template_file', 'zh', dataset=dataset)}.xlsx"),
         "xlsx_en": (template_xlsx(dataset, "en"), f"{dataset}_template.xlsx"),
     }

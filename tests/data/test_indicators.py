@@ -20,7 +20,7 @@ REPORT_REL = Path("shared") / "reference" / "jingzhou-community-governance-repor
 
 INDICATOR_COLUMNS = [
     "indicator_id", "topic", "area_code", "area_name", "year", "value", "unit",
-    "quote", "source_id", "locator", "note",
+    "quote", "source_id", "locator", "note", "note_zh",
 ]
 SOURCE_COLUMNS = ["source_id", "kind", "title", "publisher", "date", "locator", "note"]
 CENSUS_COLUMNS = [

@@ -177,9 +177,7 @@ def test_every_page_fits_the_screen(page_factory, size):
         _save(page, f"{info['page']}-{label}")
         found = page.evaluate(_CHECK_JS, present)
         problems += [f"{info['page']} @ {label}: {p}" for p in found]
-        # The sources page's indicator definitions are the catalogue's English notes (no Chinese definitions
-        # yet: tests/test_zh_walkthrough.py marks that page as a known failure); every other page is checked.
-        if lang == "zh" and info["page"] != "sources":
+        if lang == "zh":
             words = english_words(page.evaluate(_TEXT_JS))
             if words:
                 problems.append(f"{info['page']} @ {label}: English in the Chinese interface: {words[:25]}")

@@ -25,7 +25,7 @@ from dashboard.core.charts import (
 )
 from dashboard.core.ranges_chart import tornado_figure
 from dashboard.core.scenario import Scenario
-from dashboard.core.text import t
+from dashboard.core.text import by_lang, lang_column, t
 from dashboard.data import db
 
 FACILITY_TYPES = ("urban_public", "urban_private", "home_care_centre", "rural")
@@ -38,7 +38,7 @@ NOT_CLOSED_TEXT_PREFIX = ">"
 
 
 def _name(row: dict[str, Any], lang: str) -> str:
-    return row["name_zh"] if lang == "zh" else row["name_en"]
+    return by_lang(lang, row["name_zh"], row["name_en"])
 
 
 def _fmt(value: float) -> str:
@@ -179,7 +179,7 @@ def care_map_figure(districts: gpd.GeoDataFrame, subdistricts: gpd.GeoDataFrame,
                                    symbol=TYPE_SYMBOLS[ftype], size=_marker_size(part["beds"]), hover=hover,
                                    opacity=0.85))
     traces += mapframe.scale_bar(bounds, lang)
-    name_col = "name" if lang == "zh" or "name_en" not in districts else "name_en"
+    name_col = lang_column(lang, districts)
     subs = subdistricts[subdistricts.geometry.notna()] if not subdistricts.empty else subdistricts
     candidates = (mapframe.polygon_labels(districts, list(districts[name_col]), 16, 0)
                   + mapframe.river_labels(bounds, lang, 13, 1)

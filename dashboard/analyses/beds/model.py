@@ -63,7 +63,7 @@ from dashboard.core import labels, params, ranges
 from dashboard.core.metrics import Metric, cite_data, format_value
 from dashboard.core.numbers import format_money
 from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
-from dashboard.core.text import t
+from dashboard.core.text import by_lang, in_sentence, t
 from dashboard.data import db
 
 PAGE = "beds"
@@ -155,7 +155,7 @@ def met_share_by(row: pd.Series, method: str) -> float | None:
 
 def area_name(res: BedsResults, lang: str, code: str | None = None) -> str:
     row = res.table[res.table["area_code"] == (code or res.area)].iloc[0]
-    return row["name_zh"] if lang == "zh" else row["name_en"]
+    return by_lang(lang, row["name_zh"], row["name_en"])
 
 
 def selected_row(res: BedsResults) -> pd.Series:
@@ -332,13 +332,13 @@ def _money(yuan: float, lang: str) -> str:
 
 def _method_text(method: str, lang: str) -> str:
     text = t(f"choices.beds_demand_method.{method}", lang)
-    return text if lang == "zh" else text[:1].lower() + text[1:]
+    return in_sentence(text, lang)
 
 
 def sentence_for(res: BedsResults, lang: str) -> str:
     """The plain-language result: closing year at the chosen rate, and what closing by the target takes."""
     row = selected_row(res)
-    name = row["name_zh"] if lang == "zh" else row["name_en"]
+    name = by_lang(lang, row["name_zh"], row["name_en"])
     b = res.plan.new_per_year
     gap0 = float(row["gap"])
     fmt = {"name": name, "rate": f"{b:,.0f}", "gap": f"{abs(gap0):,.0f}", "year": res.closing_year,

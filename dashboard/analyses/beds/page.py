@@ -8,6 +8,7 @@ from dashboard.analyses.beds import model as beds
 from dashboard.core import ranges
 from dashboard.core.metrics import format_value
 from dashboard.core.scenario import Scenario, page_params
+from dashboard.core.text import by_lang
 from dashboard.data import geo
 from dashboard.exports.tables import csv_bytes
 from dashboard.ui import ranges_panel
@@ -50,8 +51,7 @@ details = beds.details_for(res)
 baseline_scenario = Scenario.default().with_values(beds_district=res.area)
 baseline = ranges.headline("beds", baseline_scenario, ui.overlay())  # with their ranges
 
-colon = "：" if lang == "zh" else ": "
-st.success(f"**{ui.tr('beds.sentence_label')}**{colon}" + beds.summary_sentence(scenario, lang, ui.overlay()))
+st.success(f"**{ui.tr('beds.sentence_label')}**{ui.tr('common.colon')}" + beds.summary_sentence(scenario, lang, ui.overlay()))
 metrics = {m.key: m for m in ranges.headline("beds", scenario, ui.overlay())}  # with their ranges
 # both demand methods' answers side by side: the conclusion flips with the method
 TOP = ("beds_per_1000_city", "supply", "demand", "met_share", "met_share_other", "gap", "closing_year",
@@ -212,7 +212,7 @@ def assumptions_section() -> None:
 def table_section() -> None:
     table = res.table
     shown = pd.DataFrame({
-        ui.tr("beds.col_area"): table["name_zh"] if lang == "zh" else table["name_en"],
+        ui.tr("beds.col_area"): table[by_lang(lang, "name_zh", "name_en")],
         ui.tr("beds.col_aged_60_plus"): table["aged_60_plus"].round(0),
         ui.tr("beds.col_aged_80_plus"): table["aged_80_plus"].round(0),
         ui.tr("beds.col_supply"): table["supply"].round(0),

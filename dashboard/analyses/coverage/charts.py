@@ -20,7 +20,7 @@ from dashboard.analyses.coverage.model import CoverageResult
 from dashboard.core import charts, mapframe
 from dashboard.core.ranges_chart import tornado_figure
 from dashboard.core.scenario import Scenario
-from dashboard.core.text import t
+from dashboard.core.text import by_lang, join_list, lang_column, t
 from dashboard.data import db
 
 COVERED = "#56B4E9"
@@ -130,7 +130,7 @@ def _compound_traces(result: CoverageResult, lang: str) -> list[go.Scatter]:
         members = np.split(names[mask][order], np.cumsum(np.bincount(inverse, minlength=len(cells)))[:-1])
         status = _tr(f"legend.{key}", lang)
         hover = [t("maps.hover_cell", lang, n=len(m), residents=f"{int(r):,}", status=status,
-                   names="、".join(m[:4]) + ("…" if len(m) > 4 else ""))
+                   names=join_list(m[:4], lang) + ("…" if len(m) > 4 else ""))
                  for m, r in zip(members, total, strict=True)]
         size = [float(v) for v in np.clip(4.0 + 0.12 * np.sqrt(total), 4.0, 22.0)]
         traces.append(charts.points_trace(x.tolist(), y.tolist(), status, color, size=size, hover=hover,
@@ -191,8 +191,8 @@ def _map_labels(bounds, districts: gpd.GeoDataFrame, subdistricts: gpd.GeoDataFr
     Sub-districts keep their Chinese names in both languages: the division list has no English or
     pinyin names (geodata/README.md), and 街道/镇 is dropped from street names to keep them short.
     """
-    name_col = "name" if lang == "zh" or "name_en" not in districts else "name_en"
-    area_col = "name" if lang == "zh" or "name_en" not in new_areas else "name_en"
+    name_col = lang_column(lang, districts)
+    area_col = lang_column(lang, new_areas)
     subs = subdistricts[subdistricts.geometry.notna()] if not subdistricts.empty else subdistricts
     sub_names = [str(n).removesuffix("街道") for n in subs["name"]] if not subs.empty else []
     candidates = (mapframe.polygon_labels(districts, list(districts[name_col]) if not districts.empty else [], 15, 0)
@@ -284,7 +284,7 @@ def sites_table(sites: pd.DataFrame, lang: str = "zh", area_names: dict[str, str
 def area_names(result: CoverageResult, lang: str = "zh") -> dict[str, str]:
     """New-area id -> its name in the language."""
     areas = result.inputs.new_areas
-    col = "name" if lang == "zh" else "name_en"
+    col = by_lang(lang, "name", "name_en")
     return {a: (n or a) for a, n in zip(areas["area_id"], areas[col], strict=True)}
 
 

@@ -6,6 +6,7 @@ from dashboard.analyses.coverage import charts as charts_coverage
 from dashboard.analyses.coverage import model as coverage
 from dashboard.analyses.coverage import network as walk_network
 from dashboard.core import ranges
+from dashboard.core.text import join_list
 from dashboard.data import geo
 from dashboard.exports.tables import csv_bytes
 from dashboard.ui import ranges_panel
@@ -223,10 +224,10 @@ if not present:
 ui.metric_tiles([metrics[k] for k in PLAN], columns=3 if not present else 5, baseline=baseline)
 plan = result.plan
 if plan["streets_without_public_centre"]:
-    names = "、".join(s["subdistrict_name"] for s in plan["streets_without_public_centre"])
+    names = join_list((s["subdistrict_name"] for s in plan["streets_without_public_centre"]), lang)
     st.markdown(ui.tr("coverage.plan_streets", names=names))
 if plan["streets_public_centre_below_standard"]:
-    names = "、".join(s["subdistrict_name"] for s in plan["streets_public_centre_below_standard"])
+    names = join_list((s["subdistrict_name"] for s in plan["streets_public_centre_below_standard"]), lang)
     st.markdown(ui.tr("coverage.plan_below_standard", names=names))
 plan_step.__exit__(None, None, None)
 if not result.plan_sites.empty and not present:

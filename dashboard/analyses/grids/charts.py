@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from dashboard.core.charts import NO_CHECK, PALETTE, figure
 from dashboard.core.scenario import Scenario
-from dashboard.core.text import t
+from dashboard.core.text import by_lang, t
 from dashboard.data import db
 
 DISTRICT_COLOURS = [PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[4]]
@@ -21,7 +21,7 @@ def _tr(key: str, lang: str, **fmt: object) -> str:
 
 
 def _name(row: dict, lang: str) -> str:
-    return row["name_zh"] if lang == "zh" else row["name_en"]
+    return by_lang(lang, row["name_zh"], row["name_en"])
 
 
 def _band(res: dict[str, Any], axis: str, lang: str) -> tuple[list[dict], list[dict]]:

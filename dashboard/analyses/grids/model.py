@@ -33,6 +33,7 @@ from dashboard.analyses.property.model import district_names, report_figures
 from dashboard.core import labels, params
 from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
+from dashboard.core.text import t
 from dashboard.data import db
 
 NORM_BAND = (300, 500)  # std_wuhan_staffing: one community worker per 300-500 households (Wuhan)
@@ -242,7 +243,7 @@ def _quote(res: dict, key: str, lang: str) -> str:
     q = res["report"]["quotes"].get(REPORT_IDS[key])
     if not q:
         return ""
-    return f"原文「{q['quote']}」({q['locator']})" if lang == "zh" else f"report: 「{q['quote']}」 ({q['locator']})"
+    return t("common.report_quote", lang, quote=q["quote"], locator=q["locator"])
 
 
 _WAGE_SRC = ("report2020", "asm_pay_oncost")
@@ -315,39 +316,21 @@ def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
     tot, wl, party = res["totals"], res["workload"], res["report_party"]
     lo, hi = NORM_BAND
     excess = wl["excess"]
-    if lang == "zh":
-        text = (f"{tot['grids']:,}个网格平均每格{tot['households_per_grid'] or 0:,.0f}户，但大小悬殊"
-                f"(最大是最小的{tot['max_min_ratio'] or 0:,.0f}倍，基尼系数{tot['gini']:.2f})，{tot['grids_without_worker']:,}个网格"
-                f"没有网格员，{tot['no_grid_compounds']:,}个新建小区({tot['no_grid_households']:,}户)尚未划入网格。"
-                f"参照武汉每{lo}-{hi}户配备1名社区工作者的外部标准，按每格{a.target}户、每格{a.workers_per_grid}名网格员"
-                f"重新划分，需{tot['grids_needed']:,}个网格、{tot['workers_needed']:,}名网格员，比现在多{tot['extra_workers']:,}名，"
-                f"按薪酬页每人每年{a.wage_yuan:,.0f}元计每年增加人员经费约{tot['extra_cost_yuan'] / 1e4:,.0f}万元。")
-        if wl["tasks"]:
-            text += (f"报告：沙市区社区承担{wl['tasks']:,.0f}多项工作，而法定的社区工作项目为{wl['lawful_own'] or 0:,.0f}项、"
-                     f"协助政府工作{wl['lawful_assist'] or 0:,.0f}项，共{wl['lawful_total']:,.0f}项；严格实行社区工作准入制度、"
-                     f"退出清单外至少{excess:,.0f}项中的{wl['removed_share_pct']:.0f}%后，剩约{wl['tasks_after']:,.0f}项，"
-                     f"按各项耗时相同估算，沙市区{wl['posts_shashi'] or 0:,.0f}个核定岗位最多可腾出约"
-                     f"{wl['fte_freed'] or 0:,.0f}人的工作时间。")
-        if party["cadres"]:
-            text += (f"报告另载{party['cadres']:,.0f}名党员干部编入{party['branches']:,.0f}个小区(网格)党支部，"
-                     f"平均每个支部约{party['cadres_per_branch']:,.0f}人。")
-        return text
-    text = (f"The {tot['grids']:,} grids average {tot['households_per_grid'] or 0:,.0f} "
-            f"households but differ widely (the largest is {tot['max_min_ratio'] or 0:,.0f} times the smallest; Gini "
-            f"{tot['gini']:.2f}); {tot['grids_without_worker']:,} grids have no grid worker and {tot['no_grid_compounds']:,} "
-            f"new compounds ({tot['no_grid_households']:,} households) have no grid yet. Against the external Wuhan norm of "
-            f"one community worker per {lo}-{hi} households, re-dividing at {a.target} households and "
-            f"{a.workers_per_grid} worker(s) a grid needs {tot['grids_needed']:,} grids and {tot['workers_needed']:,} grid "
-            f"workers, {tot['extra_workers']:,} more than today, about ¥{tot['extra_cost_yuan'] / 1e6:,.2f} million a year at "
-            f"the pay page's {a.wage_yuan:,.0f} yuan each.")
+    fields = {"grids": tot["grids"], "households_per_grid": tot["households_per_grid"] or 0,
+        "max_min_ratio": tot["max_min_ratio"] or 0, "gini": tot["gini"],
+        "grids_without_worker": tot["grids_without_worker"], "no_grid_compounds": tot["no_grid_compounds"],
+        "no_grid_households": tot["no_grid_households"], "lo": lo, "hi": hi, "target": a.target,
+        "workers_per_grid": a.workers_per_grid, "grids_needed": tot["grids_needed"],
+        "workers_needed": tot["workers_needed"], "extra_workers": tot["extra_workers"], "wage_yuan": a.wage_yuan,
+        "extra_cost_yuan_wan": tot["extra_cost_yuan"] / 1e4, "tasks": wl["tasks"],
+        "lawful_own": wl["lawful_own"] or 0, "lawful_assist": wl["lawful_assist"] or 0,
+        "lawful_total": wl["lawful_total"], "excess": excess, "removed_share_pct": wl["removed_share_pct"],
+        "tasks_after": wl["tasks_after"], "posts_shashi": wl["posts_shashi"] or 0, "fte_freed": wl["fte_freed"] or 0,
+        "cadres": party["cadres"], "branches": party["branches"], "cadres_per_branch": party["cadres_per_branch"],
+        "extra_cost_yuan_million": tot["extra_cost_yuan"] / 1e6}
+    text = t("grids.sentence", lang, **fields)
     if wl["tasks"]:
-        text += (f" The report: 沙市区's communities carry more than {wl['tasks']:,.0f} tasks against "
-                 f"{wl['lawful_own'] or 0:,.0f} lawful items of their own and {wl['lawful_assist'] or 0:,.0f} assisting "
-                 f"government ({wl['lawful_total']:,.0f} in all); a strict access system removing "
-                 f"{wl['removed_share_pct']:.0f}% of the at least {excess:,.0f} tasks beyond that list leaves about "
-                 f"{wl['tasks_after']:,.0f}, and if every task took the same time it would free at most about "
-                 f"{wl['fte_freed'] or 0:,.0f} of 沙市区's {wl['posts_shashi'] or 0:,.0f} budgeted posts.")
+        text += t("grids.sentence_tasks", lang, **fields)
     if party["cadres"]:
-        text += (f" The report also places {party['cadres']:,.0f} party cadres in {party['branches']:,.0f} compound (grid) "
-                 f"branches, about {party['cadres_per_branch']:,.0f} per branch.")
+        text += t("grids.sentence_party", lang, **fields)
     return text

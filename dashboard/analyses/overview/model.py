@@ -73,8 +73,8 @@ def indicator_metric(row: dict) -> Metric:
         label_en=t(f"overview.ind.{iid}", "en"),
         source_ids=(row["source_id"],),
         decimals=decimals,
-        note_zh=f"{int(row['year'])}年 · 原文「{quote}」({row.get('locator') or ''})",
-        note_en=f"{int(row['year'])} · report: 「{quote}」 ({row.get('locator') or ''})",
+        note_zh=t("overview.indicator_note", "zh", year=int(row["year"]), quote=quote, locator=row.get("locator") or ""),
+        note_en=t("overview.indicator_note", "en", year=int(row["year"]), quote=quote, locator=row.get("locator") or ""),
         qualifier=qualifier,
     )
 

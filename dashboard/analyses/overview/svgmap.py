@@ -22,7 +22,7 @@ from shapely.ops import polylabel
 
 from dashboard.core import maplabels
 from dashboard.core.charts import FONT, PALETTE, polygon_rings
-from dashboard.core.text import t
+from dashboard.core.text import by_lang, lang_column, t
 from dashboard.data import db, geo, orientation
 
 # Colours and line widths of charts.overview_map (plotly px at ~600 px map width ≈ 1.7 viewBox units).
@@ -227,7 +227,7 @@ def _placed_labels(districts, subdistricts, new_areas, district_name: str, area_
     for geom, name in zip(new_areas.geometry, new_areas[area_name] if not new_areas.empty else [], strict=True):
         if geom is not None and not geom.is_empty:
             p = _anchor(geom)
-            add(name, (p.x, p.y), FONT_SIZE["new_area"] if lang == "zh" else FONT_SIZE["new_area_en"], NEW_AREA,
+            add(name, (p.x, p.y), by_lang(lang, FONT_SIZE["new_area"], FONT_SIZE["new_area_en"]), NEW_AREA,
                 "bold", 2, wrap=14)
     street = subdistricts[subdistricts["kind"] == "street"]
     for geom, name in zip(street.geometry, street["name"], strict=True):
@@ -262,8 +262,8 @@ def overview_svg(districts: gpd.GeoDataFrame, subdistricts: gpd.GeoDataFrame, ne
     charts.overview_map); `title` becomes the SVG's aria-label.
     """
     proj = _Projection(districts.total_bounds)
-    district_name = "name" if lang == "zh" else "name_en"
-    area_name = "name" if lang == "zh" or "name_en" not in new_areas else "name_en"
+    district_name = by_lang(lang, "name", "name_en")
+    area_name = lang_column(lang, new_areas)
     shapes, texts, kinds = [], [], []  # kinds: legend entries present on this map
 
     for kind in ("town", "street"):  # streets drawn last, as in overview_map

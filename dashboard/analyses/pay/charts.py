@@ -13,7 +13,7 @@ from dashboard.core import numbers
 from dashboard.core.charts import NO_CHECK, PALETTE, SEQUENTIAL, figure
 from dashboard.core.ranges_chart import tornado_figure
 from dashboard.core.scenario import Scenario
-from dashboard.core.text import t
+from dashboard.core.text import by_lang, t
 from dashboard.data import db
 
 # today's pay in the strong colour, the ladder in its lighter partner (Okabe-Ito pairs)
@@ -23,7 +23,7 @@ _PAIRS = [(PALETTE[0], PALETTE[5]), (PALETTE[1], PALETTE[6]), (PALETTE[2], "#8FD
 def _district_name(res: dict[str, Any], code: str, lang: str) -> str:
     for d in res["districts"]:
         if d["district_code"] == code:
-            return d["name_zh"] if lang == "zh" else d["name_en"]
+            return by_lang(lang, d["name_zh"], d["name_en"])
     return code
 
 

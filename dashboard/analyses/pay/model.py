@@ -43,6 +43,7 @@ from dashboard.core import labels, params, ranges
 from dashboard.core.metrics import Metric
 from dashboard.core.numbers import format_money
 from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
+from dashboard.core.text import by_lang, join_list, t
 from dashboard.data import db
 
 # Report figures read through queries/indicators_by_id.sql (posts per district are looked up by code).
@@ -215,33 +216,16 @@ def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
     posts = [(d["name_zh"], d["name_en"], d["posts_budgeted"] or d["workers"]) for d in res["districts"]]
     total = sum(p for *_, p in posts)
     pct = h["increment_year1_pct"] or 0.0
-    if lang == "zh":
-        who = "、".join(f"{zh}{p:,.0f}个" for zh, _, p in posts)
-        policy = (f"按“四岗十八级”阶梯、人均薪酬为上年社平工资的{a.coefficient:.2f}倍({a.rule_pay_yuan:,.0f}元)"
-                  if a.anchor == "mean" else
-                  f"按“四岗十八级”阶梯、让每名社区工作者不低于上年社平工资的{a.coefficient:.2f}倍({a.rule_pay_yuan:,.0f}元)")
-        oncost = f"(含{100 * a.oncost:.0f}%单位社保公积金)" if a.oncost else ""
-        text = (f"{policy}测算，{who}核定岗位(共{total:,.0f}个)首年需比现行薪酬多支出约{increment.formatted('zh')}"
-                f"{oncost}，较现行薪酬总额增加{pct:.0f}%；现行人均薪酬{today['pay_mean_yuan']:,.0f}元，"
-                f"仅为社平工资{a.social_wage_yuan:,.0f}元的{today['mean_share_of_social_wage_pct']:.0f}%。"
-                f"按假设的离职弹性{a.quit_elasticity:.1f}，年离职人数由{ret['quits_today']:.0f}人降至约"
-                f"{ret['quits_ladder']:.0f}人，每年节约招聘培训成本约{_wan(ret['cost_avoided_yuan'])}。")
-        return text
-    who = ", ".join(f"{en} {p:,.0f}" for _, en, p in posts)
-    policy = (f"Moving the {total:,.0f} budgeted community-worker posts ({who}) onto a four-posts, eighteen-grades "
-              f"ladder that pays on average {a.coefficient:.2f} × last year's social average wage "
-              f"({a.rule_pay_yuan:,.0f} yuan)"
-              if a.anchor == "mean" else
-              f"Paying every community worker at least {a.coefficient:.2f} × last year's social average wage "
-              f"({a.rule_pay_yuan:,.0f} yuan) on a four-posts, eighteen-grades ladder ({total:,.0f} budgeted posts: {who})")
-    oncost = f" including {100 * a.oncost:.0f}% employer on-cost" if a.oncost else ""
-    text = (f"{policy} costs {increment.formatted('en')} a year more in the first year{oncost}, "
-            f"{pct:.0f}% more than today's pay bill; today's pay averages {today['pay_mean_yuan']:,.0f} yuan, "
-            f"{today['mean_share_of_social_wage_pct']:.0f}% of the {a.social_wage_yuan:,.0f}-yuan social average wage. "
-            f"With the assumed quit elasticity of {a.quit_elasticity:.1f}, quits fall from {ret['quits_today']:.0f} to "
-            f"about {ret['quits_ladder']:.0f} a year, saving about {_wan(ret['cost_avoided_yuan'], lang)} "
-            f"in recruitment and training.")
-    return text
+    who = join_list((t("pay.s_who_item", lang, name=by_lang(lang, zh, en), posts=p) for zh, en, p in posts), lang)
+    fields = {"coefficient": a.coefficient, "rule_pay_yuan": a.rule_pay_yuan, "total": total, "who": who,
+              "oncost_pct": 100 * a.oncost, "increment": increment.formatted(lang), "pct": pct,
+              "pay_mean_yuan": today["pay_mean_yuan"], "social_wage_yuan": a.social_wage_yuan,
+              "share_pct": today["mean_share_of_social_wage_pct"], "quit_elasticity": a.quit_elasticity,
+              "quits_today": ret["quits_today"], "quits_ladder": ret["quits_ladder"],
+              "saving": _wan(ret["cost_avoided_yuan"], lang)}
+    policy = t("pay.s_policy_mean" if a.anchor == "mean" else "pay.s_policy_floor", lang, **fields)
+    oncost = t("pay.s_oncost", lang, **fields) if a.oncost else ""
+    return t("pay.s_text", lang, **{**fields, "policy": policy, "oncost": oncost})
 
 
 # ---------------------------------------------------------------- ranges (dashboard/core/ranges.py)

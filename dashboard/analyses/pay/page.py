@@ -10,6 +10,7 @@ from dashboard.core.metrics import format_value
 from dashboard.core.numbers import format_money
 from dashboard.core.safetext import md_escape
 from dashboard.core.scenario import Scenario
+from dashboard.core.text import by_lang
 from dashboard.exports.tables import csv_bytes
 from dashboard.ui import ranges_panel
 from dashboard.ui import widgets as ui
@@ -68,7 +69,7 @@ st.markdown(ui.tr("pay.rule_text", k=f"{ref['coefficient']:g}", wage=f"{ref['soc
 ui.plotly_chart("pay_distribution", lambda: charts_pay.pay_distribution_figure(res, lang, height=height),
                 deps=(height,), width="stretch", config=PLOT_CONFIG, present_height=560)
 st.caption(ui.tr("pay.today_caption"))
-names = {d["district_code"]: d["name_zh" if lang == "zh" else "name_en"] for d in res["districts"]}
+names = {d["district_code"]: by_lang(lang, d["name_zh"], d["name_en"]) for d in res["districts"]}
 today_rows = pd.DataFrame([r for r in res["distribution"] if r["pay"] == "today"])
 if not today_rows.empty and not present:
     with st.expander(ui.tr("pay.today_table")):

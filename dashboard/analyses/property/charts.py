@@ -18,7 +18,7 @@ from dashboard.core import charts
 from dashboard.core.charts import NO_CHECK, PALETTE, figure
 from dashboard.core.ranges_chart import tornado_figure
 from dashboard.core.scenario import Scenario
-from dashboard.core.text import t
+from dashboard.core.text import by_lang, t
 from dashboard.data import db
 
 STATUS_COLOURS = {"managed": PALETTE[0], "owners_committee": PALETTE[2], "old_unmanaged": PALETTE[3],
@@ -36,7 +36,7 @@ def _tr(key: str, lang: str, **fmt: object) -> str:
 
 
 def _name(row: dict, lang: str) -> str:
-    return row["name_zh"] if lang == "zh" else row["name_en"]
+    return by_lang(lang, row["name_zh"], row["name_en"])
 
 
 def map_figure(res: dict[str, Any], subdistricts: gpd.GeoDataFrame, districts: gpd.GeoDataFrame,

@@ -312,7 +312,7 @@ def _quote_note(res: dict, key: str, lang: str) -> str:
     q = res["report"]["quotes"].get(REPORT_IDS[key])
     if not q:
         return ""
-    return f"原文「{q['quote']}」({q['locator']})" if lang == "zh" else f"report: 「{q['quote']}」 ({q['locator']})"
+    return t("common.report_quote", lang, quote=q["quote"], locator=q["locator"])
 
 
 def headline(scenario: Scenario, overlay: db.Overlay | None = None) -> list[Metric]:
@@ -377,29 +377,17 @@ def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
     a = PropertyAssumptions.from_scenario(scenario)
     tot, fig = res["totals"], res["report"]["figures"]
     oc_all = next(r for r in res["owners_committees"] if r["district_code"] == "all")
-    if lang == "zh":
-        return (f"报告：中心城区{fig.get('compounds', 0):,.0f}个住宅小区中有物业管理的{fig.get('managed', 0):,.0f}个"
-                f"(占{fig.get('managed_share', 0):.1f}%)，沙市区成立业委会的小区只占{fig.get('oc_share_shashi', 0):.1f}%。"
-                f"按企业进驻每户每月至少{a.min_fee:,.0f}元、每个小区每月至少{a.min_revenue:,.0f}元，居民每户每月负担"
-                f"{a.resident:,.0f}元、政府每户每月最多补贴{a.subsidy:,.0f}元测算，{a.old_before}年及以前建成、无物业的"
-                f"封闭和半封闭老旧小区中有{tot['served_compounds']:,}个小区{tot['served_households']:,}户可在"
-                f"{a.years}年内获得基本物业服务，全面推开后每年财政补贴约{tot['annual_cost_full_yuan'] / 1e4:,.0f}万元，"
-                f"有物业管理的小区占比由{tot['managed_share_pct']:.1f}%升至{tot['managed_share_after_pct']:.1f}%；"
-                f"其余{tot['simple_compounds']:,}个老旧小区({tot['simple_households']:,}户)宜依托居委会实行简易物业或自治管理。"
-                f"要在{a.oc_target_year}年使业委会组建率达到{100 * a.oc_target:.0f}%，中心城区每年需新组建约"
-                f"{oc_all['needed_per_year']:,.0f}个业委会。")
-    return (f"The report: {fig.get('managed', 0):,.0f} of the central city's {fig.get('compounds', 0):,.0f} residential "
-            f"compounds ({fig.get('managed_share', 0):.1f}%) have property management, and only "
-            f"{fig.get('oc_share_shashi', 0):.1f}% of 沙市区's compounds have an owners' committee. If a firm needs at "
-            f"least {a.min_fee:,.0f} yuan per household and {a.min_revenue:,.0f} yuan per compound a month, residents pay "
-            f"{a.resident:,.0f} yuan and the government tops up at most {a.subsidy:,.0f} yuan per household a month, "
-            f"{tot['served_compounds']:,} closed or semi-closed old compounds (built in or before {a.old_before}, no "
-            f"management) with {tot['served_households']:,} households gain basic service within {a.years} years, at about "
-            f"¥{tot['annual_cost_full_yuan'] / 1e6:,.2f} million a year once rolled out, and the share of managed "
-            f"compounds rises from {tot['managed_share_pct']:.1f}% to {tot['managed_share_after_pct']:.1f}%; the other "
-            f"{tot['simple_compounds']:,} old compounds ({tot['simple_households']:,} households) are left to simple property "
-            f"or self-management. Reaching {100 * a.oc_target:.0f}% owners' committees by {a.oc_target_year} needs about "
-            f"{oc_all['needed_per_year']:,.0f} new committees a year in the central city.")
+    fields = {
+        "compounds": fig.get("compounds", 0), "managed": fig.get("managed", 0), "managed_share": fig.get("managed_share", 0),
+        "oc_share_shashi": fig.get("oc_share_shashi", 0), "min_fee": a.min_fee, "min_revenue": a.min_revenue,
+        "resident": a.resident, "subsidy": a.subsidy, "old_before": a.old_before, "years": a.years,
+        "served_compounds": tot["served_compounds"], "served_households": tot["served_households"],
+        "cost_wan": tot["annual_cost_full_yuan"] / 1e4, "cost_million": tot["annual_cost_full_yuan"] / 1e6,
+        "managed_pct": tot["managed_share_pct"], "managed_after_pct": tot["managed_share_after_pct"],
+        "simple_compounds": tot["simple_compounds"], "simple_households": tot["simple_households"],
+        "oc_target_year": a.oc_target_year, "oc_target_pct": 100 * a.oc_target, "oc_needed": oc_all["needed_per_year"],
+    }
+    return t("property.sentence", lang, **fields)
 
 
 RANGE_MAIN = "prop_cost_full_year"  # the tornado's figure and the one the summary's driver sentence names

@@ -8,6 +8,7 @@ from dashboard.analyses.property import model as prop
 from dashboard.core import ranges
 from dashboard.core.safetext import md_escape
 from dashboard.core.scenario import Scenario
+from dashboard.core.text import by_lang
 from dashboard.data import geo
 from dashboard.exports.tables import csv_bytes
 from dashboard.ui import ranges_panel
@@ -66,7 +67,7 @@ st.markdown(ui.tr("property.calibration_text", n=f"{tot['compounds']:,}", manage
 ui.plotly_chart("property_shares", lambda: charts_property.shares_figure(res, lang), width="stretch",
                 config=PLOT_CONFIG)
 districts = pd.DataFrame(res["by_district"])
-name_col = "name_zh" if lang == "zh" else "name_en"
+name_col = by_lang(lang, "name_zh", "name_en")
 with st.expander(ui.tr("property.district_table")):
     st.dataframe(pd.DataFrame({
         ui.tr("property.col_district"): districts[name_col],
