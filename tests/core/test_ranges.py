@@ -319,3 +319,17 @@ def test_cli_json_brief_and_page_print_the_same_ranges():
     quits = {m.key: m for m in ranges.headline("pay", sc)}["pay_quits_ladder"]
     assert f"{t('ranges.range', 'zh')} {quits.range_text('zh')}" in captions
     assert any(c.key == "pay_drivers" for c in at.get("plotly_chart"))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_fast_evaluator_gives_every_headline_figure(page):
+    """A model's `range_evaluator` must give every headline key: one it lacks makes `with_fallback` run the
+    full model for every variant (beds' `met_share_other` did: ~40 full runs, seconds, per slider step)."""
+    model = registry.model(page)
+    maker = getattr(model, "range_evaluator", None)
+    if maker is None:
+        pytest.skip(f"{page} has no fast evaluator")
+    for sc in _scenarios(page):
+        values = maker(sc)(sc)
+        missing = [m.key for m in model.headline(sc) if m.key not in values]
+        assert not missing, f"{page}: the fast evaluator lacks {missing}"
