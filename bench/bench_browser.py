@@ -246,7 +246,7 @@ def measure(before: str | None = None, runs: int = RUNS, pages: list[str] | None
                     for k, v in got.items():
                         bucket.setdefault(k, []).append(v)
         server = {}
-        for info in infos:
+        for info in infos if server_runs > 0 else ():
             for side in (sides if len(infos) % 2 else sides[::-1]):
                 server[(side.name, info["page"])] = server_rerun(side.root, info["page"], server_runs)
     return _rows(sides, infos, server, runs)
@@ -271,7 +271,9 @@ def _rows(sides, infos, server, runs) -> list[dict]:
                          "met": (cpu < CPU_TARGET_S) if new else None,
                          "notes": f"whole Chromium process tree (psutil); p95 {common.percentile(r['cpu'], 95):.2f}; "
                                   f"renderer main thread (CDP TaskDuration) median {common.median(r['task']):.2f} s"})
-            srv = server[(side.name, page)]
+            srv = server.get((side.name, page))
+            if srv is None:
+                continue
             rows.append({"name": f"Rerun server-side: {tag}", "median_s": srv["median_s"], "runs": SERVER_RUNS,
                          "target_s": RERUN_TARGET_S if new else None,
                          "met": (srv["median_s"] < RERUN_TARGET_S) if new else None, "notes": srv["notes"]})
@@ -287,13 +289,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--before", metavar="REF", help="also measure this commit (a git worktree), alternating")
     parser.add_argument("--runs", type=int, default=RUNS, help=f"slider changes per page and side (default {RUNS})")
-    parser.add_argument("--server-runs", type=int, default=SERVER_RUNS, help="AppTest reruns per page and side")
+    parser.add_argument("--server-runs", type=int, default=SERVER_RUNS, help="AppTest reruns per page and side (0: none)")
     parser.add_argument("--pages", nargs="*", help="only these pages")
     parser.add_argument("--no-append", action="store_true", help="do not append to bench/RESULTS.md")
     args = parser.parse_args(argv)
     facts = common.machine_facts()
     rows = measure(args.before, args.runs, args.pages, args.server_runs)
     print(common.plain_table(rows))
+    for row in rows:
+        print(f"  {row['name']}: {row['notes']}")
     if not args.no_append:
         command = ".venv/bin/python bench/bench_browser.py " + " ".join(argv if argv is not None else sys.argv[1:])
         body = ("One idle session per side, each with its own server and headless Chromium; sides alternate "

@@ -183,9 +183,12 @@ def _marker_trace(trace, frame: _Frame) -> str:
             continue
         px, py = frame.xy(float(x), float(y))
         r = float(size) / 2 * frame.px
-        paint = f' fill="{color}"'
-        if edge is not None and line_width:
-            paint += f' stroke="{edge}" stroke-width="{_num(line_width * frame.px)}"'
+        if (m.symbol or "").endswith("-open"):  # plotly: an open marker is its outline in the marker colour
+            paint = f' fill="none" stroke="{color}" stroke-width="{_num(max(line_width, 1.5) * frame.px)}"'
+        else:
+            paint = f' fill="{color}"'
+            if edge is not None and line_width:
+                paint += f' stroke="{edge}" stroke-width="{_num(line_width * frame.px)}"'
         if opacity is not None and opacity < 1:
             paint += f' fill-opacity="{opacity:g}"'
         out.append(f"{_marker_path(m.symbol, px, py, r)}{paint}>{_title(hover)}</{_tag(m.symbol)}>")
@@ -286,7 +289,10 @@ def _swatch(trace, size: float) -> str:
         m = trace.marker
         color = _seq(m.color, 1)[0] or "#444"
         edge = _seq(m.line.color if m.line else None, 1)[0]
-        paint = f' fill="{color}"' + (f' stroke="{edge}" stroke-width="1.5"' if edge else "")
+        if (m.symbol or "").endswith("-open"):
+            paint = f' fill="none" stroke="{color}" stroke-width="2"'
+        else:
+            paint = f' fill="{color}"' + (f' stroke="{edge}" stroke-width="1.5"' if edge else "")
         return f"{_marker_path(m.symbol, w / 2, mid, size * 0.4)}{paint}></{_tag(m.symbol)}>"
     width = float(trace.line.width or 2) * size / 8
     return (f'<path d="M0 {_num(mid)}H{_num(w)}" stroke="{trace.line.color or "#444"}" stroke-width="{_num(width)}"'

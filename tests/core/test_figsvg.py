@@ -68,3 +68,11 @@ def test_frame_keeps_the_figure_proportions():
     frame = figsvg._Frame(fig)
     assert frame.width / frame.height == pytest.approx(figsvg.ASPECT)
     assert frame.x0 < 112.0 and frame.x1 > 112.1 and width >= frame.width and height >= frame.height
+
+
+def test_open_markers_are_outlines_in_the_marker_colour():
+    fig = charts.map_figure([go.Scatter(x=[112.2], y=[30.3], mode="markers", name="open",
+                                        marker=dict(symbol="circle-open", color="#123456", size=10), **charts.NO_CHECK)],
+                            [112.1, 30.2, 112.3, 30.4])
+    svg = figsvg.map_svg(fig)
+    assert len(re.findall(r'<circle [^>]*fill="none" stroke="#123456"', svg)) == 2  # the marker and its legend swatch

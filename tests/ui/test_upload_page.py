@@ -183,7 +183,7 @@ def _square_fills(at, name: str) -> list[str]:
     """Filled shapes of the coverage map (inline SVG) titled `name` that are four-cornered rings."""
     (svg,) = [m.value for m in at.markdown if 'class="figure-map"' in m.value]
     shapes = re.findall(r'<path class="fill" d="M([^"]*)Z"[^>]*><title>([^<]*)</title>', svg)
-    return [d for d, title in shapes if name in title and d.count("L") == 3]
+    return [d for d, title in shapes if name in title and d.count("L") == 4]  # five points: the ring closes
 
 
 def test_uploaded_boundaries_reach_the_map():
