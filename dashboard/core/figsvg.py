@@ -89,6 +89,34 @@ def _marker_path(symbol: str, x: float, y: float, r: float) -> str:
     raise ValueError(f"marker symbol {symbol!r} has no SVG drawing")
 
 
+_OBJECTS = {"font", "textfont", "line", "marker", "colorbar", "title", "xaxis", "yaxis"}
+
+
+class _P:
+    """Attribute access to a plotly property dict (None when absent): plotly's own objects validate and
+    wrap on every read, ~10x the cost of drawing here."""
+
+    __slots__ = ("_d",)
+
+    def __init__(self, d: dict | None):
+        self._d = d or {}
+
+    def __getattr__(self, key: str) -> Any:
+        value = self._d.get(key)
+        if isinstance(value, dict) or (value is None and key in _OBJECTS):
+            return _P(value)  # a nested object, empty when absent (as plotly's defaults)
+        return value
+
+
+def _raw(fig) -> tuple[list[_P], _P]:
+    """(traces, layout) of a go.Figure: its own property dicts, read only, not copied (`to_dict` would copy
+    the ~100,000 coordinates and encode arrays as base64)."""
+    data, layout = getattr(fig, "_data", None), getattr(fig, "_layout", None)
+    if data is None or layout is None:
+        raise ValueError("map_svg draws a plotly go.Figure")
+    return [_P(t) for t in data], _P(layout)
+
+
 def _tag(symbol: str | None) -> str:
     symbol = (symbol or "circle").replace("-open", "")
     return "circle" if symbol == "circle" else "rect" if symbol == "square" else "path"
@@ -97,13 +125,14 @@ def _tag(symbol: str | None) -> str:
 class _Frame:
     """lon/lat -> viewBox x/y from the figure's axis ranges, and plotly pixels -> viewBox units."""
 
-    def __init__(self, fig):
-        xr, yr = fig.layout.xaxis.range, fig.layout.yaxis.range
+    def __init__(self, layout: _P):
+        xr = layout.xaxis.range if layout.xaxis else None
+        yr = layout.yaxis.range if layout.yaxis else None
         if xr is None or yr is None:
             raise ValueError("a map figure needs fixed x and y axis ranges (charts.map_figure)")
         self.x0, self.x1 = float(xr[0]), float(xr[1])
         self.y0, self.y1 = float(yr[0]), float(yr[1])
-        ratio = float(fig.layout.yaxis.scaleratio or 1.0)
+        ratio = float(layout.yaxis.scaleratio or 1.0)
         # plotly widens the x range to fill a wide plot area (scaleanchor, constrain="range"); so does this,
         # to the aspect of the page's plot area on a desktop screen (labels near the sides stay in view)
         want = (self.y1 - self.y0) * ASPECT * ratio
@@ -114,7 +143,7 @@ class _Frame:
         self.kx = 1 / ratio
         self.width = MAP_WIDTH
         self.height = (self.y1 - self.y0) * self.scale
-        plot_px = max(float(fig.layout.height or 560) - MARGIN_PX, 100.0)
+        plot_px = max(float(layout.height or 560) - MARGIN_PX, 100.0)
         self.px = self.height / plot_px  # viewBox units per plotly pixel
 
     def xy(self, lon: float, lat: float) -> tuple[float, float]:
@@ -301,11 +330,12 @@ def _swatch(trace, size: float) -> str:
 
 def map_svg(fig, aria_label: str = "", css_class: str = "figure-map") -> str:
     """`fig` (built by `charts.map_figure`) as one line of inline SVG: the same traces, labels and legend."""
-    frame = _Frame(fig)
+    traces, layout = _raw(fig)
+    frame = _Frame(layout)
     body, legend_entries, colorbar = [], [], None
     legend_size = 13 * frame.px
-    for trace in fig.data:
-        if trace.type != "scatter":
+    for trace in traces:
+        if (trace.type or "scatter") != "scatter":
             raise ValueError(f"trace type {trace.type!r} has no SVG drawing")
         mode = trace.mode or "lines"
         m = trace.marker
@@ -320,7 +350,7 @@ def map_svg(fig, aria_label: str = "", css_class: str = "figure-map") -> str:
             body.append(_text_trace(trace, frame))
         if trace.name and trace.showlegend is not False:
             legend_entries.append((trace.name, _swatch(trace, legend_size)))
-    labels = [_annotation(note, frame) for note in fig.layout.annotations or ()]
+    labels = [_annotation(_P(note), frame) for note in layout.annotations or ()]
     width = frame.width
     extra = ""
     if colorbar is not None:

@@ -65,7 +65,7 @@ def test_frame_keeps_the_figure_proportions():
     """x is scaled by cos(mid-latitude) as in charts.map_figure; a narrow extent is widened, never cut."""
     fig = charts.map_figure([], [112.0, 30.0, 112.1, 30.4])
     width, height = figsvg.svg_size(figsvg.map_svg(fig))
-    frame = figsvg._Frame(fig)
+    frame = figsvg._Frame(figsvg._raw(fig)[1])
     assert frame.width / frame.height == pytest.approx(figsvg.ASPECT)
     assert frame.x0 < 112.0 and frame.x1 > 112.1 and width >= frame.width and height >= frame.height
 
