@@ -225,9 +225,17 @@ def _sources_table(token: str, overlay_token: str = "", _overlay: db.Overlay | N
     return {row["source_id"]: row for row in frame.to_dict("records")}
 
 
+_last_sources: tuple[tuple[str, str], dict] | None = None  # (database, overlay) tokens -> the table last used
+
+
 def source_info(source_id: str) -> dict[str, str]:
+    global _last_sources
     ov = overlay()
-    table = _sources_table(db.database_token(), ov.token, ov)
+    key = (db.database_token(), ov.token)
+    last = _last_sources  # one read: another session's thread may replace it meanwhile
+    if last is None or last[0] != key:  # a page asks ~400 times a rerun; st.cache_resource costs ~0.3 ms a call
+        last = _last_sources = (key, _sources_table(*key, ov))
+    table = last[1]
     return table.get(source_id, {"source_id": source_id, "kind": "?", "title": source_id})
 
 
