@@ -206,12 +206,8 @@ def _marker_trace(trace, frame: _Frame) -> str:
     texts = _seq(trace.text, n) if "text" in (trace.mode or "") else [None] * n
     font = trace.textfont
     font_size = float(font.size if font and font.size else 12) * frame.px
-    out = []
-    for x, y, size, color, edge, hover, label in zip(xs, ys, sizes, colors, line_colors, hovers, texts, strict=True):
-        if x is None or y is None:
-            continue
-        px, py = frame.xy(float(x), float(y))
-        r = float(size) / 2 * frame.px
+    paints = []
+    for color, edge in zip(colors, line_colors, strict=True):
         if (m.symbol or "").endswith("-open"):  # plotly: an open marker is its outline in the marker colour
             paint = f' fill="none" stroke="{color}" stroke-width="{_num(max(line_width, 1.5) * frame.px)}"'
         else:
@@ -220,12 +216,20 @@ def _marker_trace(trace, frame: _Frame) -> str:
                 paint += f' stroke="{edge}" stroke-width="{_num(line_width * frame.px)}"'
         if opacity is not None and opacity < 1:
             paint += f' fill-opacity="{opacity:g}"'
-        out.append(f"{_marker_path(m.symbol, px, py, r)}{paint}>{_title(hover)}</{_tag(m.symbol)}>")
+        paints.append(paint)
+    shared = paints[0] if paints and all(p == paints[0] for p in paints) else None  # on the group, once
+    out = []
+    for x, y, size, paint, hover, label in zip(xs, ys, sizes, paints, hovers, texts, strict=True):
+        if x is None or y is None:
+            continue
+        px, py = frame.xy(float(x), float(y))
+        r = float(size) / 2 * frame.px
+        out.append(f"{_marker_path(m.symbol, px, py, r)}{'' if shared else paint}>{_title(hover)}</{_tag(m.symbol)}>")
         if label not in (None, ""):
             out.append(f'<text x="{_num(px)}" y="{_num(py)}" font-size="{_num(font_size)}" '
-                       f'fill="{font.color or "#000"}" text-anchor="middle" dominant-baseline="central" '
+                       f'fill="{font.color or "#000"}" stroke="none" text-anchor="middle" dominant-baseline="central" '
                        f'pointer-events="none">{_text(label)}</text>')
-    return "".join(out)
+    return f"<g{shared}>{''.join(out)}</g>" if shared and out else "".join(out)
 
 
 def _text_trace(trace, frame: _Frame) -> str:
