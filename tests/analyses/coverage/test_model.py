@@ -13,6 +13,9 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
+from dashboard.analyses.coverage import cover
+from dashboard.analyses.coverage import evaluate as ev
+from dashboard.analyses.coverage import inputs as cin
 from dashboard.analyses.coverage import model as cv
 
 # ---------------------------------------------------------------- helpers
@@ -31,7 +34,7 @@ def _clinics(rows: list[tuple]) -> pd.DataFrame:
 
 
 def _settings(**kw) -> cv.Settings:
-    base = dict(service_distance_m=1000, detour_factor=1.0, kinds=cv.KINDS, ownership=cv.OWNERSHIPS,
+    base = dict(service_distance_m=1000, detour_factor=1.0, kinds=cin.KINDS, ownership=cin.OWNERSHIPS,
                 include_villages=False, new_centres=0, candidates="all", gps_per_centre=6, nurses_per_centre=9,
                 centre_cost_million_yuan=6.0)
     base.update(kw)
@@ -51,18 +54,18 @@ SUBS = pd.DataFrame({
 
 
 def test_reach_radius_divides_by_detour():
-    assert cv.reach_radius_m(1300, 1.3) == pytest.approx(1000.0)
-    assert cv.reach_radius_m(1000, 1.0) == 1000.0
+    assert cover.reach_radius_m(1300, 1.3) == pytest.approx(1000.0)
+    assert cover.reach_radius_m(1000, 1.0) == 1000.0
     with pytest.raises(ValueError, match="detour factor"):
-        cv.reach_radius_m(1000, 0.9)
+        cover.reach_radius_m(1000, 0.9)
     with pytest.raises(ValueError, match="service distance"):
-        cv.reach_radius_m(-1, 1.3)
+        cover.reach_radius_m(-1, 1.3)
 
 
 @pytest.mark.parametrize("radius, expected", [(5000.0, True), (5000.0 - 1e-3, False), (5000.0 + 1e-3, True)])
 def test_point_exactly_at_the_radius_counts(radius, expected):
     # 3-4-5 triangle: the distance is exactly 5,000 m
-    covered, got, total = cv.population_coverage([[3000.0, 4000.0]], [100], [[0.0, 0.0]], radius)
+    covered, got, total = cover.population_coverage([[3000.0, 4000.0]], [100], [[0.0, 0.0]], radius)
     assert bool(covered[0]) is expected
     assert got[0] == (100 if expected else 0)
     assert total[0] == 100
@@ -70,35 +73,35 @@ def test_point_exactly_at_the_radius_counts(radius, expected):
 
 def test_radius_with_detour_at_the_boundary():
     # walk 6,500 m at detour 1.3 reaches 5,000 m straight line: the 3-4-5 point is exactly on it
-    radius = cv.reach_radius_m(6500, 1.3)
-    covered, _, _ = cv.population_coverage([[3000.0, 4000.0]], [1], [[0.0, 0.0]], radius)
+    radius = cover.reach_radius_m(6500, 1.3)
+    covered, _, _ = cover.population_coverage([[3000.0, 4000.0]], [1], [[0.0, 0.0]], radius)
     assert covered[0]
 
 
 def test_compound_reached_by_two_facilities_counted_once():
     demand = [[0.0, 0.0], [5000.0, 0.0]]
     facilities = [[10.0, 0.0], [-10.0, 0.0], [0.0, 10.0]]  # three facilities reach the first compound
-    covered, got, total = cv.population_coverage(demand, [100, 50], facilities, 100.0)
+    covered, got, total = cover.population_coverage(demand, [100, 50], facilities, 100.0)
     assert covered.tolist() == [True, False]
     assert got[0] == 100 and total[0] == 150
-    assert cv.share_pct(got[0], total[0]) == pytest.approx(100 * 100 / 150)
+    assert cover.share_pct(got[0], total[0]) == pytest.approx(100 * 100 / 150)
 
 
 def test_zero_population_gives_no_share_not_an_error():
-    covered, got, total = cv.population_coverage([[0.0, 0.0], [10.0, 0.0]], [0, 0], [[0.0, 0.0]], 50.0)
+    covered, got, total = cover.population_coverage([[0.0, 0.0], [10.0, 0.0]], [0, 0], [[0.0, 0.0]], 50.0)
     assert covered.all() and got[0] == 0 and total[0] == 0
-    assert cv.share_pct(got[0], total[0]) is None
+    assert cover.share_pct(got[0], total[0]) is None
 
 
 def test_no_facilities_means_nobody_covered():
-    nearest = cv.nearest_facility_m([[0.0, 0.0], [1.0, 1.0]], np.empty((0, 2)))
+    nearest = cover.nearest_facility_m([[0.0, 0.0], [1.0, 1.0]], np.empty((0, 2)))
     assert np.isinf(nearest).all()
-    covered, got, total = cv.population_coverage([[0.0, 0.0]], [10], np.empty((0, 2)), 1e9)
+    covered, got, total = cover.population_coverage([[0.0, 0.0]], [10], np.empty((0, 2)), 1e9)
     assert not covered.any() and got[0] == 0 and total[0] == 10
 
 
 def test_no_demand_points():
-    covered, got, total = cv.population_coverage(np.empty((0, 2)), [], [[0.0, 0.0]], 100.0)
+    covered, got, total = cover.population_coverage(np.empty((0, 2)), [], [[0.0, 0.0]], 100.0)
     assert len(covered) == 0 and got[0] == 0 and total[0] == 0
 
 
@@ -108,7 +111,7 @@ def test_groups_sum_to_the_whole():
     res = rng.integers(0, 2000, 500)
     groups = rng.integers(0, 7, 500)
     fac = rng.uniform(0, 10_000, (20, 2))
-    covered, got, total = cv.population_coverage(xy, res, fac, 800.0, groups, 7)
+    covered, got, total = cover.population_coverage(xy, res, fac, 800.0, groups, 7)
     assert got.sum() == pytest.approx(res[covered].sum())
     assert total.sum() == pytest.approx(res.sum())
 
@@ -118,8 +121,8 @@ def test_nearest_matches_brute_force():
     xy = rng.uniform(0, 20_000, (800, 2))
     fac = rng.uniform(0, 20_000, (40, 2))
     brute = np.sqrt(((xy[:, None, :] - fac[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
-    np.testing.assert_allclose(cv.nearest_facility_m(xy, fac), brute)
-    bounded = cv.nearest_facility_m(xy, fac, max_m=1500.0)
+    np.testing.assert_allclose(cover.nearest_facility_m(xy, fac), brute)
+    bounded = cover.nearest_facility_m(xy, fac, max_m=1500.0)
     within = brute <= 1500.0
     np.testing.assert_allclose(bounded[within], brute[within])
     assert np.isinf(bounded[~within]).all()
@@ -127,28 +130,28 @@ def test_nearest_matches_brute_force():
 
 def test_negative_residents_are_rejected_by_name():
     with pytest.raises(ValueError, match="-5"):
-        cv.population_coverage([[0.0, 0.0]], [-5], [[0.0, 0.0]], 1.0)
+        cover.population_coverage([[0.0, 0.0]], [-5], [[0.0, 0.0]], 1.0)
     frame = _demand([("C9", 0.0, 0.0, -5, "421002001", "")])
     with pytest.raises(ValueError, match="C9"):
-        cv.prepare_inputs(frame, _clinics([]))
+        cin.prepare_inputs(frame, _clinics([]))
 
 
 def test_missing_coordinates_are_rejected_by_name():
     frame = _demand([("C1", 0.0, 0.0, 5, "421002001", ""), ("C2", float("nan"), 0.0, 5, "421002001", "")])
     with pytest.raises(ValueError, match="C2"):
-        cv.prepare_inputs(frame, _clinics([]))
+        cin.prepare_inputs(frame, _clinics([]))
 
 
 def test_unknown_facility_kind_is_rejected_by_name():
     clinics = _clinics([("H1", 0.0, 0.0, "hospital", "public", "421002001", 1, 1, False, "owned")])
     with pytest.raises(ValueError, match="H1"):
-        cv.prepare_inputs(_demand([("C1", 0.0, 0.0, 5, "421002001", "")]), clinics)
+        cin.prepare_inputs(_demand([("C1", 0.0, 0.0, 5, "421002001", "")]), clinics)
 
 
 # ---------------------------------------------------------------- the model on a small town
 
 
-def _town() -> cv.Inputs:
+def _town() -> cin.Inputs:
     """Two streets and a town. Street 001 has a public centre at the origin; street 002 has only a
     private station; the town has nothing. New area 'shabei' covers the compounds east of x = 5,000."""
     demand = _demand([
@@ -164,12 +167,12 @@ def _town() -> cv.Inputs:
         ("H1", 0.0, 0.0, "centre", "public", "421002001", 4, 9, False, "rented"),
         ("H2", 3100.0, 0.0, "station", "private", "421002002", 2, 2, False, "rented"),
     ])
-    return cv.prepare_inputs(demand, clinics, SUBS)
+    return cin.prepare_inputs(demand, clinics, SUBS)
 
 
 def test_evaluate_known_answers():
     inputs = _town()
-    r = cv.evaluate(inputs, _settings())
+    r = ev.evaluate(inputs, _settings())
     assert r.city["residents"] == 3500
     assert r.city["covered_residents"] == 1000 + 500 + 200 + 800
     assert r.city["covered_share_pct"] == pytest.approx(100 * 2500 / 3500)
@@ -188,38 +191,38 @@ def test_evaluate_known_answers():
 
 def test_filters_by_kind_and_ownership():
     inputs = _town()
-    only_public = cv.evaluate(inputs, _settings(ownership=("public",)))
+    only_public = ev.evaluate(inputs, _settings(ownership=("public",)))
     assert only_public.city["covered_residents"] == 1700  # the private station no longer counts
-    only_stations = cv.evaluate(inputs, _settings(kinds=("station",)))
+    only_stations = ev.evaluate(inputs, _settings(kinds=("station",)))
     assert only_stations.city["covered_residents"] == 800
     assert only_stations.city["residents_per_centre"] is None
-    nothing = cv.evaluate(inputs, _settings(kinds=()))
+    nothing = ev.evaluate(inputs, _settings(kinds=()))
     assert nothing.city["covered_residents"] == 0 and nothing.city["facilities_counted"] == 0
 
 
 def test_suggest_sites_and_candidate_rules():
     inputs = _town()
-    r = cv.evaluate(inputs, _settings(new_centres=1))
+    r = ev.evaluate(inputs, _settings(new_centres=1))
     # one centre at E or F reaches both (500 m apart): 1,000 residents; E comes first on ties
     assert r.sites["compound_id"].tolist() == ["E"]
     assert r.sites["marginal_residents"].tolist() == [1000]
     assert r.city["covered_residents_after"] == 3500
     assert r.by_subdistrict.set_index("subdistrict_code").loc["421002002", "new_sites"] == 1
     # more centres than anyone needs: only sites that add someone are returned
-    many = cv.evaluate(inputs, _settings(new_centres=5))
+    many = ev.evaluate(inputs, _settings(new_centres=5))
     assert len(many.sites) == 1 and many.suggestion.optimal
     # candidates restricted to streets without a public centre / to new areas
-    no_centre = cv.evaluate(inputs, _settings(new_centres=1, candidates="no_centre"))
+    no_centre = ev.evaluate(inputs, _settings(new_centres=1, candidates="no_centre"))
     assert set(no_centre.sites["subdistrict_code"]) <= {"421002002"}
-    new_areas = cv.evaluate(inputs, _settings(new_centres=1, candidates="new_areas"))
+    new_areas = ev.evaluate(inputs, _settings(new_centres=1, candidates="new_areas"))
     assert set(new_areas.sites["new_area_id"]) == {"shabei"}
     with pytest.raises(ValueError, match="nowhere"):
-        cv.candidate_indices(inputs, "nowhere")
+        ev.candidate_indices(inputs, "nowhere")
 
 
 def test_plan_one_public_centre_per_street():
     inputs = _town()
-    r = cv.evaluate(inputs, _settings(gps_per_centre=6, nurses_per_centre=9, centre_cost_million_yuan=6.5))
+    r = ev.evaluate(inputs, _settings(gps_per_centre=6, nurses_per_centre=9, centre_cost_million_yuan=6.5))
     p = r.plan
     assert p["streets"] == 2
     assert [s["subdistrict_code"] for s in p["streets_without_public_centre"]] == ["421002002"]
@@ -238,7 +241,7 @@ def test_plan_one_public_centre_per_street():
 def test_plan_places_a_centre_even_where_nobody_new_is_reached():
     demand = _demand([("A", 0.0, 0.0, 10, "421002001", ""), ("B", 50.0, 0.0, 30, "421002002", "")])
     clinics = _clinics([("H1", 0.0, 0.0, "centre", "public", "421002001", 6, 9, True, "owned")])
-    r = cv.evaluate(cv.prepare_inputs(demand, clinics, SUBS), _settings())
+    r = ev.evaluate(cin.prepare_inputs(demand, clinics, SUBS), _settings())
     assert r.plan["new_centres"] == 1
     assert r.plan_sites["compound_id"].tolist() == ["B"]  # B is already within reach; it still gets one
     assert r.plan_sites["marginal_residents"].tolist() == [0]
@@ -258,9 +261,9 @@ def test_exact_beats_greedy_where_greedy_is_myopic():
     # rows a b c d e f; s0 = {a,b,c,d} (4), s1 = {a,b,e} (3.5), s2 = {c,d,f} (3.5)
     weights = np.array([1, 1, 1, 1, 1.5, 1.5])
     matrix = _matrix([[0, 1, 2, 3], [0, 1, 4], [2, 3, 5]], 6)
-    greedy, gains = cv.greedy_cover(matrix, weights, 2)
+    greedy, gains = cover.greedy_cover(matrix, weights, 2)
     assert greedy == [0, 1] and sum(gains) == pytest.approx(5.5)
-    sol = cv.max_cover(matrix, weights, 2)
+    sol = cover.max_cover(matrix, weights, 2)
     # one swap (s0 out, s2 in) reaches the online bound 7 + 0: optimal without the MIP
     assert sol.method == "swap" and sol.optimal and sol.proof == "bound" and sol.gap == 0
     assert sorted(sol.chosen) == [1, 2]
@@ -276,9 +279,9 @@ def test_greedy_proved_optimal_by_its_bound_without_a_solver(monkeypatch):
 
     monkeypatch.setattr(solver, "swap_search", lambda *a, **k: pytest.fail("the local search should not run"))
     monkeypatch.setattr(solver, "mip", lambda *a, **k: pytest.fail("the solver should not run"))
-    sol = cv.max_cover(matrix, weights, 2)
+    sol = cover.max_cover(matrix, weights, 2)
     assert sol.optimal and sol.proof == "bound" and sol.total == 9.0
-    assert cv.max_cover(matrix, weights, 0).proof == "trivial"
+    assert cover.max_cover(matrix, weights, 0).proof == "trivial"
 
 
 def _random_instance(seed: int, n_rows: int = 120, n_cols: int = 40):
@@ -292,10 +295,10 @@ def _random_instance(seed: int, n_rows: int = 120, n_cols: int = 40):
 def test_exact_never_worse_than_greedy(seed):
     matrix, weights = _random_instance(seed)
     for k in (1, 3, 6):
-        sol = cv.max_cover(matrix, weights, k)
+        sol = cover.max_cover(matrix, weights, k)
         assert sol.total >= sol.greedy_total - 1e-9
         assert len(sol.chosen) <= k
-        assert sol.total == pytest.approx(cv._covered_total(matrix, weights, sol.chosen))
+        assert sol.total == pytest.approx(cover._covered_total(matrix, weights, sol.chosen))
 
 
 def test_exact_is_optimal_on_small_instances():
@@ -303,8 +306,8 @@ def test_exact_is_optimal_on_small_instances():
 
     for seed in range(5):
         matrix, weights = _random_instance(100 + seed, n_rows=40, n_cols=10)
-        best = max(cv._covered_total(matrix, weights, c) for c in combinations(range(10), 3))
-        assert cv.max_cover(matrix, weights, 3).total == pytest.approx(best)
+        best = max(cover._covered_total(matrix, weights, c) for c in combinations(range(10), 3))
+        assert cover.max_cover(matrix, weights, 3).total == pytest.approx(best)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -313,11 +316,11 @@ def test_adding_centres_never_lowers_coverage(seed):
     xy = rng.uniform(0, 8000, (300, 2))
     res = rng.integers(0, 3000, 300).astype(float)
     fac = rng.uniform(0, 8000, (4, 2))
-    covered = cv.is_covered(cv.nearest_facility_m(xy, fac), 700.0)
+    covered = cover.is_covered(cover.nearest_facility_m(xy, fac), 700.0)
     cand = np.arange(0, 300, 3)
     totals = []
     for k in range(0, 8):
-        s = cv.suggest_sites(xy, res, covered, cand, 700.0, k)
+        s = cover.suggest_sites(xy, res, covered, cand, 700.0, k)
         assert s.added >= s.greedy_added - 1e-9
         totals.append(res[covered].sum() + s.added)
     assert all(b >= a - 1e-9 for a, b in zip(totals, totals[1:], strict=False))
@@ -328,16 +331,16 @@ def test_greedy_curve_falls_off():
     rng = np.random.default_rng(3)
     xy = rng.uniform(0, 8000, (400, 2))
     res = rng.integers(1, 3000, 400).astype(float)
-    s = cv.suggest_sites(xy, res, np.zeros(400, bool), np.arange(400), 600.0, 3, curve_to=15)
+    s = cover.suggest_sites(xy, res, np.zeros(400, bool), np.arange(400), 600.0, 3, curve_to=15)
     assert len(s.curve) == 15
     assert all(b <= a + 1e-9 for a, b in zip(s.curve, s.curve[1:], strict=False))  # greedy gains never rise
     assert list(s.marginal) == sorted(s.marginal, reverse=True)
 
 
 def test_site_suggestion_with_no_candidates_or_no_demand():
-    s = cv.suggest_sites(np.zeros((0, 2)), [], [], [], 500.0, 3)
+    s = cover.suggest_sites(np.zeros((0, 2)), [], [], [], 500.0, 3)
     assert s.sites == () and s.added == 0
-    s = cv.suggest_sites([[0.0, 0.0]], [10], [False], [], 500.0, 3)
+    s = cover.suggest_sites([[0.0, 0.0]], [10], [False], [], 500.0, 3)
     assert s.sites == () and s.added == 0
 
 
@@ -484,7 +487,7 @@ def test_the_gap_is_stated_when_optimality_is_not_proven(monkeypatch):
         return dataclasses.replace(sol, optimal=False, proof="", gap=0.0037, bound=sol.objective / (1 - 0.0037))
 
     monkeypatch.setattr(solver, "solve", unproven)
-    cv._suggest_cached.cache_clear()
+    ev._suggest_cached.cache_clear()
     cv._result_cached.cache_clear()
     try:
         scenario, _ = Scenario.from_values({"new_centres": 4})
@@ -494,7 +497,7 @@ def test_the_gap_is_stated_when_optimality_is_not_proven(monkeypatch):
         assert sg["optimal"] is False and sg["proof"] == "" and sg["gap"] == pytest.approx(0.0037)
         assert sg["bound_residents"] > sg["residents_added"]
     finally:
-        cv._suggest_cached.cache_clear()
+        ev._suggest_cached.cache_clear()
         cv._result_cached.cache_clear()
 
 

@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from dashboard.analyses.coverage import evaluate as ev
+from dashboard.analyses.coverage import inputs as cin
 from dashboard.analyses.coverage import model as cv
 from dashboard.core import ranges
 from dashboard.core.metrics import Metric
@@ -122,8 +124,8 @@ def test_csv_download_neutralises_formulas():
                             "subdistrict_code": ["421002001"], "district_code": ["421002"]})
     subs = pd.DataFrame({"subdistrict_code": ["421002001"], "subdistrict_name": ["=HYPERLINK(\"http://x\")"],
                          "district_code": ["421002"], "district_name": ["@SUM(1)"], "kind": ["street"]})
-    result = cv.evaluate(cv.prepare_inputs(demand, clinics, subs), cv.Settings(
-        1000, 1.3, cv.KINDS, cv.OWNERSHIPS, False, 0, "all", 6, 9, 6.0))
+    result = ev.evaluate(cin.prepare_inputs(demand, clinics, subs), cv.Settings(
+        1000, 1.3, cin.KINDS, cin.OWNERSHIPS, False, 0, "all", 6, 9, 6.0))
     text = csv_bytes(charts_coverage.subdistrict_table(result, "zh")).decode("utf-8-sig")
     assert "'=HYPERLINK" in text and "'@SUM" in text
     assert "\n=" not in text and ",=" not in text and ",@" not in text

@@ -6,6 +6,9 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analyses.coverage import capacity as cap
+from dashboard.analyses.coverage import cover
+from dashboard.analyses.coverage import evaluate as ev
+from dashboard.analyses.coverage import inputs as cin
 from dashboard.analyses.coverage import model as coverage
 from dashboard.analyses.coverage import served as sv
 
@@ -31,7 +34,7 @@ def _case():
 def test_reach_and_served_pick_different_sites():
     demand, base, candidates = _case()
     covered = cap.allocate_nearest_first(base, RESIDENTS, [1000.0]).reachable
-    reach = coverage.suggest_sites(demand, RESIDENTS, covered, [0, 3], 500.0, 1)
+    reach = cover.suggest_sites(demand, RESIDENTS, covered, [0, 3], 500.0, 1)
     assert reach.sites == (0,) and reach.added == 1500.0  # X: most residents newly within reach
     served = sv.suggest_served(base, RESIDENTS, [1000.0], candidates, 1000.0, 1)
     assert served.served_before == 1000.0
@@ -51,7 +54,7 @@ def _inputs():
                            "y_m": [0.0] * 4})
     facilities = pd.DataFrame({"clinic_id": ["F"], "kind": ["centre"], "ownership": ["public"], "gps": [1],
                                "x_m": [0.0], "y_m": [0.0]})
-    return coverage.prepare_inputs(demand, facilities)
+    return cin.prepare_inputs(demand, facilities)
 
 
 def _settings(objective: str) -> coverage.Settings:
@@ -61,7 +64,7 @@ def _settings(objective: str) -> coverage.Settings:
 
 def test_model_served_objective_known_answer():
     inputs = _inputs()
-    r = coverage.evaluate(inputs, _settings("served"))
+    r = ev.evaluate(inputs, _settings("served"))
     # candidates d0 (0 added), d1 (at 520 m: d1 0 m and d2 80 m fill it, +1,000), d2 (+1,000), y (+1,000):
     # ties go to the lowest index, so d1
     assert r.suggestion.method == sv.METHOD and not r.suggestion.optimal
@@ -73,8 +76,25 @@ def test_model_served_objective_known_answer():
 
 def test_model_reach_objective_reports_served_after_its_sites():
     inputs = _inputs()
-    r = coverage.evaluate(inputs, _settings("reach"))
+    r = ev.evaluate(inputs, _settings("reach"))
     chosen = [inputs.demand["compound_id"][i] for i in r.suggestion.sites]
     assert r.city["covered_share_after_pct"] == 100.0  # every site reaching d1 and d2 reaches 1,500 more
     expected = {"d0": 1000, "d1": 2000, "d2": 2000}[chosen[0]]
     assert r.city["served_residents_after"] == expected
+
+
+def test_returns_chart_names_what_the_objective_counts():
+    """With the served objective the bars are residents newly served within capacity, not 'within reach'."""
+    from dashboard.analyses.coverage import charts
+    from dashboard.core.scenario import Scenario
+    from dashboard.core.text import t
+
+    served = coverage.scenario_result(Scenario.default().with_values(clinic_site_objective="served"))
+    reach = coverage.scenario_result(Scenario.default())
+    for lang in ("zh", "en"):
+        fig = charts.returns_chart(served, lang)
+        assert fig.layout.yaxis.title.text == t("coverage.returns.y_served", lang)
+        assert {tr.name for tr in fig.data} <= {t("coverage.returns.curve_served", lang),
+                                                t("coverage.returns.chosen_served", lang)}
+        assert charts.returns_chart(reach, lang).layout.yaxis.title.text == t("coverage.returns.y", lang)
+    assert t("coverage.returns.y_served", "en") != t("coverage.returns.y", "en")
