@@ -186,27 +186,30 @@ def _figure(key: str, scenario_: Scenario, lang_: str, overlay_token: str, datab
     return _build()
 
 
-def cached_figure(key: str, build: Callable[[], Any], deps: tuple = ()) -> Any:
+def cached_figure(key: str, build: Callable[[], Any], deps: tuple = (), by_scenario: bool = True) -> Any:
     """`build()`, memoised by (key, scenario, language, overlay, database, deps), shared by sessions.
 
     A page switch, or a rerun that changes nothing the chart is drawn from, shows the same figure;
     building it again costs 10-40 ms of plotly per chart (bench/RESULTS.md). `deps` carries
     anything else the builder reads (e.g. a page-local view choice). Figures are shared between
     sessions (st.cache_resource, least recently used dropped past 96), so treat them as read-only:
-    st.plotly_chart copies a figure before serialising it.
+    st.plotly_chart copies a figure before serialising it. `by_scenario=False` is for a chart no scenario
+    value changes (e.g. the beds page's map of facilities): a slider step then finds it built.
     """
-    return _figure(key, scenario(), lang(), overlay().token, db.database_token(), deps, build)
+    return _figure(key, scenario() if by_scenario else None, lang(), overlay().token, db.database_token(), deps,
+                   build)
 
 
 def plotly_chart(key: str, build: Callable[[], Any], deps: tuple = (), present_height: int | None = None,
-                 **kwargs: Any) -> None:
+                 by_scenario: bool = True, **kwargs: Any) -> None:
     """st.plotly_chart of `build()` (memoised, see `cached_figure`), with `key` as the element key.
 
     Styled for the reader (`styled`), with plotly's modebar off (it sat over titles and legends on
     phones; every chart has PNG/SVG downloads under the page).
     """
     language, present = lang(), presenting()
-    fig = cached_figure(key, lambda: figure_style.styled(build(), language, present, present_height), deps + (present_height,))
+    fig = cached_figure(key, lambda: figure_style.styled(build(), language, present, present_height),
+                        deps + (present, present_height), by_scenario)
     config = {**kwargs.pop("config", {}), **figure_style.CHART_CONFIG}
     if present:  # the figure's own (large) fonts, not Streamlit's theme defaults
         kwargs.setdefault("theme", None)
