@@ -115,16 +115,20 @@ def allocate_nearest_first(pairs: Pairs, residents: Any, capacity: Any) -> Alloc
         first = np.zeros(len(dem), dtype=bool)
         first[np.unique(dem, return_index=True)[1]] = True  # each point's nearest pair comes first in the order
         np.add.at(first_choice, fac[first], residents[dem[first]])
-        left = residents.copy()
-        room = capacity.copy()
+        # sequential by nature (each pair takes what the earlier ones left); on Python floats, not numpy
+        # scalars: the same IEEE arithmetic, ~4x faster per pair
+        left, room = residents.tolist(), capacity.tolist()
+        served_l, load_l = served.tolist(), load.tolist()
         for i, j in zip(dem.tolist(), fac.tolist(), strict=True):
-            if left[i] <= 0 or room[j] <= 0:
+            li, rj = left[i], room[j]
+            if li <= 0 or rj <= 0:
                 continue
-            take = left[i] if left[i] < room[j] else room[j]
-            left[i] -= take
-            room[j] -= take
-            served[i] += take
-            load[j] += take
+            take = li if li < rj else rj
+            left[i] = li - take
+            room[j] = rj - take
+            served_l[i] += take
+            load_l[j] += take
+        served, load = np.asarray(served_l, dtype=float), np.asarray(load_l, dtype=float)
     return Allocation(reachable, served, load, first_choice, capacity)
 
 
