@@ -332,8 +332,10 @@ def _swatch(trace, size: float) -> str:
             f'{_dash(trace.line.dash, width)}/>')
 
 
-def map_svg(fig, aria_label: str = "", css_class: str = "figure-map") -> str:
-    """`fig` (built by `charts.map_figure`) as one line of inline SVG: the same traces, labels and legend."""
+def map_svg(fig, aria_label: str = "", css_class: str = "figure-map", max_height: str = "80vh") -> str:
+    """`fig` (built by `charts.map_figure`) as one line of inline SVG: the same traces, labels and legend.
+
+    It takes the page's width, keeping its proportions, up to `max_height` (a CSS length)."""
     traces, layout = _raw(fig)
     frame = _Frame(layout)
     body, legend_entries, colorbar = [], [], None
@@ -365,7 +367,7 @@ def map_svg(fig, aria_label: str = "", css_class: str = "figure-map") -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="{css_class}" viewBox="0 0 {_num(width)} {_num(height)}" '
         f'width="100%" role="img" aria-label="{_text(aria_label)}" font-family="{escape(FONT, quote=True)}" '
-        'style="display:block;height:auto;max-height:80vh">'
+        f'style="display:block;height:auto;max-height:{escape(max_height, quote=True)}">'
         f"<style>.{css_class} .fill:hover{{fill-opacity:.7}}.{css_class} .labels{{pointer-events:none}}"
         f".{css_class} .halo{{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}}</style>"
         f'<clipPath id="{css_class}-clip"><rect width="{_num(frame.width)}" height="{_num(frame.height)}"/></clipPath>'

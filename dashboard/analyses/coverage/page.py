@@ -151,7 +151,8 @@ with ui.step():
     # changes a few tens of kB of markup instead of remounting a 45-trace plotly chart in the browser
     map_svg = ui.cached_figure("coverage_map_svg", lambda: figsvg.map_svg(charts_coverage.coverage_map(
         result, geo.central_city_districts(), geo.layer("subdistricts", overlay), geo.layer("new_areas", overlay),
-        lang, **({"height": HEIGHT} if present else {})), ui.tr("coverage.map_title")), deps=(present,))
+        lang, **({"height": HEIGHT} if present else {})), ui.tr("coverage.map_title"),
+        max_height=f"min({HEIGHT}px, 62vh)" if present else "80vh"), deps=(present,))  # a projector: one screen
     with st.container(key="coverage_map"):
         st.markdown(map_svg, unsafe_allow_html=True)
     st.caption(ui.tr("coverage.map_caption", radius=f"{result.settings.radius_m:,.0f}"))
