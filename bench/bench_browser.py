@@ -88,14 +88,14 @@ class Side:
         self.name, self.root = name, root
         env = {"PYTHONPATH": str(root)}  # this tree's `dashboard` before the editable install's
         self.server = common.StreamlitServer(app=root / "dashboard" / "app.py", env=env,
-                                             log_path=log_dir / f"{name}.log")
+                                             log_path=log_dir / f"{name}.log", cwd=root)
         self.playwright = playwright
         self.browser = self.context = self.page = self.cdp = None
         self.pid: int | None = None
         self.results: dict[str, dict[str, list[float]]] = {}
 
     def start(self) -> None:
-        _start_in(self.server, self.root)
+        self.server.start()
         self.server.wait_healthy(timeout=180)
         import psutil
 
@@ -158,18 +158,6 @@ class Side:
             raise RuntimeError(f"{self.name}: the page shows an exception after a slider change")
         return {"settle": (last - t0) / 1000, "cpu": cpu1 - cpu0, "task": task1 - task0,
                 "replaced": page.evaluate("window.__paint.plotlyAdded")}
-
-
-def _start_in(server, root: Path) -> None:
-    """StreamlitServer.start with the tree as working directory (its .streamlit/config.toml, its data)."""
-    import tests.browser as browser
-
-    original = browser.REPO
-    browser.REPO = root
-    try:
-        server.start()
-    finally:
-        browser.REPO = original
 
 
 def _chromium_pids(psutil) -> set[int]:
