@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from dashboard import registry
-from dashboard.ui import hearing
+from dashboard.ui import hearing, ranges_panel
 from tests.conftest import run_page
 from tests.e2e.test_screens import english_words
 
@@ -85,6 +85,9 @@ def _texts(node, skip_method: bool = True) -> list[str]:
     return out
 
 
+# The pages' own lazy expanders (the footer's and the drivers table's keys come from their modules).
+LAZY = {"coverage": ("coverage_capacity_all_open", "coverage_plan_sites_open")}
+
 # Known gap (issue 16, left for the next round): the sources page shows the indicator table with its
 # English column names. strict: the test fails once they are fixed, so the mark comes off.
 KNOWN = {"sources": "indicator table columns"}
@@ -94,8 +97,8 @@ KNOWN = {"sources": "indicator table columns"}
                                   if p.key in KNOWN else p.key for p in registry.PAGES])
 def test_no_english_on_a_chinese_page(page):
     at = run_page(page)
-    for key in hearing.lazy_keys(page).values():  # the footer's lazy expanders: read their contents too
-        at.session_state[key] = True
+    for key in LAZY.get(page, ()) + (ranges_panel.table_key(page), *hearing.lazy_keys(page).values()):
+        at.session_state[key] = True  # lazy expanders (built only while open): read their contents too
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     text = _CODE.sub(" ", "\n".join(_texts(at.main) + _texts(at.sidebar)))
