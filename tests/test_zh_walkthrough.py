@@ -24,6 +24,8 @@ from tests.e2e.test_screens import english_words
 # Proper names on member-facing text besides the browser test's units and formats.
 NAMES = {"OpenStreetMap", "HiGHS", "English", "Natural", "Earth", "World", "Bank", "Data", "II"}  # "English": the language switch names its language
 CHART_KEYS = ("text", "name", "ticktext")
+# The pages' own lazy expanders (the footer's and the drivers table's keys come from their modules).
+LAZY = {"coverage": ("coverage_capacity_all_open", "coverage_plan_sites_open")}
 _CODE = re.compile(r"<(style|script)\b.*?</\1>|<[^>]+>|`[^`]*`|:material/\w+:", re.S | re.I)  # CSS, JS, tags, code spans
 
 
@@ -84,9 +86,6 @@ def _texts(node, skip_method: bool = True) -> list[str]:
         out.append(getattr(proto, "label", ""))
     return out
 
-
-# The pages' own lazy expanders (the footer's and the drivers table's keys come from their modules).
-LAZY = {"coverage": ("coverage_capacity_all_open", "coverage_plan_sites_open")}
 
 # Known gap (issue 16, left for the next round): the sources page shows the indicator table with its
 # English column names. strict: the test fails once they are fixed, so the mark comes off.

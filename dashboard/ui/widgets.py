@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.core import figure_style
+from dashboard.core import figsvg, figure_style
 from dashboard.core.metrics import Metric
 from dashboard.core.safetext import md_escape
 from dashboard.core.scenario import Param, Scenario, params_by_key
@@ -214,6 +214,15 @@ def plotly_chart(key: str, build: Callable[[], Any], deps: tuple = (), present_h
     if present:  # the figure's own (large) fonts, not Streamlit's theme defaults
         kwargs.setdefault("theme", None)
     st.plotly_chart(fig, key=key, config=config, **kwargs)
+
+
+def svg_map(key: str, build: Callable[[], Any], title: str, deps: tuple = (), max_height: str = "80vh") -> None:
+    """The plotly map figure `build()` drawn on the server as inline SVG (core/figsvg.py), memoised as
+    `cached_figure`, in a container keyed `key`: a slider step sends markup instead of remounting a plotly map."""
+    svg = cached_figure(key + "_svg", lambda: figsvg.map_svg(build(), title, max_height=max_height),
+                        deps + (max_height,))
+    with st.container(key=key):
+        st.markdown(svg, unsafe_allow_html=True)  # our own markup; every text in it is escaped (figsvg._text)
 
 
 # ---------------------------------------------------------------- numbers and sources

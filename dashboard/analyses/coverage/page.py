@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard.analyses.coverage import charts as charts_coverage
 from dashboard.analyses.coverage import model as coverage
 from dashboard.analyses.coverage import network as walk_network
-from dashboard.core import figsvg, ranges
+from dashboard.core import ranges
 from dashboard.data import geo
 from dashboard.exports.tables import csv_bytes
 from dashboard.ui import ranges_panel
@@ -149,12 +149,10 @@ with ui.step():
     st.subheader(ui.tr("coverage.map_title"))
     # drawn on the server as inline SVG from the brief's own figure (core/figsvg.py): a slider step
     # changes a few tens of kB of markup instead of remounting a 45-trace plotly chart in the browser
-    map_svg = ui.cached_figure("coverage_map_svg", lambda: figsvg.map_svg(charts_coverage.coverage_map(
+    ui.svg_map("coverage_map", lambda: charts_coverage.coverage_map(
         result, geo.central_city_districts(), geo.layer("subdistricts", overlay), geo.layer("new_areas", overlay),
-        lang, **({"height": HEIGHT} if present else {})), ui.tr("coverage.map_title"),
-        max_height=f"min({HEIGHT}px, 62vh)" if present else "80vh"), deps=(present,))  # a projector: one screen
-    with st.container(key="coverage_map"):
-        st.markdown(map_svg, unsafe_allow_html=True)
+        lang, **({"height": HEIGHT} if present else {})), ui.tr("coverage.map_title"), deps=(present,),
+        max_height=f"min({HEIGHT}px, 62vh)" if present else "80vh")  # on a projector: one screen
     st.caption(ui.tr("coverage.map_caption", radius=f"{result.settings.radius_m:,.0f}"))
     if not present:
         ui.metric_tiles([metrics[k] for k in MORE], columns=4, baseline=baseline)
