@@ -100,8 +100,9 @@ class StreamlitServer:
     """`streamlit run <app>` on a free loopback port; a context manager that stops it on exit."""
 
     def __init__(self, app: Path = APP, port: int | None = None, env: dict[str, str] | None = None,
-                 log_path: Path | None = None, extra_args: Sequence[str] = ()):
+                 log_path: Path | None = None, extra_args: Sequence[str] = (), cwd: Path | None = None):
         self.app = Path(app)
+        self.cwd = Path(cwd) if cwd else REPO  # the tree whose .streamlit/config.toml and data are served
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **(env or {})}
@@ -124,7 +125,7 @@ class StreamlitServer:
             self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         out = self._log or subprocess.DEVNULL
         self.started_at = time.perf_counter()
-        self.proc = subprocess.Popen(cmd, cwd=REPO, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(cmd, cwd=self.cwd, env=self.env, stdout=out, stderr=subprocess.STDOUT)
         return self
 
     def wait_healthy(self, timeout: float = 60) -> float:

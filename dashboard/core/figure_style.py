@@ -82,8 +82,20 @@ def _value_ranges(fig: dict) -> dict[str, tuple[float, float]]:
     return {axis: (min(v + [0.0]), max(v)) for axis, v in ranges.items()}
 
 
+def _axes_hidden(fig: go.Figure) -> bool:
+    """Whether every axis the traces use is hidden (a map): nothing to localize. Reads plotly's own property
+    dicts: `to_plotly_json` would copy a map's ~100,000 coordinates only to find that out."""
+    layout, data = getattr(fig, "_layout", None), getattr(fig, "_data", None)
+    if layout is None or data is None:
+        return False
+    used = {"xaxis", "yaxis"} | {_trace_axis(t, letter) for t in data for letter in "xy"}
+    return all((layout.get(axis) or {}).get("visible") is False for axis in used)
+
+
 def localize_axes(fig: go.Figure, lang: str) -> go.Figure:
     """Numeric value axes in the language's convention; returns `fig` changed in place."""
+    if _axes_hidden(fig):
+        return fig
     d = fig.to_plotly_json()
     layout = d.get("layout", {})
     for axis, (lo, hi) in _value_ranges(d).items():

@@ -444,8 +444,26 @@ def page_footer(page: str, summary: bool | None = None) -> None:
         with st.expander(ui.tr("hearing.compare_title"), expanded=not ui.scenario().is_baseline()):
             comparison(page)
     share_link(page)
+    footer_extras(page)
+
+
+def lazy_keys(page: str) -> dict[str, str]:
+    """Session-state keys of the footer's lazy expanders ({part: key}); True opens one (tests set them)."""
+    return {part: f"hearing_{page}_{part}_open" for part in ("saved", "downloads")}
+
+
+@st.fragment
+def footer_extras(page: str) -> None:
+    """The saved-scenario table and the downloads, each built only while its expander is open.
+
+    Lazy (`on_change="rerun"`): a slider step neither computes the saved scenarios' figures nor sends ~20
+    download buttons the reader has not asked for. A fragment: opening or closing one reruns this part only.
+    """
+    keys = lazy_keys(page)
     if page != "overview":
-        with st.expander(ui.tr("hearing.compare_saved_title")):
-            saved_comparison(page)
-    with st.expander(ui.tr("hearing.downloads_title")):
-        downloads(page)
+        with st.expander(ui.tr("hearing.compare_saved_title"), key=keys["saved"], on_change="rerun") as box:
+            if box.open:
+                saved_comparison(page)
+    with st.expander(ui.tr("hearing.downloads_title"), key=keys["downloads"], on_change="rerun") as box:
+        if box.open:
+            downloads(page)

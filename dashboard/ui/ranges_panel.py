@@ -24,5 +24,17 @@ def show(page: str, scenario: Scenario, overlay: db.Overlay | None, height: int 
     ui.plotly_chart(f"{page}_drivers", lambda: ranges_chart.tornado_figure(page, scenario, lang, overlay, height=height),
                     deps=(height,), width="stretch", config={"displaylogo": False})
     st.caption(ui.tr("ranges.tornado_caption", runs=r.runs))
-    with st.expander(ui.tr("ranges.drivers_table")):
-        st.dataframe(ranges_chart.drivers_table(page, scenario, lang, overlay), hide_index=True, width="stretch")
+    drivers_table(page, scenario, lang, overlay)
+
+
+def table_key(page: str) -> str:
+    """Session-state key of the drivers table's lazy expander (True opens it; tests set it)."""
+    return f"ranges_{page}_table_open"
+
+
+@st.fragment
+def drivers_table(page: str, scenario: Scenario, lang: str, overlay: db.Overlay | None) -> None:
+    """The table behind the tornado, built only while its expander is open (opening reruns this part only)."""
+    with st.expander(ui.tr("ranges.drivers_table"), key=table_key(page), on_change="rerun") as box:
+        if box.open:
+            st.dataframe(ranges_chart.drivers_table(page, scenario, lang, overlay), hide_index=True, width="stretch")

@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.core import figure_style
+from dashboard.core import figsvg, figure_style
 from dashboard.core.metrics import Metric
 from dashboard.core.safetext import md_escape
 from dashboard.core.scenario import Param, Scenario, params_by_key
@@ -186,31 +186,43 @@ def _figure(key: str, scenario_: Scenario, lang_: str, overlay_token: str, datab
     return _build()
 
 
-def cached_figure(key: str, build: Callable[[], Any], deps: tuple = ()) -> Any:
+def cached_figure(key: str, build: Callable[[], Any], deps: tuple = (), by_scenario: bool = True) -> Any:
     """`build()`, memoised by (key, scenario, language, overlay, database, deps), shared by sessions.
 
     A page switch, or a rerun that changes nothing the chart is drawn from, shows the same figure;
     building it again costs 10-40 ms of plotly per chart (bench/RESULTS.md). `deps` carries
     anything else the builder reads (e.g. a page-local view choice). Figures are shared between
     sessions (st.cache_resource, least recently used dropped past 96), so treat them as read-only:
-    st.plotly_chart copies a figure before serialising it.
+    st.plotly_chart copies a figure before serialising it. `by_scenario=False` is for a chart no scenario
+    value changes (e.g. the beds page's map of facilities): a slider step then finds it built.
     """
-    return _figure(key, scenario(), lang(), overlay().token, db.database_token(), deps, build)
+    return _figure(key, scenario() if by_scenario else None, lang(), overlay().token, db.database_token(), deps,
+                   build)
 
 
 def plotly_chart(key: str, build: Callable[[], Any], deps: tuple = (), present_height: int | None = None,
-                 **kwargs: Any) -> None:
+                 by_scenario: bool = True, **kwargs: Any) -> None:
     """st.plotly_chart of `build()` (memoised, see `cached_figure`), with `key` as the element key.
 
     Styled for the reader (`styled`), with plotly's modebar off (it sat over titles and legends on
     phones; every chart has PNG/SVG downloads under the page).
     """
     language, present = lang(), presenting()
-    fig = cached_figure(key, lambda: figure_style.styled(build(), language, present, present_height), deps + (present_height,))
+    fig = cached_figure(key, lambda: figure_style.styled(build(), language, present, present_height),
+                        deps + (present, present_height), by_scenario)
     config = {**kwargs.pop("config", {}), **figure_style.CHART_CONFIG}
     if present:  # the figure's own (large) fonts, not Streamlit's theme defaults
         kwargs.setdefault("theme", None)
     st.plotly_chart(fig, key=key, config=config, **kwargs)
+
+
+def svg_map(key: str, build: Callable[[], Any], title: str, deps: tuple = (), max_height: str = "80vh") -> None:
+    """The plotly map figure `build()` drawn on the server as inline SVG (core/figsvg.py), memoised as
+    `cached_figure`, in a container keyed `key`: a slider step sends markup instead of remounting a plotly map."""
+    svg = cached_figure(key + "_svg", lambda: figsvg.map_svg(build(), title, max_height=max_height),
+                        deps + (max_height,))
+    with st.container(key=key):
+        st.markdown(svg, unsafe_allow_html=True)  # our own markup; every text in it is escaped (figsvg._text)
 
 
 # ---------------------------------------------------------------- numbers and sources
@@ -225,9 +237,17 @@ def _sources_table(token: str, overlay_token: str = "", _overlay: db.Overlay | N
     return {row["source_id"]: row for row in frame.to_dict("records")}
 
 
+_last_sources: tuple[tuple[str, str], dict] | None = None  # (database, overlay) tokens -> the table last used
+
+
 def source_info(source_id: str) -> dict[str, str]:
+    global _last_sources
     ov = overlay()
-    table = _sources_table(db.database_token(), ov.token, ov)
+    key = (db.database_token(), ov.token)
+    last = _last_sources  # one read: another session's thread may replace it meanwhile
+    if last is None or last[0] != key:  # a page asks ~400 times a rerun; st.cache_resource costs ~0.3 ms a call
+        last = _last_sources = (key, _sources_table(*key, ov))
+    table = last[1]
     return table.get(source_id, {"source_id": source_id, "kind": "?", "title": source_id})
 
 

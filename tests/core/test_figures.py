@@ -8,13 +8,14 @@ require the same JSON, so a value plotly would reject or coerce differently fail
 from __future__ import annotations
 
 import json
+import re
 
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
 from dashboard import registry
-from dashboard.core import charts
+from dashboard.core import charts, figsvg
 from dashboard.core.scenario import Scenario
 from dashboard.exports import content
 
@@ -77,12 +78,33 @@ def test_every_chart_on_a_page_is_the_registered_figure(page):
     """What the browser is sent is exactly a figure of an analysis's charts.figures (the brief's and the
     CLI's source), one per registered chart: no page draws a chart the registry, and so these
     validation tests and the brief, do not know about."""
-    shown = _page_chart_specs(page)
-    registered = [json.loads(pio.to_json(fig.to_dict(), validate=False))
-                  for fig in content.page_figures(page, Scenario.default()).values()]
-    assert len(shown) == len(registered), f"{page}: {len(shown)} charts on the page, {len(registered)} registered"
+    from tests.conftest import run_page
+
+    at = run_page(page)
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    # maps drawn on the server as inline SVG from the registered figure (core/figsvg.py)
+    svgs = [_no_aria(m.value) for m in at.markdown if 'class="figure-map"' in m.value]
+    figures = content.page_figures(page, Scenario.default())
+    registered = [json.loads(pio.to_json(fig.to_dict(), validate=False)) for fig in figures.values()]
+    assert len(shown) + len(svgs) == len(registered), \
+        f"{page}: {len(shown)} charts and {len(svgs)} SVG maps on the page, {len(registered)} registered"
     for spec in shown:
         assert spec in registered, f"{page}: a chart on the page is not one of {content.figure_names(page)}"
+    as_svg = [_no_aria(_svg_or_empty(fig)) for fig in figures.values()]
+    for svg in svgs:
+        assert svg in as_svg, f"{page}: an SVG map on the page is not drawn from one of {content.figure_names(page)}"
+
+
+def _no_aria(svg: str) -> str:
+    return re.sub(r'aria-label="[^"]*"', "", svg)
+
+
+def _svg_or_empty(fig: go.Figure) -> str:
+    try:
+        return figsvg.map_svg(fig)
+    except ValueError:  # not a map figure
+        return ""
 
 
 def test_overview_draws_no_plotly_chart():

@@ -319,3 +319,45 @@ def test_cli_json_brief_and_page_print_the_same_ranges():
     quits = {m.key: m for m in ranges.headline("pay", sc)}["pay_quits_ladder"]
     assert f"{t('ranges.range', 'zh')} {quits.range_text('zh')}" in captions
     assert any(c.key == "pay_drivers" for c in at.get("plotly_chart"))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_fast_evaluator_gives_every_headline_figure(page):
+    """A model's `range_evaluator` must give every headline key: one it lacks makes `with_fallback` run the
+    full model for every variant (beds' `met_share_other` did: ~40 full runs, seconds, per slider step)."""
+    model = registry.model(page)
+    maker = getattr(model, "range_evaluator", None)
+    if maker is None:
+        pytest.skip(f"{page} has no fast evaluator")
+    for sc in _scenarios(page):
+        values = maker(sc)(sc)
+        missing = [m.key for m in model.headline(sc) if m.key not in values]
+        assert not missing, f"{page}: the fast evaluator lacks {missing}"
+
+
+@pytest.mark.parametrize("page", [p.key for p in registry.ANALYSES])
+def test_a_fast_evaluator_gives_the_full_models_numbers(page):
+    """Every variant the ranges try (each varied parameter at its band's ends, and all at once): the fast
+    evaluator's figures equal the model's headline, in the decimals the page prints."""
+    model = registry.model(page)
+    maker = getattr(model, "range_evaluator", None)
+    if maker is None:
+        pytest.skip(f"{page} has no fast evaluator")
+    sc = Scenario.default()
+    evaluate = maker(sc)
+    moved = ranges.varied(model.PARAMS)
+    variants = [sc.with_values(**{p.key: end}) for p in moved for end in ranges.ends(p, sc.get(p.key))]
+    variants.append(sc.with_values(**{p.key: ranges.ends(p, sc.get(p.key))[-1] for p in moved}))
+    held, display = set(getattr(model, "RANGE_HELD", ())), getattr(model, "RANGE_DISPLAY", {})
+    for variant in variants:
+        fast = evaluate(variant)
+        for m in model.headline(variant):
+            if m.key in held:  # held at the scenario's own answer on purpose (e.g. coverage's suggested sites)
+                continue
+            want, got = m.value, fast[m.key]
+            if m.key in display:
+                got = display[m.key](got)
+            if isinstance(want, int | float) and got is not None:
+                assert round(float(got), m.decimals) == round(float(want), m.decimals), (m.key, variant.changes())
+            else:
+                assert got == want, (m.key, variant.changes())

@@ -216,6 +216,7 @@ def test_pay_ladder_view_toggle_redraws_the_heatmap(page):
     url = page.url
     ladder = page.locator(".st-key-pay_ladder")
     assert t("pay.axis_coefficient", "zh") in ladder.locator(".colorbar").text_content()
+    page.evaluate(MARK_CHARTS_JS)
     t0 = common.now_ms(page)
     page.locator(".st-key-pay_ladder_view button").filter(has_text=t("pay.ladder_view_yuan", "zh")).click()
     common.wait_settled(page, t0)
@@ -225,3 +226,44 @@ def test_pay_ladder_view_toggle_redraws_the_heatmap(page):
         arg=t("pay.axis_pay", "zh"), timeout=10_000)
     assert common.metric_pairs(page) == tiles
     assert page.url == url
+    # the ladder is drawn anew; every chart whose figure did not change keeps its DOM node (not re-plotted)
+    kept, drawn_anew = page.evaluate(CHARTS_KEPT_JS)
+    assert drawn_anew == ["pay_ladder"] and kept >= 4, (kept, drawn_anew)
+
+
+# Marks every plotly chart now on the page; CHARTS_KEPT_JS then counts the marked ones still in the page and
+# names the charts (by element key) drawn since: Streamlit remounts a chart whose figure changed.
+MARK_CHARTS_JS = """() => document.querySelectorAll('[data-testid="stPlotlyChart"]').forEach(c => { c.__mark = 1; })"""
+CHARTS_KEPT_JS = """() => {
+  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+  const key = (c) => ([...(c.closest('[class*="st-key-"]')?.classList || [])].find(k => k.startsWith('st-key-')) || '?')
+                     .replace('st-key-', '');
+  return [charts.filter(c => c.__mark).length, charts.filter(c => !c.__mark).map(key)];
+}"""
+
+
+def test_coverage_map_is_inline_svg_and_a_capacity_step_redraws_no_chart(page):
+    """The coverage map is drawn on the server (inline SVG from the brief's figure), so a distance step sends
+    markup rather than remounting a plotly map; a step of the GPs' panel size (capacity only) changes no
+    chart's figure, and no plotly chart is drawn again."""
+    info = next(p for p in PAGES if p["page"] == "coverage")
+    open_app(page, page_url(info))
+    common.wait_charts_drawn(page)
+    svg = page.locator(".st-key-coverage_map svg.figure-map")
+    assert svg.count() == 1 and page.locator('.st-key-coverage_map [data-testid="stPlotlyChart"]').count() == 0
+    assert svg.locator("title").count() > 100  # every shape and marker has its hover text as a tooltip
+    before = svg.inner_html()
+    page.evaluate(MARK_CHARTS_JS)
+    slider = page.locator('.st-key-coverage__clinic_panel_per_gp input[type="range"], '
+                          '[data-testid="stSlider"]:has-text("' + slider_label(params_by_key()["clinic_panel_per_gp"], "zh")
+                          + '") input[type="range"]').first
+    tiles = common.metric_pairs(page)
+    slider.focus()
+    t0 = common.now_ms(page)
+    page.keyboard.press("ArrowRight")
+    common.wait_settled(page, t0)
+    assert_no_exception(page)
+    assert common.metric_pairs(page) != tiles  # the capacity tiles moved
+    kept, drawn_anew = page.evaluate(CHARTS_KEPT_JS)
+    assert drawn_anew == [] and kept >= 2, (kept, drawn_anew)
+    assert svg.inner_html() == before  # the map does not depend on the panel size

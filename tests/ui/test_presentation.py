@@ -11,6 +11,7 @@ from dashboard.core.results import page_modules
 from dashboard.core.scenario import Scenario, params_by_key
 from dashboard.core.text import t
 from dashboard.exports import content, images
+from dashboard.ui import hearing
 from tests.conftest import assert_no_exception, run_page
 
 ALL_PAGES = ("overview", "coverage", "beds", "pay", "data", "sources")
@@ -91,6 +92,11 @@ def test_footer_has_link_comparison_and_downloads(page):
     assert [b for b in boxes if f'href="{html.escape(link)}"' in b]
     assert [b for b in boxes if f'data-copy="{html.escape(present)}"' in b]
     assert not at.code  # st.code would load the 1.5 MB syntax highlighter in the browser
+    # the downloads are built only once their expander is opened (ui/hearing.py footer_extras)
+    hearing_keys = [d.key for d in at.get("download_button") if (d.key or "").startswith(f"hearing_{page}_")]
+    assert not hearing_keys, hearing_keys
+    at.session_state[hearing.lazy_keys(page)["downloads"]] = True
+    at.run()
     labels = [d.proto.label for d in at.get("download_button")]
     assert t("hearing.brief_pptx", "zh") in labels and t("hearing.brief_pdf", "zh") in labels
     assert t("hearing.brief_html", "zh") in labels  # the offline interactive brief
@@ -126,7 +132,9 @@ def test_save_compare_and_apply_named_scenarios():
     next(b for b in at.button if b.key == "hearing_save").click().run()
     assert_no_exception(at)
     assert at.session_state["hearing_saved"][0][0] == "方案甲"
-    # the comparison table: baseline, current, 方案甲
+    # the comparison table (built once its expander is open): baseline, current, 方案甲
+    at.session_state[hearing.lazy_keys(page)["saved"]] = True
+    at.run()
     frames = [d.value for d in at.dataframe if t("hearing.col_name", "zh") in d.value.columns]
     assert frames and list(frames[-1][t("hearing.col_name", "zh")]) == [
         t("hearing.baseline_name", "zh"), t("hearing.current_name", "zh"), "方案甲"]

@@ -46,6 +46,7 @@ from dashboard.analyses.beds.projection import (
     NOT_CLOSED,
     DemandRule,
     _survival,
+    demand_beds,
     plan_from,
     project,
     rule_from,
@@ -400,6 +401,10 @@ def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
         running = float(variant["beds_running_subsidy_yuan_per_bed_year"])
         proj = project(p60, p80, s0, rule, plan)
         demand = float(proj.demand[0][0])
+        other = other_method(rule.method)  # the other method's demand, as compute_from_inputs builds it
+        other_rule = (DemandRule("need", rule.norm_per_1000, rule.need_60_79, rule.need_80_plus, rule.bed_use,
+                                 rule.occupancy) if other == "need" else DemandRule("norm", rule.norm_per_1000))
+        demand_other = float(demand_beds(np.asarray(p60), np.asarray(p80), other_rule)[0])
         # required_per_year and the projection at that rate, at the target year only (same formulas)
         dk, built = _survival(plan)
         k = target - plan.base_year
@@ -411,6 +416,7 @@ def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
             **fixed,
             "demand": demand,
             "met_share": s0[0] / demand * 100 if demand > 0 else None,
+            "met_share_other": round(s0[0] / demand_other * 100, 1) if demand_other > 0 else None,
             "gap": demand - s0[0],
             "closing_year": int(proj.closing_year[0]),
             "required_per_year": required,

@@ -169,7 +169,7 @@ def map_section() -> None:
     ui.plotly_chart("beds_map", lambda: charts_beds.care_map_figure(
         geo.central_city_districts(), geo.layer("subdistricts", ui.overlay()), beds.facility_points(ui.overlay()),
         beds.community_points(ui.overlay()), lang), width="stretch", config={**CHART_CONFIG, "scrollZoom": True},
-        present_height=HEIGHT - 40)
+        present_height=HEIGHT - 40, by_scenario=False)  # drawn from the data alone: no slider changes it
     st.caption(ui.tr("beds.map_caption"))
 
 

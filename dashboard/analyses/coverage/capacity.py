@@ -64,10 +64,12 @@ def pairs_straight(demand_xy: Any, facility_xy: Any, service_m: float, detour: f
     if n == 0 or m == 0:
         return Pairs(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), n, m)
     radius = float(service_m) / float(detour)
-    lists = cKDTree(facility_xy).query_ball_point(demand_xy, radius + TOLERANCE_M)
-    counts = np.fromiter((len(x) for x in lists), dtype=np.int64, count=n)
-    dem = np.repeat(np.arange(n, dtype=np.int64), counts)
-    fac = np.concatenate([np.asarray(x, dtype=np.int64) for x in lists]) if counts.sum() else np.empty(0, np.int64)
+    # every pair within the radius in one call (C, no per-point Python lists), ordered by demand point then
+    # facility as query_ball_point's sorted lists were (the pairs and their order are unchanged)
+    found = cKDTree(demand_xy).sparse_distance_matrix(cKDTree(facility_xy), radius + TOLERANCE_M,
+                                                      output_type="ndarray")
+    order = np.lexsort((found["j"], found["i"]))
+    dem, fac = found["i"][order].astype(np.int64), found["j"][order].astype(np.int64)
     walk = np.hypot(*(demand_xy[dem] - facility_xy[fac]).T) * float(detour) if len(dem) else np.empty(0)
     return Pairs(dem, fac, walk, n, m)
 
@@ -113,16 +115,20 @@ def allocate_nearest_first(pairs: Pairs, residents: Any, capacity: Any) -> Alloc
         first = np.zeros(len(dem), dtype=bool)
         first[np.unique(dem, return_index=True)[1]] = True  # each point's nearest pair comes first in the order
         np.add.at(first_choice, fac[first], residents[dem[first]])
-        left = residents.copy()
-        room = capacity.copy()
+        # sequential by nature (each pair takes what the earlier ones left); on Python floats, not numpy
+        # scalars: the same IEEE arithmetic, ~4x faster per pair
+        left, room = residents.tolist(), capacity.tolist()
+        served_l, load_l = served.tolist(), load.tolist()
         for i, j in zip(dem.tolist(), fac.tolist(), strict=True):
-            if left[i] <= 0 or room[j] <= 0:
+            li, rj = left[i], room[j]
+            if li <= 0 or rj <= 0:
                 continue
-            take = left[i] if left[i] < room[j] else room[j]
-            left[i] -= take
-            room[j] -= take
-            served[i] += take
-            load[j] += take
+            take = li if li < rj else rj
+            left[i] = li - take
+            room[j] = rj - take
+            served_l[i] += take
+            load_l[j] += take
+        served, load = np.asarray(served_l, dtype=float), np.asarray(load_l, dtype=float)
     return Allocation(reachable, served, load, first_choice, capacity)
 
 

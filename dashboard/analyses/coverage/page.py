@@ -148,9 +148,12 @@ top_step.__exit__(None, None, None)
 
 with ui.step():
     st.subheader(ui.tr("coverage.map_title"))
-    ui.plotly_chart("coverage_map", lambda: charts_coverage.coverage_map(
+    # drawn on the server as inline SVG from the brief's own figure (core/figsvg.py): a slider step
+    # changes a few tens of kB of markup instead of remounting a 45-trace plotly chart in the browser
+    ui.svg_map("coverage_map", lambda: charts_coverage.coverage_map(
         result, geo.central_city_districts(), geo.layer("subdistricts", overlay), geo.layer("new_areas", overlay),
-        lang), width="stretch", config=PLOT_CONFIG, present_height=HEIGHT)
+        lang, **({"height": HEIGHT} if present else {})), ui.tr("coverage.map_title"), deps=(present,),
+        max_height=f"min({HEIGHT}px, 62vh)" if present else "80vh")  # on a projector: one screen
     st.caption(ui.tr("coverage.map_caption", radius=f"{result.settings.radius_m:,.0f}"))
     if not present:
         ui.metric_tiles([metrics[k] for k in MORE], columns=4, baseline=baseline)
@@ -171,14 +174,16 @@ with ui.step():
     else:
         st.dataframe(over, width="stretch", hide_index=True, key="coverage_over_capacity")
     if not ui.presenting():  # the full list and its downloads are for the desk
-        with st.expander(ui.tr("coverage.capacity_all")):
-            st.dataframe(facilities, width="stretch", hide_index=True, key="coverage_facility_load")
-            left, right = st.columns(2)
-            left.download_button(ui.tr("coverage.download_facilities"), csv_bytes(facilities), "clinic_facility_load.csv",
-                                 "text/csv", key="coverage_download_facilities")
-            right.download_button(ui.tr("coverage.download_compounds"),  # built on click, not on every rerun
-                                  lambda: csv_bytes(charts_coverage.compound_access_table(result, lang)),
-                                  "clinic_access_by_compound.csv", "text/csv", key="coverage_download_compounds")
+        # lazy: the full list, its CSV and the downloads are built (and sent) only while the expander is open
+        with st.expander(ui.tr("coverage.capacity_all"), key="coverage_capacity_all_open", on_change="rerun") as box:
+            if box.open:
+                st.dataframe(facilities, width="stretch", hide_index=True, key="coverage_facility_load")
+                left, right = st.columns(2)
+                left.download_button(ui.tr("coverage.download_facilities"), csv_bytes(facilities),
+                                     "clinic_facility_load.csv", "text/csv", key="coverage_download_facilities")
+                right.download_button(ui.tr("coverage.download_compounds"),  # built on click, not on every rerun
+                                      lambda: csv_bytes(charts_coverage.compound_access_table(result, lang)),
+                                      "clinic_access_by_compound.csv", "text/csv", key="coverage_download_compounds")
 
 with ui.step():
     st.subheader(ui.tr("coverage.sites_title"))
@@ -231,8 +236,10 @@ if plan["streets_public_centre_below_standard"]:
     st.markdown(ui.tr("coverage.plan_below_standard", names=names))
 plan_step.__exit__(None, None, None)
 if not result.plan_sites.empty and not present:
-    with st.expander(ui.tr("coverage.plan_sites")):
-        st.dataframe(charts_coverage.sites_table(result.plan_sites, lang, names_of_areas), width="stretch", hide_index=True)
+    with st.expander(ui.tr("coverage.plan_sites"), key="coverage_plan_sites_open", on_change="rerun") as box:
+        if box.open:  # lazy, as the facility list above
+            st.dataframe(charts_coverage.sites_table(result.plan_sites, lang, names_of_areas), width="stretch",
+                         hide_index=True)
 
 if network is None:  # the drivers of the headline's range (the default method's assumptions)
     ranges_panel.show("coverage", scenario, overlay)

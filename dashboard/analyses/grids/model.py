@@ -229,6 +229,12 @@ def _results(values: tuple[tuple[str, Any], ...], db_token: str, overlay: db.Ove
     return out
 
 
+def _shared(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, Any]:
+    """The cached results themselves (shared between callers and sessions: read only)."""
+    overlay = overlay if overlay else None
+    return _results(param_values(scenario, (*PARAMS, *pay_model.PARAMS)), db.database_token(), overlay)
+
+
 def results(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, Any]:
     """Everything the page shows for a scenario (a fresh copy: callers may change it)."""
     overlay = overlay if overlay else None
@@ -251,7 +257,7 @@ _WAGE_SRC = ("report2020", "asm_pay_oncost")
 
 def headline(scenario: Scenario, overlay: db.Overlay | None = None) -> list[Metric]:
     """The page's headline figures (grid workers needed first)."""
-    res = results(scenario, overlay)
+    res = _shared(scenario, overlay)  # read only: no copy
     a = GridAssumptions.from_scenario(scenario)
     tot, wl, party = res["totals"], res["workload"], res["report_party"]
     data = tuple(res["data_sources"])
@@ -311,7 +317,7 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
 
 
 def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
-    res = results(scenario, overlay)
+    res = _shared(scenario, overlay)  # read only: no copy
     a = GridAssumptions.from_scenario(scenario)
     tot, wl, party = res["totals"], res["workload"], res["report_party"]
     lo, hi = NORM_BAND

@@ -184,8 +184,12 @@ def cost_parts(scenario: Scenario, overlay: db.Overlay | None = None) -> tuple[f
     """Year-1 extra cost split in two (yuan): bringing everyone to the rule with no grade steps, and what the
     ladder's steps add on top. Under the report's "mean" reading the steps only reshuffle pay (the second part
     is near zero, moved only by "no cut"); under "floor" the lowest cell is the rule and steps rise above it."""
-    total = results(scenario, overlay)["headline"]["increment_year1_yuan"]
-    flat = results(scenario.with_values(pay_grade_step_pct=0.0), overlay)["headline"]["increment_year1_yuan"]
+    total = _shared(scenario, overlay)["headline"]["increment_year1_yuan"]  # read only: no copy
+    flat = _shared(scenario.with_values(pay_grade_step_pct=0.0), overlay)["headline"]["increment_year1_yuan"]
+    return _split_cost(total, flat)
+
+
+def _split_cost(total: float, flat: float) -> tuple[float, float]:
     steps = float(total - flat)
     return float(flat), (0.0 if abs(steps) < 1.0 else steps)  # below a yuan is rounding, not a cost
 
@@ -249,10 +253,18 @@ def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
     posts_total = next(m.value for m in headline(scenario, overlay) if m.key == "pay_posts_budgeted")
     n = len(pay)
 
+    def increment_year1(a: PayAssumptions) -> float:
+        arr = budget_arrays(a, post_idx, tenure, pay, district_idx, n_districts)
+        today, ladder = arr["today"].sum(axis=1), arr["ladder"].sum(axis=1)
+        return float(ladder[0] - today[0]) if len(today) else 0.0
+
     def evaluate(variant: Scenario) -> dict[str, float]:
         a = PayAssumptions.from_scenario(variant)
         arr = budget_arrays(a, post_idx, tenure, pay, district_idx, n_districts)
         today, ladder = arr["today"].sum(axis=1), arr["ladder"].sum(axis=1)
+        # cost_parts: the same split, the flat part at no grade steps
+        flat = increment_year1(PayAssumptions.from_scenario(variant.with_values(pay_grade_step_pct=0.0)))
+        rule_cost, ladder_addition = _split_cost(float(ladder[0] - today[0]) if len(today) else 0.0, flat)
         q_today, q_ladder = float(arr["quits_today"].sum()), float(arr["quits_ladder"].sum())
         return {
             "pay_increment_year1": float(ladder[0] - today[0]) / 1e6 if len(today) else 0.0,
@@ -263,6 +275,8 @@ def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
             "pay_posts_budgeted": posts_total,
             "pay_quits_ladder": q_ladder,
             "pay_turnover_cost_avoided": (q_today - q_ladder) * a.turnover_cost_yuan / 1e6,
+            "pay_rule_cost_year1": rule_cost / 1e6,
+            "pay_ladder_addition_year1": ladder_addition / 1e6,
         }
     return evaluate
 

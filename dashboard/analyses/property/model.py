@@ -299,6 +299,12 @@ def _results(values: tuple[tuple[str, Any], ...], db_token: str, overlay: db.Ove
     return out
 
 
+def _shared(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, Any]:
+    """The cached results themselves (shared between callers and sessions: read only)."""
+    overlay = overlay if overlay else None
+    return _results(param_values(scenario, PARAMS), db.database_token(), overlay)
+
+
 def results(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, Any]:
     """Everything the page shows for a scenario (a fresh copy: callers may change it)."""
     overlay = overlay if overlay else None
@@ -317,7 +323,7 @@ def _quote_note(res: dict, key: str, lang: str) -> str:
 
 def headline(scenario: Scenario, overlay: db.Overlay | None = None) -> list[Metric]:
     """The page's headline figures (households gaining basic service first)."""
-    res = results(scenario, overlay)
+    res = _shared(scenario, overlay)  # read only: no copy
     a = PropertyAssumptions.from_scenario(scenario)
     tot, fig = res["totals"], res["report"]["figures"]
     data = tuple(res["data_sources"])
@@ -359,6 +365,35 @@ def headline(scenario: Scenario, overlay: db.Overlay | None = None) -> list[Metr
     ]
 
 
+_REPORT_KEYS = ("prop_compounds_report", "prop_managed_share_report", "prop_oc_share_shashi", "prop_firms_report")
+
+
+def range_evaluator(scenario: Scenario, overlay: db.Overlay | None = None):
+    """The headline figures of a variant scenario from `scheme` alone (no district, sub-district or year tables):
+    the same numbers as `headline(variant)` (tests/core/test_ranges.py checks it), a fraction of the time."""
+    overlay = overlay if overlay else None
+    compounds = _inputs(db.database_token(), overlay)[0]
+    fixed = {m.key: m.value for m in headline(scenario, overlay) if m.key in _REPORT_KEYS}
+    total = len(compounds)
+
+    def evaluate(variant: Scenario) -> dict[str, Any]:
+        a = PropertyAssumptions.from_scenario(variant)
+        s = scheme(compounds, a)
+        viable, simple = s["viable"].to_numpy(dtype=bool), s["simple"].to_numpy(dtype=bool)
+        managed_now = int((s["status"] == "managed").sum())
+        oc_now = int(s["has_owners_committee"].fillna(False).astype(bool).sum())
+        needed = max(0, math.ceil(a.oc_target * total - 1e-9) - oc_now)
+        return {
+            **fixed,
+            "prop_households_served": int(s.loc[viable, "households"].sum()),
+            "prop_cost_full_year": float(s.loc[viable, "annual_cost_yuan"].sum()) / 1e6,
+            "prop_managed_share_after": 100 * (managed_now + int(viable.sum())) / total if total else None,
+            "prop_simple_households": int(s.loc[simple, "households"].sum()),
+            "prop_oc_needed_per_year": needed / max(a.oc_target_year - BASE_YEAR, 1),
+        }
+    return evaluate
+
+
 def details(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, Any]:
     """Tables and series behind the page (JSON-ready)."""
     return results(scenario, overlay)
@@ -373,7 +408,7 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
 
 def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
     """The result in one plain-language paragraph."""
-    res = results(scenario, overlay)
+    res = _shared(scenario, overlay)  # read only: no copy
     a = PropertyAssumptions.from_scenario(scenario)
     tot, fig = res["totals"], res["report"]["figures"]
     oc_all = next(r for r in res["owners_committees"] if r["district_code"] == "all")

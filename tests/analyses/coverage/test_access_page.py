@@ -126,3 +126,21 @@ def test_hostile_file_name_is_plain_text():
     (error,) = [e.value for e in at.error]
     # the name sits inside one code span (backticks in it replaced), so Markdown/HTML in it is not rendered
     assert "`[x](javascript:alert(1))'<img src=x onerror=alert(1)>'.geojson`" in error
+
+
+def test_lazy_expanders_build_their_tables_only_when_opened():
+    """The full facility list, the plan's sites and the drivers table are built (and sent) only while their
+    expander is open (Streamlit lazy expanders): a slider step does not pay for three hidden tables."""
+    from dashboard.ui import ranges_panel
+
+    at = run_page("coverage")
+    closed = [list(d.value.columns) for d in at.dataframe]
+    for key in ("coverage_capacity_all_open", "coverage_plan_sites_open", ranges_panel.table_key("coverage")):
+        at.session_state[key] = True
+    at.run()
+    assert_no_exception(at)
+    opened = [list(d.value.columns) for d in at.dataframe]
+    assert len(opened) == len(closed) + 3
+    load_tables = sum("负荷(%)" in c for c in opened) - sum("负荷(%)" in c for c in closed)
+    assert load_tables == 1  # the full facility-load list beside the over-capacity one
+    assert {d.key for d in at.get("download_button")} >= {"coverage_download_facilities", "coverage_download_compounds"}

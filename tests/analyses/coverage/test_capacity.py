@@ -117,3 +117,16 @@ def test_bad_inputs_name_the_problem():
     pairs = _line_pairs([0], [0])
     with pytest.raises(ValueError, match="1 residents"):
         cap.allocate_nearest_first(pairs, [1], [1, 2])
+
+
+def test_pairs_straight_are_every_pair_in_reach_in_demand_then_facility_order():
+    """Against brute force on random points: the same pairs (straight line × detour ≤ service distance), ordered
+    by demand point, then facility."""
+    rng = np.random.default_rng(7)
+    demand, facilities = rng.uniform(0, 5000, (400, 2)), rng.uniform(0, 5000, (30, 2))
+    for service, detour in ((800, 1.4), (1500, 1.0), (3000, 1.6)):
+        got = cap.pairs_straight(demand, facilities, service, detour)
+        walk = np.hypot(demand[:, None, 0] - facilities[None, :, 0], demand[:, None, 1] - facilities[None, :, 1]) * detour
+        dem, fac = np.nonzero(walk <= service + 1e-6 * detour)
+        assert np.array_equal(got.demand, dem) and np.array_equal(got.facility, fac)
+        assert np.allclose(got.walk_m, walk[dem, fac])
