@@ -266,7 +266,8 @@ def add_footer(fig: go.Figure, lines: list[str], width: int, height: int) -> go.
     xtitle = float(xaxis.title.font.size or base) * 1.6 if xaxis.title and xaxis.title.text else 0.0
     legend = lay.legend
     legend_h = 0.0
-    at_bottom = legend.orientation == "h" and legend.yref == "container" and lay.showlegend is not False
+    at_bottom = legend.orientation == "h" and legend.yref == "container" and lay.showlegend is not False \
+        and (legend.y is None or legend.y < 0.5)
     if at_bottom:
         size = float(legend.font.size or base)
         legend_h = _legend_rows(fig, size, width - left - right) * size * 1.5 + 8
@@ -277,4 +278,27 @@ def add_footer(fig: go.Figure, lines: list[str], width: int, height: int) -> go.
                        yanchor="bottom", xshift=-math.ceil(left) + _FOOTER_PAD, yshift=-math.ceil(bottom) + _FOOTER_PAD,
                        showarrow=False, align="left", font=dict(size=FOOTER_PX, color="#55606E"),
                        name="footer")
+    return fig
+
+
+def place_top_legend(fig: go.Figure, width: int, height: int, title_px: float = 44) -> go.Figure:
+    """A legend drawn above the plot (paper y ≥ 1) moved under the title row, in pixels of the image.
+
+    In paper units the legend's place depends on the plot's height; with a title at the top of the
+    container it landed on the title (grids_sizes, y=1.08). Here it starts `title_px` below the top and
+    the top margin holds the title row and every legend row. Returns `fig` changed."""
+    lay = fig.layout
+    legend = lay.legend
+    top = title_px
+    if lay.showlegend is not False and legend.orientation == "h" and legend.yref != "container" \
+            and legend.y is not None and legend.y >= 1:
+        size = float(legend.font.size or lay.font.size or 12)
+        rows = _legend_rows(fig, size, width - 40)
+        fig.update_layout(legend=dict(yref="container", y=1 - title_px / height, yanchor="top"))
+        top += rows * size * 1.5 + 12
+        # notes the builder set just above the plot (a band's label) sit under the legend
+        top += max((float(a.font.size or size) * 1.5 for a in lay.annotations or ()
+                    if a.yref == "paper" and a.y is not None and a.y >= 1), default=0.0)
+    current = float(lay.margin.t if lay.margin.t is not None else 100)
+    fig.update_layout(margin=dict(t=math.ceil(max(current, top + 16))))
     return fig

@@ -175,9 +175,10 @@ def labelled_figure(page: str, name: str, scenario: Scenario, lang: str = "zh",
     ids = page_data_sources(page, scenario, lang, overlay)
     title = (fig.layout.title.text or "") or chart_title(page, name, lang)
     source = f"{t('hearing.sources', lang)}: {provenance_text(ids, lang, overlay)} · {today()}"
-    top = max((fig.layout.margin.t or 0), 40) + 40
     fig.update_layout(title=dict(text=title, x=0.01, xanchor="left", y=0.99, yanchor="top", yref="container"),
-                      margin=dict(t=top))
+                      margin=dict(t=max((fig.layout.margin.t or 0), 40) + 30))
+    figure_style.place_top_legend(fig, width, height)
+    top = fig.layout.margin.t
     figure_style.add_footer(fig, [source, scenario_line(page, scenario, lang)], width, height)
     if is_illustrative(ids, overlay):
         fig.add_annotation(text=t("hearing.illustrative_mark", lang), xref="paper", yref="paper", x=1, y=1,

@@ -119,8 +119,9 @@ def _layout_boxes(svg: str) -> dict:
     others = [_box(a) for a in annotations if sources not in _text(a)]
     legends = [_box(m) for m in re.findall(r'<g class="legend".*?<rect class="bg"[^>]*/>', svg, re.S)]
     xtitle = [float(y) for y in re.findall(r'<text class="xtitle"[^>]*?\by="([\d.]+)"', svg)]
+    gtitle = [float(y) for y in re.findall(r'<text class="gtitle"[^>]*?\by="([\d.]+)"', svg)]
     return {"footer": footer, "others": [b for b in others if b], "legends": [b for b in legends if b],
-            "xtitle": xtitle}
+            "xtitle": xtitle, "gtitle": gtitle}
 
 
 def _overlap(a, b) -> bool:
@@ -156,6 +157,16 @@ def test_footer_inside_the_image_and_clear_of_legends_and_annotations(zh_svgs, p
         assert not _overlap(footer, other), (name, "annotation", other, footer)
     for baseline in boxes["xtitle"]:
         assert baseline <= footer[1], (name, "x-axis title", baseline, footer)
+
+
+@pytest.mark.skipif(not HAVE_CHROMIUM, reason="no Chrome/Chromium for plotly's static export")
+@pytest.mark.parametrize(("page", "name"), FIGURES)
+def test_legend_below_the_title(zh_svgs, page, name):
+    """A legend above the plot was placed in paper units and landed on the title (grids_sizes)."""
+    boxes = _layout_boxes(zh_svgs[(page, name)])
+    assert len(boxes["gtitle"]) == 1, name
+    for legend in boxes["legends"]:
+        assert legend[1] >= boxes["gtitle"][0], (name, legend, boxes["gtitle"])
 
 
 @pytest.mark.skipif(not HAVE_CHROMIUM, reason="no Chrome/Chromium for plotly's static export")
