@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import copy
 import math
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -210,12 +211,13 @@ _FOOTER_PAD = 10
 def wrap_text(text: str, size: float, width: float) -> list[str]:
     """`text` broken into lines no wider than `width` px at `size` px (by `_text_px`, which errs wide).
 
-    Breaks after a space or a Chinese/other separator where one is near, else inside a run of CJK text."""
+    Breaks after a space or a punctuation mark (；，、·) where one is near, else inside a run of CJK text."""
     lines: list[str] = []
     line = ""
     for ch in str(text):
         if _text_px(line + ch, size) > width and line:
-            cut = max(line.rfind(sep) for sep in (" ", "；", "，", "、", "·", "/"))
+            cut = max((i for i, c in enumerate(line) if c.isspace() or unicodedata.category(c)[0] == "P"),
+                      default=-1)
             if cut >= len(line) // 2:  # a break near the end: keep words whole
                 lines.append(line[: cut + 1].rstrip())
                 line = line[cut + 1:].lstrip()
