@@ -164,8 +164,9 @@ def _sheet_name(label: str, taken: dict[str, Any]) -> str:
 def labelled_figure(page: str, name: str, scenario: Scenario, lang: str = "zh",
                     overlay: db.Overlay | None = None, width: int | None = None,
                     height: int | None = None) -> go.Figure:
-    """The chart as downloaded: title, the illustrative mark (top right, in the title's row) when it applies, and a footer (sources with the
-    date, the scenario) wrapped to the image's `width` and laid out below the legend (figure_style.add_footer).
+    """The chart as downloaded: title, the illustrative mark (top right, in the title's row) when it applies,
+    and a footer (sources with the date, the scenario) wrapped to the image's `width` and laid out below
+    the legend (figure_style.add_footer).
 
     `width`×`height` is the image the figure will be drawn at (default: the download size)."""
     from dashboard.exports.images import DOWNLOAD_CHART_PX
