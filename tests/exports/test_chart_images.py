@@ -119,7 +119,9 @@ def _layout_boxes(svg: str) -> dict:
     others = [_box(a) for a in annotations if sources not in _text(a)]
     legends = [_box(m) for m in re.findall(r'<g class="legend".*?<rect class="bg"[^>]*/>', svg, re.S)]
     xtitle = [float(y) for y in re.findall(r'<text class="xtitle"[^>]*?\by="([\d.]+)"', svg)]
-    gtitle = [float(y) for y in re.findall(r'<text class="gtitle"[^>]*?\by="([\d.]+)"', svg)]
+    # the title's text box: plotly writes its top (y) and its font size; one line is 1.2 em high
+    gtitle = [float(y) + 1.2 * float(size) for y, size in
+              re.findall(r'<text class="gtitle"[^>]*?\by="([\d.]+)"[^>]*?font-size: ([\d.]+)px', svg)]
     return {"footer": footer, "others": [b for b in others if b], "legends": [b for b in legends if b],
             "xtitle": xtitle, "gtitle": gtitle}
 
@@ -162,7 +164,8 @@ def test_footer_inside_the_image_and_clear_of_legends_and_annotations(zh_svgs, p
 @pytest.mark.skipif(not HAVE_CHROMIUM, reason="no Chrome/Chromium for plotly's static export")
 @pytest.mark.parametrize(("page", "name"), FIGURES)
 def test_legend_below_the_title(zh_svgs, page, name):
-    """A legend above the plot was placed in paper units and landed on the title (grids_sizes)."""
+    """A legend above the plot was placed in paper units and landed on the title (grids_sizes: legend top
+    at 9.6 px, title 9 to 33 px)."""
     boxes = _layout_boxes(zh_svgs[(page, name)])
     assert len(boxes["gtitle"]) == 1, name
     for legend in boxes["legends"]:
