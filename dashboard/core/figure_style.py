@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import copy
 import math
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -211,3 +212,107 @@ def styled(fig: go.Figure, language: str, present: bool = False, present_height:
     if present:
         fig = for_presentation(fig, present_height)
     return make_room_for_legend(fig)
+
+
+# ---------------------------------------------------------------- the footer of an exported image
+
+FOOTER_PX = 13  # source, date and scenario lines under a downloaded chart
+_FOOTER_PAD = 10
+
+
+def wrap_text(text: str, size: float, width: float) -> list[str]:
+    """`text` broken into lines no wider than `width` px at `size` px (by `_text_px`, which errs wide).
+
+    Breaks after a space or a punctuation mark (；，、·) where one is near, else inside a run of CJK text."""
+    lines: list[str] = []
+    line = ""
+    for ch in str(text):
+        if _text_px(line + ch, size) > width and line:
+            cut = max((i for i, c in enumerate(line) if c.isspace() or unicodedata.category(c)[0] == "P"),
+                      default=-1)
+            if cut >= len(line) // 2:  # a break near the end: keep words whole
+                lines.append(line[: cut + 1].rstrip())
+                line = line[cut + 1:].lstrip()
+            else:
+                lines.append(line)
+                line = ""
+        line += ch
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+def _left_margin(fig: go.Figure) -> float:
+    """The left margin the y axis needs (tick labels and title at their sizes), estimated on the wide side."""
+    lay = fig.layout
+    base = float(lay.font.size or 12)
+    yaxis = lay.yaxis
+    if not any(getattr(tr, "yaxis", None) is not None or tr.type in ("bar", "scatter", "heatmap", "box")
+               for tr in fig.data) or yaxis.visible is False:
+        return float(lay.margin.l if lay.margin.l is not None else 80)
+    tick = float(yaxis.tickfont.size or base)
+    labels: list[str] = [str(v) for v in (yaxis.ticktext or ())]
+    for tr in fig.data:
+        if (tr.type in ("bar", "box") and getattr(tr, "orientation", None) == "h") or tr.type == "heatmap":
+            labels += [str(v) for v in (_decoded(tr.y) or ())]
+    if yaxis.categoryarray:
+        labels += [str(v) for v in yaxis.categoryarray]
+    widest = max((_text_px(s, tick) for s in labels), default=_text_px("00,000", tick))
+    title = float(yaxis.title.font.size or base) * 1.6 if yaxis.title and yaxis.title.text else 0.0
+    return max(float(lay.margin.l or 0), widest + title + 16)
+
+
+def add_footer(fig: go.Figure, lines: list[str], width: int, height: int) -> go.Figure:
+    """`lines` (source, date, scenario) under the chart, wrapped to the image's width, below the legend.
+
+    Layout arithmetic, in pixels of a `width`×`height` image: the left margin is set to what the y axis
+    needs (so plotly's automargin has nothing to add and the plot's left edge is known); the footer's
+    lines are wrapped to the image width less padding; the bottom margin grows by the footer's height,
+    and a legend at the bottom of the container moves up above the footer. Returns `fig` changed."""
+    lay = fig.layout
+    left = _left_margin(fig)
+    right = float(lay.margin.r if lay.margin.r is not None else 80)
+    wrapped = [w for line in lines for w in wrap_text(line, FOOTER_PX, width - 2 * _FOOTER_PAD - 24)]
+    footer_h = len(wrapped) * FOOTER_PX * 1.35 + _FOOTER_PAD * 2
+    base = float(lay.font.size or 12)
+    xaxis = lay.xaxis
+    tick = float(xaxis.tickfont.size or base) * 1.8 if xaxis.showticklabels is not False else 0.0
+    xtitle = float(xaxis.title.font.size or base) * 1.6 if xaxis.title and xaxis.title.text else 0.0
+    legend = lay.legend
+    legend_h = 0.0
+    at_bottom = legend.orientation == "h" and legend.yref == "container" and lay.showlegend is not False \
+        and (legend.y is None or legend.y < 0.5)
+    if at_bottom:
+        size = float(legend.font.size or base)
+        legend_h = _legend_rows(fig, size, width - left - right) * size * 1.5 + 8
+        fig.update_layout(legend=dict(y=(footer_h + 4) / height, yanchor="bottom"))
+    bottom = max(float(lay.margin.b or 0) if not at_bottom else 0.0, tick + xtitle + legend_h + 12) + footer_h
+    fig.update_layout(margin=dict(l=math.ceil(left), b=math.ceil(bottom)))
+    fig.add_annotation(text="<br>".join(wrapped), xref="paper", yref="paper", x=0, y=0, xanchor="left",
+                       yanchor="bottom", xshift=-math.ceil(left) + _FOOTER_PAD, yshift=-math.ceil(bottom) + _FOOTER_PAD,
+                       showarrow=False, align="left", font=dict(size=FOOTER_PX, color="#55606E"),
+                       name="footer")
+    return fig
+
+
+def place_top_legend(fig: go.Figure, width: int, height: int, title_px: float = 44) -> go.Figure:
+    """A legend drawn above the plot (paper y ≥ 1) moved under the title row, in pixels of the image.
+
+    In paper units the legend's place depends on the plot's height; with a title at the top of the
+    container it landed on the title (grids_sizes, y=1.08). Here it starts `title_px` below the top and
+    the top margin holds the title row and every legend row. Returns `fig` changed."""
+    lay = fig.layout
+    legend = lay.legend
+    top = title_px
+    if lay.showlegend is not False and legend.orientation == "h" and legend.yref != "container" \
+            and legend.y is not None and legend.y >= 1:
+        size = float(legend.font.size or lay.font.size or 12)
+        rows = _legend_rows(fig, size, width - 40)
+        fig.update_layout(legend=dict(yref="container", y=1 - title_px / height, yanchor="top"))
+        top += rows * size * 1.5 + 12
+        # notes the builder set just above the plot (a band's label) sit under the legend
+        top += max((float(a.font.size or size) * 1.5 for a in lay.annotations or ()
+                    if a.yref == "paper" and a.y is not None and a.y >= 1), default=0.0)
+    current = float(lay.margin.t if lay.margin.t is not None else 100)
+    fig.update_layout(margin=dict(t=math.ceil(max(current, top + 16))))
+    return fig

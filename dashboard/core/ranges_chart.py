@@ -7,13 +7,15 @@ hover and the table give the assumption's name, its band, the band's source and 
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import registry
-from dashboard.core import ranges
+from dashboard.core import numbers, ranges
 from dashboard.core.charts import NO_CHECK, PALETTE, layout
-from dashboard.core.metrics import Metric, format_value
+from dashboard.core.metrics import MONEY_TOTAL_UNITS, Metric, format_value
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import t
 from dashboard.data import db
@@ -69,13 +71,40 @@ def tornado_figure(page: str, scenario: Scenario, lang: str = "zh", overlay: db.
         traces.append(go.Bar(x=xs, y=ys, base=centre, orientation="h", name=t(key, lang),
                              marker=dict(color=colours[side]), hovertext=hovers, hoverinfo="text", **NO_CHECK))
     title = t("ranges.tornado_title", lang, figure=main.label(lang))
-    axis = dict(title=dict(text=f"{main.label(lang)} ({format_value(centre, main.unit, dec, lang)})"),
-                gridcolor="#eee", zeroline=False)
+    ends = [v for tr in traces for v in (tr.base + x for x in tr.x)] + ([centre] if centre is not None else [])
+    axis = dict(title=dict(text=f"{main.label(lang)} ({format_value(centre, main.unit, dec, lang, _money_unit(main, ends, lang))})"),
+                gridcolor="#eee", zeroline=False, **_value_ticks(ends, main, dec, lang))
     shapes = [] if centre is None else [dict(type="line", x0=centre, x1=centre, y0=0, y1=1, yref="paper",
                                              line=dict(color="#000", width=1))]
     return go.Figure(traces, layout=layout(title, height, barmode="overlay", xaxis=axis, shapes=shapes,
                                            yaxis=dict(categoryorder="array", categoryarray=names, automargin=True),
                                            legend=dict(orientation="h", yanchor="bottom", y=-0.3)), **NO_CHECK)
+
+
+def _money_unit(main: Metric, values, lang: str) -> str | None:
+    """The one money unit (core.numbers) for the title and every tick: picked from the largest value drawn."""
+    factor = MONEY_TOTAL_UNITS.get(main.unit)
+    return numbers.money_unit([v * factor for v in values], lang) if factor else None
+
+
+def _value_ticks(values, main: Metric, dec: int, lang: str) -> dict:
+    """Tick values in the model's unit with texts written as the title writes the figure (same unit).
+
+    Plotly's own ticks would print the model's number (20 … 34 for millions of yuan) under a title in
+    万元; each tick here is formatted by `format_value` with the title's money unit, so they agree."""
+    if not values:
+        return {}
+    lo, hi = min(values), max(values)
+    if hi <= lo:
+        return {}
+    step = numbers._nice_step((hi - lo) / 5)
+    tick_dec = max(dec, -math.floor(math.log10(step))) if step < 1 else dec
+    unit = _money_unit(main, values, lang)
+    start = math.floor(lo / step) * step
+    vals = [round(start + i * step, 10) for i in range(int((hi - start) / step) + 2)]
+    vals = [v for v in vals if lo - step * 0.5 <= v <= hi + step * 0.5]
+    texts = [format_value(v, main.unit, tick_dec, lang, unit) for v in vals]
+    return dict(tickmode="array", tickvals=vals, ticktext=texts)
 
 
 def drivers_table(page: str, scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None) -> pd.DataFrame:

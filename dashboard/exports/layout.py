@@ -7,14 +7,20 @@ from typing import Any
 
 from dashboard.core import clock
 from dashboard.core.metrics import Metric
+from dashboard.core.scenario import Scenario
 from dashboard.core.text import join_clauses, join_list, t
 from dashboard.exports.content import Brief, Slide
 from dashboard.exports.tables import baseline_text, difference_text
 
 
 def scenario_caption(brief: Brief) -> str:
-    changed = not brief.scenario.is_baseline()
-    return t("hearing.brief_scenario_changed" if changed else "hearing.brief_scenario_default", brief.lang)
+    return scenario_words(brief.scenario, brief.lang)
+
+
+def scenario_words(scenario: Scenario, lang: str) -> str:
+    """The brief's words for the scenario (also under every chart image): default or adjusted."""
+    changed = not scenario.is_baseline()
+    return t("hearing.brief_scenario_changed" if changed else "hearing.brief_scenario_default", lang)
 
 
 def today() -> str:

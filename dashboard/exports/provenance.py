@@ -23,11 +23,12 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.core import figure_style
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import join_clauses, join_list, t
 from dashboard.data import db
 from dashboard.exports import content
-from dashboard.exports.layout import today
+from dashboard.exports.layout import scenario_words, today
 
 DATA_KINDS = ("illustrative", "report", "official_statistics", "map_data")  # what counts as data, not a setting
 
@@ -161,34 +162,50 @@ def _sheet_name(label: str, taken: dict[str, Any]) -> str:
 
 
 def labelled_figure(page: str, name: str, scenario: Scenario, lang: str = "zh",
-                    overlay: db.Overlay | None = None) -> go.Figure:
-    """The chart as downloaded: title, a source line with the date, and the illustrative mark when it applies."""
+                    overlay: db.Overlay | None = None, width: int | None = None,
+                    height: int | None = None) -> go.Figure:
+    """The chart as downloaded: title, the illustrative mark (top right, in the title's row) when it applies,
+    and a footer (sources with the date, the scenario) wrapped to the image's `width` and laid out below
+    the legend (figure_style.add_footer).
+
+    `width`×`height` is the image the figure will be drawn at (default: the download size)."""
+    from dashboard.exports.images import DOWNLOAD_CHART_PX
+
+    width, height = width or DOWNLOAD_CHART_PX[0], height or DOWNLOAD_CHART_PX[1]
     fig = go.Figure(content.page_figure(page, name, scenario, lang, overlay))
     ids = page_data_sources(page, scenario, lang, overlay)
     title = (fig.layout.title.text or "") or chart_title(page, name, lang)
     source = f"{t('hearing.sources', lang)}: {provenance_text(ids, lang, overlay)} · {today()}"
-    top = max((fig.layout.margin.t or 0), 40) + 60
     fig.update_layout(title=dict(text=title, x=0.01, xanchor="left", y=0.99, yanchor="top", yref="container"),
-                      margin=dict(t=top))
-    fig.add_annotation(text=_shorten(source, 190), xref="paper", yref="paper", x=0, y=1, xanchor="left",
-                       yanchor="bottom", yshift=12, showarrow=False, align="left", font=dict(size=12, color="#55606E"))
+                      margin=dict(t=max((fig.layout.margin.t or 0), 40) + 30))
+    figure_style.place_top_legend(fig, width, height)
+    top = fig.layout.margin.t
+    figure_style.add_footer(fig, [source, scenario_line(page, scenario, lang)], width, height)
     if is_illustrative(ids, overlay):
         fig.add_annotation(text=t("hearing.illustrative_mark", lang), xref="paper", yref="paper", x=1, y=1,
-                           xanchor="right", yanchor="bottom", yshift=34, showarrow=False,
+                           xanchor="right", yanchor="top", yshift=top - 8, showarrow=False,
                            font=dict(size=16, color="#D55E00"), bordercolor="#D55E00", borderwidth=1.5, borderpad=3)
     return fig
 
 
+def scenario_line(page: str, scenario: Scenario, lang: str) -> str:
+    """'情景: 基准情景(报告默认值)' or the adjusted scenario with the page's changed settings, in the brief's words."""
+    params, _ = content.param_rows(scenario, page, lang)
+    changed = [t("hearing.param_line", lang, label=p.label, value=p.value, default=p.default) for p in params]
+    words = scenario_words(scenario, lang)
+    return f"{t('hearing.cover_scenario', lang)}: " + (f"{words} · {join_clauses(changed, lang)}" if changed else words)
+
+
 def chart_title(page: str, name: str, lang: str) -> str:
-    """A reader's title for a chart the page shows without one (catalog `hearing.chart_title_<name>`)."""
+    """A reader's title for a chart (catalog `hearing.chart_title_<name>`; a page's sensitivity chart
+    `hearing.chart_title_drivers`). A chart's key is an id and never shown: without a title, the page's name."""
     try:
         return t(f"hearing.chart_title_{name}", lang)
     except KeyError:
-        return f"{t(f'nav.{page}', lang)} · {name.replace('_', ' ')}"
-
-
-def _shorten(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
+        pass
+    if name == f"{page}_drivers":
+        return t("hearing.chart_title_drivers", lang)
+    return t(f"nav.{page}", lang)
 
 
 # ---------------------------------------------------------------- file names
