@@ -10,7 +10,7 @@ from dashboard.core.metrics import format_value
 from dashboard.core.scenario import Scenario, page_params
 from dashboard.core.text import by_lang
 from dashboard.data import geo
-from dashboard.exports.tables import csv_bytes
+from dashboard.exports.provenance import page_csv_bytes
 from dashboard.ui import ranges_panel
 from dashboard.ui import widgets as ui
 
@@ -160,7 +160,7 @@ def projection_section() -> None:
                         width="stretch", config=CHART_CONFIG, present_height=HEIGHT - 220)
         tiles(("plan_budget", "running_subsidy"), 2)
         if not present:
-            st.download_button(ui.tr("beds.download_projection"), csv_bytes(res.projection.round(1)),
+            st.download_button(ui.tr("beds.download_projection"), page_csv_bytes("beds", res.projection.round(1), scenario, lang, ui.overlay()),
                                file_name=f"beds_projection_{res.area}.csv", mime="text/csv", key="beds_dl_projection")
 
 
@@ -229,7 +229,7 @@ def table_section() -> None:
     })
     st.dataframe(shown, width="stretch", hide_index=True)
     st.caption(ui.tr("beds.table_caption"))
-    st.download_button(ui.tr("beds.download"), csv_bytes(shown), file_name="beds_areas.csv", mime="text/csv",
+    st.download_button(ui.tr("beds.download"), page_csv_bytes("beds", shown, scenario, lang, ui.overlay()), file_name="beds_areas.csv", mime="text/csv",
                        key="beds_dl_areas")
 
 
