@@ -162,7 +162,7 @@ def details_tables(details: Any, prefix: str = "") -> dict[str, pd.DataFrame]:
 _FRACTION_COLUMNS = ("met_share", "nursing_share")
 _COORDINATES = ("lon", "lat")
 # The other language's name column: dropped (the codes stay, headed in words).
-_OTHER_NAME = {"zh": ("name_en",), "en": ("name_zh",)}
+_OTHER_NAME = {"zh": ("name_en",), "en": ("name_zh", "name")}  # dropped only when another name column stays
 
 
 def _decimals(column: str, values: pd.Series) -> int:
@@ -227,10 +227,9 @@ def column_header(column: str, lang: str) -> str:
 def localise(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A model's table as a reader downloads it: the other language's name column dropped, codes in words,
     numbers rounded per column (percentages to 1 decimal, counts whole), headers in `lang`."""
-    out = frame.drop(columns=[c for c in _OTHER_NAME.get(lang, ()) if c in frame.columns
-                              and ({"name", "name_zh", "name_en"} - {c}) & set(frame.columns)])
-    if lang == "en" and "name_en" in out.columns and "name" in out.columns:
-        out = out.drop(columns=["name"])
+    names = {"name", "name_zh", "name_en"} & set(frame.columns)
+    other = [c for c in _OTHER_NAME.get(lang, ()) if c in names]
+    out = frame.drop(columns=other if names - set(other) else [])
     out = out.copy()
     for col in out.columns:
         series = out[col]
