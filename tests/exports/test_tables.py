@@ -38,10 +38,11 @@ def test_no_exported_table_has_raw_floats(page, lang):
 @pytest.mark.parametrize("page", PAGES)
 def test_zh_tables_have_no_english_headers_or_codes(page):
     for name, frame in provenance.labelled_tables(page, Scenario.default(), "zh").items():
-        heads = [c for c in frame.columns if c != "key"]  # the headline's metric key is an identifier
+        ids = ("key", "来源")  # the headline's metric key and source ids are identifiers
+        heads = [c for c in frame.columns if c not in ids]
         assert not [c for c in heads if ASCII_WORD.search(str(c))], (name, heads)
         for col in frame.columns:
-            if frame[col].dtype == object and col != "key" and "代码" not in col and "编号" not in col:
+            if (frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col])) and col not in ids and "代码" not in col and "编号" not in col:
                 codes = {v for v in frame[col] if isinstance(v, str) and SNAKE.match(v)}
                 assert not codes, (name, col, sorted(codes)[:5])
 
