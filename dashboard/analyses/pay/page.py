@@ -102,12 +102,11 @@ def ladder_section(res: dict, ref: dict) -> None:
     if present:
         return
     ladder_rows = pd.DataFrame(lad["rows"])
-    ladder_csv = ladder_rows.assign(post_label=ladder_rows["post"].map(lambda p: charts_pay.post_label(p, lang)))
     with st.expander(ui.tr("pay.ladder_table")):
         wide = ladder_rows.pivot(index="post", columns="grade", values="coefficient").reindex(lad["posts"])
         wide.index = [charts_pay.post_label(p, lang) for p in wide.index]
         st.dataframe(wide, width="stretch")
-    st.download_button(ui.tr("pay.download_ladder"), page_csv_bytes("pay", ladder_csv, scenario, lang, overlay), file_name="pay_ladder.csv",
+    st.download_button(ui.tr("pay.download_ladder"), page_csv_bytes("pay", ladder_rows, scenario, lang, overlay), file_name="pay_ladder.csv",
                        mime="text/csv", key="pay_download_ladder")
 
 
