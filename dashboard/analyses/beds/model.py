@@ -304,7 +304,7 @@ def details_for(res: BedsResults) -> dict:
         "running_subsidy_yuan_in_target_year_at_required_rate": round(res.running_subsidy_target_year),
         "build_subsidy_yuan_per_year_at_chosen_rate": round(res.plan_build_subsidy_per_year),
         "running_subsidy_yuan_in_target_year_at_chosen_rate": round(res.plan_running_subsidy_target_year),
-        "areas": _records(_city_communities_unknown(table)),
+        "areas": _records(city_communities_unknown(table)),
         "supply_by_type": _records(res.supply_by_type),
         "projection": _records(res.projection),
         "calibration": res.calibration,
@@ -317,7 +317,7 @@ def details_for(res: BedsResults) -> dict:
 COMMUNITY_COLUMNS = ("committees", "communities", "with_centre", "without_centre", "reform", "reform_with_centre")
 
 
-def _city_communities_unknown(table: pd.DataFrame) -> pd.DataFrame:
+def city_communities_unknown(table: pd.DataFrame) -> pd.DataFrame:
     """The areas table with the whole city's community counts blank: the data holds the central city's
     communities only (see results.coverage), so its sum is not the city's (the report: 410 committees)."""
     out = table.copy()

@@ -210,7 +210,7 @@ def assumptions_section() -> None:
 
 
 def table_section() -> None:
-    table = res.table
+    table = beds.city_communities_unknown(res.table)  # the data has the central city's communities only
     shown = pd.DataFrame({
         ui.tr("beds.col_area"): table[by_lang(lang, "name_zh", "name_en")],
         ui.tr("beds.col_aged_60_plus"): table["aged_60_plus"].round(0),
@@ -224,8 +224,8 @@ def table_section() -> None:
         ui.tr("beds.col_required", year=res.target_year): table["required_per_year"].round(0),
         ui.tr("beds.col_closing_year"): [str(beds.closing_text(int(y))) for y in table["closing_year"]],
         ui.tr("beds.col_nursing_share"): (table["nursing_share"] * 100).round(1),
-        ui.tr("beds.col_communities"): table["communities"].astype(int),
-        ui.tr("beds.col_with_centre"): table["with_centre"].astype(int),
+        ui.tr("beds.col_communities"): table["communities"].astype("Int64"),
+        ui.tr("beds.col_with_centre"): table["with_centre"].astype("Int64"),
     })
     st.dataframe(shown, width="stretch", hide_index=True)
     st.caption(ui.tr("beds.table_caption"))
