@@ -47,6 +47,24 @@ class Metric:
         precision its range supports, with its qualifier."""
         return qualify(format_value(self.value, self.unit, self.shown_decimals, lang, money_unit), self.qualifier, lang)
 
+    def rounded(self, x: Any, lang: str = "zh") -> Any:
+        """`x` (the value or a range end) as a number rounded as the tile shows it (`shown_decimals`,
+        whole for counts of people, beds, households; money to the digits its shown unit keeps, e.g. whole
+        万元 = 0.01 million): for tables that keep numbers as numbers, in the metric's own unit."""
+        if not isinstance(x, int | float) or isinstance(x, bool) or not math.isfinite(x):
+            return x
+        from dashboard.core import numbers
+
+        decimals = 0 if self.unit in WHOLE_UNITS else self.shown_decimals
+        if self.unit in MONEY_TOTAL_UNITS:
+            shown_unit = numbers.money_unit([float(self.value if _is_number(self.value) else x)
+                                             * MONEY_TOTAL_UNITS[self.unit]], lang)
+            shift = round(math.log10(numbers.money_factor(shown_unit) / MONEY_TOTAL_UNITS[self.unit]))
+            decimals = min(2, max(0, decimals + shift)) - shift
+        round_half_up = numbers.round_half_up
+        out = round_half_up(float(x), decimals)
+        return int(out) if decimals == 0 else out
+
     def qualifier_text(self, lang: str = "zh") -> str:
         """The qualifier's word in `lang` ('超过', 'about', ...), '' when the number is stated exactly."""
         return t(f"common.qualifier_word_{self.qualifier}", lang) if self.qualifier in QUALIFIERS else ""
@@ -66,6 +84,9 @@ class Metric:
         d["source_ids"] = list(self.source_ids)
         return d
 
+
+# Units counted in whole things: a table shows 25 people, never 25.0458.
+WHOLE_UNITS: tuple[str, ...] = ("persons", "beds", "households", "beds_per_year", "centres", "departments")
 
 # The qualifier codes; their words are catalog texts: `common.qualifier_<code>` the number with its qualifier
 # ({n} is the formatted number with its unit), `common.qualifier_word_<code>` the word alone. "plus" is Chinese
@@ -88,6 +109,10 @@ def qualify(text: str, qualifier: str, lang: str = "zh") -> str:
 
         return _NUMBER_HEAD.sub(plus, text, count=1)
     return t(f"common.qualifier_{qualifier}", lang, n=text)
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
 DEMO_SOURCE = "demo_layer"

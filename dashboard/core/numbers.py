@@ -52,6 +52,9 @@ def _round_half_up(value: float, decimals: int) -> float:
     return -out if value < 0 else out
 
 
+round_half_up = _round_half_up  # the rounding of every shown figure, for tables that keep numbers as numbers
+
+
 def _word(key: str, lang: str) -> str:
     from dashboard.core.text import t
 

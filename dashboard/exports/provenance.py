@@ -99,6 +99,18 @@ def labelled_tables(page: str, scenario: Scenario, lang: str = "zh", overlay: db
     return out
 
 
+def page_csv_bytes(page: str, frame: pd.DataFrame, scenario: Scenario, lang: str = "zh",
+                   overlay: db.Overlay | None = None) -> bytes:
+    """A page's own CSV button (a table it shows) made like the workbook's sheets: headers and codes in
+    `lang`, numbers rounded per column (`tables.localise`), and the page's provenance column."""
+    from dashboard.exports.tables import csv_bytes, localise
+
+    out = localise(frame, lang)
+    out[t("hearing.col_provenance", lang)] = provenance_text(page_data_sources(page, scenario, lang, overlay), lang,
+                                                             overlay)
+    return csv_bytes(out)
+
+
 def table_label(page: str, name: str, lang: str) -> str:
     """A reader's name for a table: its catalog name (`downloads.<name>`), '主要数字' for the headline table,
     else the key in words."""

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from dashboard.core.metrics import Metric, format_value
+from dashboard.core.metrics import Metric, format_value, unit_suffix
+from dashboard.core.numbers import round_half_up
 from dashboard.core.scenario import Scenario
-from dashboard.core.text import t
+from dashboard.core.text import t, unit_label
 from dashboard.data import db
 from dashboard.exports.content import page_results
 
@@ -52,9 +55,9 @@ def metrics_frame(metrics: Sequence[Metric], lang: str, baseline: Sequence[Metri
     rows = []
     for m in metrics:
         row = {"key": m.key, t("hearing.col_indicator", lang): m.label(lang),
-               t("hearing.col_qualifier", lang): m.qualifier_text(lang), t("hearing.col_value", lang): m.value,
-               t("hearing.col_unit", lang): m.unit, t("hearing.col_scenario", lang): m.formatted(lang),
-               t("ranges.col_low", lang): m.low, t("ranges.col_high", lang): m.high}
+               t("hearing.col_qualifier", lang): m.qualifier_text(lang), t("hearing.col_value", lang): m.rounded(m.value, lang),
+               t("hearing.col_unit", lang): unit_words(m.unit, lang), t("hearing.col_scenario", lang): m.formatted(lang),
+               t("ranges.col_low", lang): m.rounded(m.low, lang), t("ranges.col_high", lang): m.rounded(m.high, lang)}
         if baseline is not None:
             ref = base.get(m.key)
             row[t("hearing.col_baseline", lang)] = baseline_text(m, ref, lang)
@@ -62,6 +65,12 @@ def metrics_frame(metrics: Sequence[Metric], lang: str, baseline: Sequence[Metri
         row[t("hearing.col_source", lang)] = ", ".join(m.source_ids)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def unit_words(unit: str, lang: str) -> str:
+    """The unit column's words: the unit's name in `lang`, none where the screen shows none after the number
+    (a count of grids, a year, a coefficient: never the code 'count')."""
+    return unit_label(unit, lang) if unit_suffix(unit, lang) else ""
 
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
@@ -147,6 +156,92 @@ def details_tables(details: Any, prefix: str = "") -> dict[str, pd.DataFrame]:
     return out
 
 
+# ---------------------------------------------------------------- a table in the reader's language
+
+# Shares the models keep as fractions (0.332) shown as percentages (33.2) like the `_pct` columns.
+_FRACTION_COLUMNS = ("met_share", "nursing_share")
+_COORDINATES = ("lon", "lat")
+# The other language's name column: dropped (the codes stay, headed in words).
+_OTHER_NAME = {"zh": ("name_en",), "en": ("name_zh", "name")}  # dropped only when another name column stays
+
+
+def _decimals(column: str, values: pd.Series) -> int:
+    """Decimals a numeric column is exported with: percentages 1, coordinates 5, money (yuan) 0, else
+    by size (100 and more whole, 1 and more one decimal, smaller three)."""
+    if column.endswith("_pct") or column in _FRACTION_COLUMNS:
+        return 1
+    if column in _COORDINATES:
+        return 5
+    if "yuan" in column:
+        return 0
+    finite = values[values.map(lambda v: isinstance(v, int | float) and math.isfinite(v))].astype(float)
+    if finite.empty or (finite == finite.round()).all():
+        return 0
+    biggest = finite.abs().max()
+    return 0 if biggest >= 100 else 1 if biggest >= 1 else 3
+
+
+def _round_column(column: str, values: pd.Series) -> pd.Series:
+    """Numbers of a column rounded as shown (`numbers.round_half_up`); whole numbers as integers."""
+    if column in _FRACTION_COLUMNS:
+        values = values * 100
+    decimals = _decimals(column, values)
+
+    def one(v: Any) -> Any:
+        if not _numeric(v) or not math.isfinite(v):
+            return None if isinstance(v, float) else v
+        out = round_half_up(float(v), decimals)
+        return int(out) if decimals == 0 else out
+
+    out = values.map(one)
+    return out.astype("Int64") if decimals == 0 and out.map(lambda v: v is None or isinstance(v, int)).all() else out
+
+
+def _word_for(column: str, value: Any, lang: str) -> Any:
+    """A coded cell in words (catalog `codes.<column>.<code>`, `codes.bool.True`), else the value itself."""
+    if isinstance(value, bool | np.bool_):
+        return t(f"codes.bool.{bool(value)}", lang)
+    if isinstance(value, str):
+        try:
+            return t(f"codes.{column}.{value}", lang)
+        except KeyError:
+            return value
+    return value
+
+
+def column_header(column: str, lang: str) -> str:
+    """A column's header in `lang` (catalog `columns.<column>`); per-district money columns name the district."""
+    try:
+        return t(f"columns.{column}", lang)
+    except KeyError:
+        pass
+    head, _, code = column.rpartition("_")
+    if head and code.isdigit():
+        try:
+            return f"{t(f'columns.{head}', lang)} · {t(f'choices.beds_district.{code}', lang)}"
+        except KeyError:
+            pass
+    return column
+
+
+def localise(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A model's table as a reader downloads it: the other language's name column dropped, codes in words,
+    numbers rounded per column (percentages to 1 decimal, counts whole), headers in `lang`."""
+    names = {"name", "name_zh", "name_en"} & set(frame.columns)
+    other = [c for c in _OTHER_NAME.get(lang, ()) if c in names]
+    out = frame.drop(columns=other if names - set(other) else [])
+    out = out.copy()
+    for col in out.columns:
+        series = out[col]
+        if pd.api.types.is_bool_dtype(series) or series.dtype == object or pd.api.types.is_string_dtype(series):
+            out[col] = series.map(lambda v, c=col: _word_for(c, v, lang))
+        numbers_only = (pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)) or (
+            series.dtype == object and series.map(lambda v: _numeric(v) or v is None).all())
+        if numbers_only:
+            out[col] = _round_column(col, series)
+    return out.rename(columns={c: column_header(c, lang) for c in out.columns})
+
+
 def page_tables(page: str, scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None
                 ) -> dict[str, pd.DataFrame]:
     """Every table of a page: the headline figures (with baseline) and each table in the model's details.
@@ -166,7 +261,7 @@ def _page_tables(page: str, scenario: Scenario, lang: str, overlay: db.Overlay |
         baseline = page_results(page, scenario.baseline(), lang, overlay)["metrics"]
     tables = {f"{page}_headline": metrics_frame(res["metrics"], lang, baseline)}
     for name, frame in details_tables(res["details"]).items():
-        tables[f"{page}_{name}"] = frame
+        tables[f"{page}_{name}"] = localise(frame, lang)
     return tables
 
 

@@ -305,7 +305,7 @@ def details_for(res: BedsResults) -> dict:
         "running_subsidy_yuan_in_target_year_at_required_rate": round(res.running_subsidy_target_year),
         "build_subsidy_yuan_per_year_at_chosen_rate": round(res.plan_build_subsidy_per_year),
         "running_subsidy_yuan_in_target_year_at_chosen_rate": round(res.plan_running_subsidy_target_year),
-        "areas": _records(table),
+        "areas": _records(city_communities_unknown(table)),
         "supply_by_type": _records(res.supply_by_type),
         "projection": _records(res.projection),
         "calibration": res.calibration,
@@ -313,6 +313,18 @@ def details_for(res: BedsResults) -> dict:
         "home_care_coverage": _records(res.coverage),
         "home_care_mean_beds": round(res.home_care_mean_beds, 1),
     }
+
+
+COMMUNITY_COLUMNS = ("committees", "communities", "with_centre", "without_centre", "reform", "reform_with_centre")
+
+
+def city_communities_unknown(table: pd.DataFrame) -> pd.DataFrame:
+    """The areas table with the whole city's community counts blank: the data holds the central city's
+    communities only (see results.coverage), so its sum is not the city's (the report: 410 committees)."""
+    out = table.copy()
+    city = out["level"] == "city"
+    out.loc[city, [c for c in COMMUNITY_COLUMNS if c in out.columns]] = np.nan
+    return out
 
 
 def details(scenario: Scenario, overlay: db.Overlay | None = None) -> dict:

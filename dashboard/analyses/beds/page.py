@@ -10,7 +10,7 @@ from dashboard.core.metrics import format_value
 from dashboard.core.scenario import Scenario, page_params
 from dashboard.core.text import by_lang
 from dashboard.data import geo
-from dashboard.exports.tables import csv_bytes
+from dashboard.exports.provenance import page_csv_bytes
 from dashboard.ui import ranges_panel
 from dashboard.ui import widgets as ui
 
@@ -160,7 +160,7 @@ def projection_section() -> None:
                         width="stretch", config=CHART_CONFIG, present_height=HEIGHT - 220)
         tiles(("plan_budget", "running_subsidy"), 2)
         if not present:
-            st.download_button(ui.tr("beds.download_projection"), csv_bytes(res.projection.round(1)),
+            st.download_button(ui.tr("beds.download_projection"), page_csv_bytes("beds", res.projection.round(1), scenario, lang, ui.overlay()),
                                file_name=f"beds_projection_{res.area}.csv", mime="text/csv", key="beds_dl_projection")
 
 
@@ -210,7 +210,7 @@ def assumptions_section() -> None:
 
 
 def table_section() -> None:
-    table = res.table
+    table = beds.city_communities_unknown(res.table)  # the data has the central city's communities only
     shown = pd.DataFrame({
         ui.tr("beds.col_area"): table[by_lang(lang, "name_zh", "name_en")],
         ui.tr("beds.col_aged_60_plus"): table["aged_60_plus"].round(0),
@@ -224,12 +224,12 @@ def table_section() -> None:
         ui.tr("beds.col_required", year=res.target_year): table["required_per_year"].round(0),
         ui.tr("beds.col_closing_year"): [str(beds.closing_text(int(y))) for y in table["closing_year"]],
         ui.tr("beds.col_nursing_share"): (table["nursing_share"] * 100).round(1),
-        ui.tr("beds.col_communities"): table["communities"].astype(int),
-        ui.tr("beds.col_with_centre"): table["with_centre"].astype(int),
+        ui.tr("beds.col_communities"): table["communities"].astype("Int64"),
+        ui.tr("beds.col_with_centre"): table["with_centre"].astype("Int64"),
     })
     st.dataframe(shown, width="stretch", hide_index=True)
     st.caption(ui.tr("beds.table_caption"))
-    st.download_button(ui.tr("beds.download"), csv_bytes(shown), file_name="beds_areas.csv", mime="text/csv",
+    st.download_button(ui.tr("beds.download"), page_csv_bytes("beds", shown, scenario, lang, ui.overlay()), file_name="beds_areas.csv", mime="text/csv",
                        key="beds_dl_areas")
 
 

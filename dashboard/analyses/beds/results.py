@@ -203,7 +203,9 @@ def compute_from_inputs(inputs: Inputs, scenario: Scenario) -> BedsResults:
     }
     coverage = table[["area_code", "name_zh", "name_en", "level", "communities", "with_centre", "without_centre",
                       "reform", "reform_with_centre"]].copy()
-    coverage = coverage[coverage["level"] != "rest"].reset_index(drop=True)
+    # Community data covers the central city only (the counties' committees are not in it: the report counts
+    # 410 residents' committees city-wide, 107 central), so a whole-city row would repeat the central city's.
+    coverage = coverage[~coverage["level"].isin(["rest", "city"])].reset_index(drop=True)
     return BedsResults(
         area=area, rule=rule, plan=plan, target_year=target, table=table, supply_by_type=inputs.supply,
         projection=projection, closing_year=int(proj.closing_year[0]), reopens=bool(proj.reopens[0]),

@@ -8,7 +8,7 @@ from dashboard.analyses.coverage import network as walk_network
 from dashboard.core import ranges
 from dashboard.core.text import join_list
 from dashboard.data import geo
-from dashboard.exports.tables import csv_bytes
+from dashboard.exports.provenance import page_csv_bytes
 from dashboard.ui import ranges_panel
 from dashboard.ui import widgets as ui
 
@@ -179,10 +179,12 @@ with ui.step():
             if box.open:
                 st.dataframe(facilities, width="stretch", hide_index=True, key="coverage_facility_load")
                 left, right = st.columns(2)
-                left.download_button(ui.tr("coverage.download_facilities"), csv_bytes(facilities),
+                left.download_button(ui.tr("coverage.download_facilities"),
+                                     page_csv_bytes("coverage", facilities, scenario, lang, overlay),
                                      "clinic_facility_load.csv", "text/csv", key="coverage_download_facilities")
                 right.download_button(ui.tr("coverage.download_compounds"),  # built on click, not on every rerun
-                                      lambda: csv_bytes(charts_coverage.compound_access_table(result, lang)),
+                                      lambda: page_csv_bytes("coverage", charts_coverage.compound_access_table(result, lang),
+                                                             scenario, lang, overlay),
                                       "clinic_access_by_compound.csv", "text/csv", key="coverage_download_compounds")
 
 with ui.step():
@@ -251,7 +253,7 @@ if not present:  # the detail table and the method are for reading at a desk, no
     key_cols = [ui.tr("coverage.col.subdistrict_name"), ui.tr("coverage.col.covered_share_pct")]
     table = table[[c for c in key_cols if c in table] + [c for c in table if c not in key_cols]]
     st.dataframe(table, width="stretch", hide_index=True, column_config=ui.key_columns(table, key_cols))
-    st.download_button(ui.tr("common.download_csv"), csv_bytes(table), "clinic_coverage_by_subdistrict.csv",
+    st.download_button(ui.tr("common.download_csv"), page_csv_bytes("coverage", table, scenario, lang, overlay), "clinic_coverage_by_subdistrict.csv",
                        "text/csv", key="coverage_download")
 
     with st.expander(ui.tr("coverage.method_title")):

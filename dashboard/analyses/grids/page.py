@@ -8,7 +8,7 @@ from dashboard.analyses.grids import model as grids
 from dashboard.core import ranges
 from dashboard.core.safetext import md_escape
 from dashboard.core.scenario import Scenario
-from dashboard.exports.tables import csv_bytes
+from dashboard.exports.provenance import page_csv_bytes
 from dashboard.ui import widgets as ui
 
 lang = ui.lang()
@@ -82,7 +82,7 @@ ui.plotly_chart("grids_redivision", lambda: charts_grids.redivision_figure(res, 
 st.caption(ui.tr("grids.redivision_caption", target=a["target_households"], per=a["workers_per_grid"],
                  wage=f"{a['wage_yuan']:,.0f}", surplus=f"{tot['surplus_workers']:,}",
                  gini=f"{tot['gini']:.2f}", gini_after=f"{tot['gini_after']:.2f}"))
-st.download_button(ui.tr("grids.download_communities"), csv_bytes(comm), file_name="grids_by_community.csv",
+st.download_button(ui.tr("grids.download_communities"), page_csv_bytes("grids", comm, scenario, lang, overlay), file_name="grids_by_community.csv",
                    mime="text/csv", key="grids_download_communities")
 
 # ---------------------------------------------------------------- the task burden

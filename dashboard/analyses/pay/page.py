@@ -11,7 +11,7 @@ from dashboard.core.numbers import format_money
 from dashboard.core.safetext import md_escape
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import by_lang
-from dashboard.exports.tables import csv_bytes
+from dashboard.exports.provenance import page_csv_bytes
 from dashboard.ui import ranges_panel
 from dashboard.ui import widgets as ui
 
@@ -102,12 +102,11 @@ def ladder_section(res: dict, ref: dict) -> None:
     if present:
         return
     ladder_rows = pd.DataFrame(lad["rows"])
-    ladder_csv = ladder_rows.assign(post_label=ladder_rows["post"].map(lambda p: charts_pay.post_label(p, lang)))
     with st.expander(ui.tr("pay.ladder_table")):
         wide = ladder_rows.pivot(index="post", columns="grade", values="coefficient").reindex(lad["posts"])
         wide.index = [charts_pay.post_label(p, lang) for p in wide.index]
         st.dataframe(wide, width="stretch")
-    st.download_button(ui.tr("pay.download_ladder"), csv_bytes(ladder_csv), file_name="pay_ladder.csv",
+    st.download_button(ui.tr("pay.download_ladder"), page_csv_bytes("pay", ladder_rows, scenario, lang, overlay), file_name="pay_ladder.csv",
                        mime="text/csv", key="pay_download_ladder")
 
 
@@ -141,7 +140,7 @@ if not present:
     st.dataframe(budget_table, hide_index=True, width="stretch",
                  column_config={name: money_format for name in money_cols.values()}
                  | {ui.tr("pay.col_wage"): st.column_config.NumberColumn(format="%d")})
-    st.download_button(ui.tr("pay.download_budget"), csv_bytes(budget), file_name="pay_budget.csv", mime="text/csv",
+    st.download_button(ui.tr("pay.download_budget"), page_csv_bytes("pay", budget, scenario, lang, overlay), file_name="pay_budget.csv", mime="text/csv",
                        key="pay_download_budget")
 
 # ---------------------------------------------------------------- retention

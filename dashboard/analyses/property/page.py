@@ -10,7 +10,7 @@ from dashboard.core.safetext import md_escape
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import by_lang
 from dashboard.data import geo
-from dashboard.exports.tables import csv_bytes
+from dashboard.exports.provenance import page_csv_bytes
 from dashboard.ui import ranges_panel
 from dashboard.ui import widgets as ui
 
@@ -115,7 +115,7 @@ if not priority.empty:
         ui.tr("property.col_cost"): (priority["annual_cost_yuan"] / 1e4).round(2),
         ui.tr("property.col_programme_year"): priority["programme_year"].map(lambda y: int(y) + 2020),
     }).head(30), hide_index=True, width="stretch")
-    st.download_button(ui.tr("property.download_priority"), csv_bytes(priority), file_name="property_priority.csv",
+    st.download_button(ui.tr("property.download_priority"), page_csv_bytes("property", priority, scenario, lang, overlay), file_name="property_priority.csv",
                        mime="text/csv", key="property_download_priority")
 
 # ---------------------------------------------------------------- owners' committees
