@@ -92,6 +92,19 @@ def qualify(text: str, qualifier: str, lang: str = "zh") -> str:
     return t(f"common.qualifier_{qualifier}", lang, n=text)
 
 
+def qualifier_code(note: str) -> str:
+    """The Metric qualifier (core.metrics.QUALIFIERS) an indicator's note states: 'more than (多)' -> 'plus'."""
+    low = note.lower()
+    if low.startswith("one third"):
+        return "one_third"
+    for key, code in (("more than (超过)", "more_than"), ("more than (多)", "plus"), ("more than (余)", "plus"),
+                      ("more than", "more_than"), ("less than", "less_than"), ("near", "nearly"),
+                      ("about", "about"), ("at least", "at_least")):
+        if key in low:
+            return code
+    return ""
+
+
 DEMO_SOURCE = "demo_layer"
 
 
