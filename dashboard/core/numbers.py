@@ -73,9 +73,14 @@ def format_amount(value: float, decimals: int, unit_text: str, lang: str = "zh")
         if abs(value) >= threshold:
             scaled = value / _SCALE_FACTOR[scale]
             text = format_number(scaled, 1 if abs(scaled) < 1000 else 0, lang)
-            word = _word(f"scale.{scale}", lang)
-            return join_unit(text + word if lang == "zh" else f"{text} {word}", unit_text, lang)
+            return join_unit(_scaled(text, scale, lang), unit_text, lang)
     return join_unit(format_number(value, decimals, lang), unit_text, lang)
+
+
+def _scaled(number: str, scale: str, lang: str) -> str:
+    """A number with its scale word: 22.6万 / 1.2 million."""
+    word = _word(f"scale.{scale}", lang)
+    return number + word if lang == "zh" else f"{number} {word}"
 
 
 def money_unit(values_yuan: Iterable[float | None], lang: str = "zh") -> str:
@@ -154,9 +159,7 @@ def format_amount_difference(value: float, ref: float, decimals: int, unit_text:
     if scale is None:
         text = join_unit(format_number(abs(diff), d, lang), unit_text, lang)
     else:
-        word = _word(f"scale.{scale}", lang)
-        num = format_number(abs(diff), d, lang)
-        text = join_unit(num + word if lang == "zh" else f"{num} {word}", unit_text, lang)
+        text = join_unit(_scaled(format_number(abs(diff), d, lang), scale, lang), unit_text, lang)
     return ("+" if diff > 0 else "-") + text
 
 

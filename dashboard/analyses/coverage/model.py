@@ -41,7 +41,7 @@ from dashboard.analyses.coverage.evaluate import CoverageResult, _served_after, 
 from dashboard.analyses.coverage.inputs import Inputs, Settings, prepare_inputs
 from dashboard.analyses.coverage.tables import UPGRADE_COST_SHARE
 from dashboard.core import labels, params, ranges
-from dashboard.core.metrics import Metric, format_value
+from dashboard.core.metrics import Metric, format_value, unit_suffix
 from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
 from dashboard.core.text import t
 from dashboard.data import db
@@ -253,7 +253,7 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
                                 else headline(scenario, overlay, network))}
     before, after = shown["covered_share"].formatted(lang), shown["covered_share_after"].formatted(lang)
     beyond_m = shown["beyond_capacity_residents"]
-    beyond = (beyond_m.range_text(lang) or beyond_m.formatted(lang)).removesuffix("人").removesuffix(" people")
+    beyond = (beyond_m.range_text(lang) or beyond_m.formatted(lang)).removesuffix(unit_suffix("persons", lang)).rstrip()
     k = len(r.suggestion.sites)
     if not r.suggestion.optimal and math.isfinite(r.suggestion.gap):  # how near the best possible the sites are
         after += t("coverage.summary_gap", lang, gap=gap_text(r.suggestion.gap, lang))
