@@ -90,16 +90,8 @@ def file_stem(text: str) -> str:
     return "".join("-" if ch in '\\/:*?"<>|' or ord(ch) < 32 else ch for ch in text).strip(" .") or "download"
 
 
-# English names of the report's areas by indicators.csv area code (the catalog's `beds.area_*`): 421000C is
-# the dashboard's own code of the central city.
-_AREA_KEYS = {"421000C": "beds.area_central", "421000": "beds.area_city"}
-
-
 def area_name(code: object, name_zh: str, lang: str = "zh") -> str:
     """An indicator area's name in `lang`: its Chinese name in Chinese; in English the catalog's name for
     the code (Shashi District, central city...), else the Chinese name as given (an uploaded city)."""
-    if lang == "zh":
-        return name_zh
-    key = _AREA_KEYS.get(str(code), f"beds.area_{code}")
-    entry = catalog().get(key)
-    return entry[lang] if entry and lang in entry else name_zh
+    entry = catalog().get(f"beds.area_{code}") or {}  # the catalog's area names (beds.json), by area code
+    return by_lang(lang, name_zh, entry.get("en") or name_zh)

@@ -161,3 +161,15 @@ def test_english_texts_name_districts_in_english():
             if isinstance(en, str) and key != "report_quote" and any(n in en for n in ("沙市区", "荆州区", "中心城区")):
                 found.append(f"{f.name}:{key}")
     assert not found, found
+
+
+def test_indicator_areas_in_english():
+    """Data & sources said 'Community cadres (中心城区)' in English."""
+    from dashboard.core.text import area_name
+    from dashboard.data.catalogue import indicator_names
+
+    assert area_name("421000C", "中心城区", "en") == "central city" and area_name("421002", "沙市区", "en") == "Shashi District"
+    assert area_name("421002", "沙市区", "zh") == "沙市区" and area_name("X1", "某区", "en") == "某区"  # unknown: as given
+    row = {"indicator_id": "cadres.cadres.central_city", "note": "community cadres; context", "area_code": "421000C",
+           "area_name": "中心城区", "quote": "q"}
+    assert indicator_names(row)[1] == "Community cadres (central city)"

@@ -56,7 +56,7 @@ CHINESE: dict[str, tuple[int, str]] = {
     "dashboard/analyses/overview/svgmap.py": (1, "街道 dropped from street names on maps"),
     "dashboard/analyses/beds/charts.py": (1, "街道 dropped from street names on maps"),
     "dashboard/analyses/coverage/": (69, "街道 on maps; metric labels and notes (label_zh/note_zh) and the summary sentence"),
-    "dashboard/analyses/beds/model.py": (25, "metric labels and notes held as label_zh/note_zh pairs"),
+    "dashboard/analyses/beds/model.py": (23, "metric labels and notes held as label_zh/note_zh pairs"),
     "dashboard/analyses/pay/model.py": (22, "metric labels and notes held as label_zh/note_zh pairs"),
     "dashboard/analyses/grids/model.py": (31, "metric labels and notes held as label_zh/note_zh pairs"),
     "dashboard/analyses/property/model.py": (20, "metric labels and notes held as label_zh/note_zh pairs"),
