@@ -42,10 +42,12 @@ class Metric:
         """Decimals the range supports (never more than `decimals`): see `range_decimals`."""
         return range_decimals(self.low, self.high, self.decimals)
 
-    def formatted(self, lang: str = "zh", money_unit: str | None = None) -> str:
+    def formatted(self, lang: str = "zh", money_unit: str | None = None, decimals: int | None = None) -> str:
         """The value as shown on screen and in the brief (same text everywhere), rounded to the
-        precision its range supports, with its qualifier."""
-        return qualify(format_value(self.value, self.unit, self.shown_decimals, lang, money_unit), self.qualifier, lang)
+        precision its range supports, with its qualifier. `decimals` overrides the precision (a baseline
+        is shown at its scenario figure's precision, see `format_difference`)."""
+        d = self.shown_decimals if decimals is None else decimals
+        return qualify(format_value(self.value, self.unit, d, lang, money_unit), self.qualifier, lang)
 
     def rounded(self, x: Any, lang: str = "zh") -> Any:
         """`x` (the value or a range end) as a number rounded as the tile shows it (`shown_decimals`,
@@ -115,6 +117,19 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
+def qualifier_code(note: str) -> str:
+    """The Metric qualifier (core.metrics.QUALIFIERS) an indicator's note states: 'more than (多)' -> 'plus'."""
+    low = note.lower()
+    if low.startswith("one third"):
+        return "one_third"
+    for key, code in (("more than (超过)", "more_than"), ("more than (多)", "plus"), ("more than (余)", "plus"),
+                      ("more than", "more_than"), ("less than", "less_than"), ("near", "nearly"),
+                      ("about", "about"), ("at least", "at_least")):
+        if key in low:
+            return code
+    return ""
+
+
 DEMO_SOURCE = "demo_layer"
 
 
@@ -157,6 +172,29 @@ def format_value(value: Any, unit: str, decimals: int = 0, lang: str = "zh", mon
     if unit in MONEY_TOTAL_UNITS:
         return numbers.format_money(float(value) * MONEY_TOTAL_UNITS[unit], lang, decimals, money_unit)
     return numbers.format_amount(float(value), decimals, unit_suffix(unit, lang), lang)
+
+
+def format_difference(metric: Metric, ref: Metric, lang: str = "zh", money_unit: str | None = None) -> str:
+    """Scenario − baseline as a tile, the brief and the tables show it: both figures at the scenario
+    figure's shown precision, the difference taken between the shown numbers (23.20 − 20.42 = +2.78,
+    never a third rounding), shares in percentage points; '' when not numeric or shown alike."""
+    from dashboard.core import numbers
+
+    num = (int, float)
+    if not isinstance(metric.value, num) or not isinstance(ref.value, num) or isinstance(metric.value, bool):
+        return ""
+    d = metric.shown_decimals
+    if metric.unit in MONEY_TOTAL_UNITS:
+        f = MONEY_TOTAL_UNITS[metric.unit]
+        return numbers.format_money_difference(float(metric.value) * f, float(ref.value) * f, lang, d, money_unit)
+    if metric.unit == "percent":  # a difference of two shares is in percentage points
+        diff = numbers.shown_value(metric.value, d) - numbers.shown_value(ref.value, d)
+        diff = numbers.shown_value(diff, d)
+        if diff == 0:
+            return ""
+        return ("+" if diff > 0 else "-") + numbers.format_number(abs(diff), d, lang) + t("hearing.pct_points", lang)
+    return numbers.format_amount_difference(float(metric.value), float(ref.value), d, unit_suffix(metric.unit, lang),
+                                            lang)
 
 
 def range_decimals(low: Any, high: Any, decimals: int) -> int:

@@ -76,9 +76,14 @@ def format_amount(value: float, decimals: int, unit_text: str, lang: str = "zh")
         if abs(value) >= threshold:
             scaled = value / _SCALE_FACTOR[scale]
             text = format_number(scaled, 1 if abs(scaled) < 1000 else 0, lang)
-            word = _word(f"scale.{scale}", lang)
-            return join_unit(text + word if lang == "zh" else f"{text} {word}", unit_text, lang)
+            return join_unit(_scaled(text, scale, lang), unit_text, lang)
     return join_unit(format_number(value, decimals, lang), unit_text, lang)
+
+
+def _scaled(number: str, scale: str, lang: str) -> str:
+    """A number with its scale word: 22.6万 / 1.2 million."""
+    word = _word(f"scale.{scale}", lang)
+    return number + word if lang == "zh" else f"{number} {word}"
 
 
 def money_unit(values_yuan: Iterable[float | None], lang: str = "zh") -> str:
@@ -104,8 +109,74 @@ def format_money(yuan: float, lang: str = "zh", decimals_millions: int = 1, unit
     """
     unit = unit or money_unit([yuan], lang)
     factor = money_factor(unit)
-    decimals = min(2, max(0, decimals_millions + round(math.log10(factor / 1e6))))
-    return join_unit(format_number(yuan / factor, decimals, lang), _word(unit, lang), lang)
+    decimals = money_decimals(unit, decimals_millions)
+    shown = _round_half_up(yuan / factor, decimals)
+    if shown == 0:  # nothing is 0, not 0.00
+        decimals = 0
+    return join_unit(format_number(shown, decimals, lang), _word(unit, lang), lang)
+
+
+# The finest step a money total is written to, in yuan: whole 万 (10,000 yuan), in both languages, so
+# 2,320万元 and 23.20 million yuan carry the same digits (an English total is not rounder than the Chinese).
+_MONEY_STEP = 1e4
+
+
+def money_decimals(unit: str, decimals_millions: int = 1) -> int:
+    """Decimals a money total shows in `unit`: `decimals_millions` (its precision in millions, the models'
+    unit) moved to the unit, but never coarser than whole 万 in either language, and at most two."""
+    factor = money_factor(unit)
+    from_model = decimals_millions + round(math.log10(factor / 1e6))
+    wan = round(math.log10(factor / _MONEY_STEP))  # decimals of `unit` that make whole 万
+    return min(2, max(0, from_model, wan))
+
+
+def shown_value(value: float, decimals: int) -> float:
+    """`value` as it is shown with `decimals` decimals (rounded half away from zero): differences of shown
+    figures are taken between these, so value − baseline = difference on the screen too."""
+    return _round_half_up(float(value), decimals)
+
+
+def amount_scale(values: Iterable[float], lang: str = "zh") -> str | None:
+    """The scale word ('wan', 'yi', 'million') the largest of `values` is written in, None when in full."""
+    biggest = max((abs(float(v)) for v in values), default=0.0)
+    for threshold, scale in _COUNT_SCALE.get(lang, ()):
+        if biggest >= threshold:
+            return scale
+    return None
+
+
+def format_amount_difference(value: float, ref: float, decimals: int, unit_text: str, lang: str = "zh") -> str:
+    """value − ref as the two are shown (format_amount), signed: 22.6万 − 21.0万 is +1.6万, never a
+    difference computed from unrounded figures; '' when the two are shown alike."""
+    scale = amount_scale((value, ref), lang)
+    if scale is None:
+        diff = shown_value(value, decimals) - shown_value(ref, decimals)
+        d = decimals
+    else:
+        f = _SCALE_FACTOR[scale]
+        d = 1 if max(abs(value), abs(ref)) / f < 1000 else 0
+        diff = shown_value(value / f, d) - shown_value(ref / f, d)
+    diff = _round_half_up(diff, d) if diff >= 0 else -_round_half_up(-diff, d)
+    if diff == 0:
+        return ""
+    if scale is None:
+        text = join_unit(format_number(abs(diff), d, lang), unit_text, lang)
+    else:
+        text = join_unit(_scaled(format_number(abs(diff), d, lang), scale, lang), unit_text, lang)
+    return ("+" if diff > 0 else "-") + text
+
+
+def format_money_difference(yuan: float, ref_yuan: float, lang: str = "zh", decimals_millions: int = 1,
+                            unit: str | None = None) -> str:
+    """yuan − ref_yuan as the two totals are shown (format_money, one unit), signed; '' when shown alike."""
+    unit = unit or money_unit([yuan, ref_yuan], lang)
+    factor = money_factor(unit)
+    d = money_decimals(unit, decimals_millions)
+    diff = shown_value(yuan / factor, d) - shown_value(ref_yuan / factor, d)
+    diff = _round_half_up(diff, d) if diff >= 0 else -_round_half_up(-diff, d)
+    if diff == 0:
+        return ""
+    return ("+" if diff > 0 else "-") + join_unit(format_number(abs(diff), d, lang), _word(unit, lang), lang)
 
 
 def axis_ticks(vmin: float, vmax: float, lang: str = "zh", n: int = 5) -> tuple[list[float], list[str]] | None:

@@ -88,3 +88,10 @@ def download_name(name: str, lang: str = "zh") -> str:
 def file_stem(text: str) -> str:
     """`text` fit for a file name: path separators and characters Windows refuses become '-'."""
     return "".join("-" if ch in '\\/:*?"<>|' or ord(ch) < 32 else ch for ch in text).strip(" .") or "download"
+
+
+def area_name(code: object, name_zh: str, lang: str = "zh") -> str:
+    """An indicator area's name in `lang`: its Chinese name in Chinese; in English the catalog's name for
+    the code (Shashi District, central city...), else the Chinese name as given (an uploaded city)."""
+    entry = catalog().get(f"beds.area_{code}") or {}  # the catalog's area names (beds.json), by area code
+    return by_lang(lang, name_zh, entry.get("en") or name_zh)

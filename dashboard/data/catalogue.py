@@ -110,7 +110,9 @@ def indicator_names(row: dict) -> tuple[str, str]:
     en = (definition[:1].upper() + definition[1:]) if definition else str(row["indicator_id"])
     area, quote = str(row.get("area_name") or ""), str(row.get("quote") or en)
     zh = quote if quote.startswith(area) else f"{area} · {quote}"
-    return zh, f"{en} ({row.get('area_name') or ''})"
+    from dashboard.core.text import area_name
+
+    return zh, f"{en} ({area_name(row.get('area_code'), str(row.get('area_name') or ''), 'en')})"
 
 
 def indicator_table(lang: str = "zh", overlay: db.Overlay | None = None, topic: str = "",
@@ -119,7 +121,7 @@ def indicator_table(lang: str = "zh", overlay: db.Overlay | None = None, topic: 
     year, area, the report's words and where, definition, caveats, source and its kind."""
     from dashboard.analyses.overview.model import qualifier_code
     from dashboard.core.metrics import format_value, qualify
-    from dashboard.core.text import by_lang, unit_label
+    from dashboard.core.text import area_name, by_lang, unit_label
 
     found = db.run_query("indicators_search", overlay=overlay, topic=topic, text=text)
     titles = dict(zip(db.frames(overlay)["sources"]["source_id"], db.frames(overlay)["sources"]["title"], strict=True))
@@ -141,7 +143,7 @@ def indicator_table(lang: str = "zh", overlay: db.Overlay | None = None, topic: 
         rows.append({
             col["name"]: by_lang(lang, zh, en), col["name_other"]: by_lang(lang, en, zh),
             col["value"]: shown, col["unit"]: unit_label(r["unit"], lang) or r["unit"], col["year"]: int(r["year"]),
-            col["area"]: r["area_name"], col["quote"]: r["quote"], col["locator"]: r["locator"],
+            col["area"]: area_name(r.get("area_code"), str(r["area_name"]), lang), col["quote"]: r["quote"], col["locator"]: r["locator"],
             col["definition"]: definition, col["caveats"]: caveats,
             col["source"]: titles.get(r["source_id"], r["source_id"]), col["kind"]: _kind(str(r["source_kind"]), lang),
             col["topic"]: topic_label, col["id"]: r["indicator_id"],

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.core.metrics import Metric, format_value, unit_suffix
+from dashboard.core.metrics import Metric, format_difference, unit_suffix
 from dashboard.core.numbers import round_half_up
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import t, unit_label
@@ -88,7 +88,7 @@ def baseline_text(metric: Metric, ref: Metric | None, lang: str) -> str:
         return "—"
     if not comparable(metric, ref, lang):
         return f"{ref.formatted(lang)} ({ref.label(lang)})"
-    return ref.formatted(lang)
+    return ref.formatted(lang, decimals=metric.shown_decimals)  # the scenario figure's precision
 
 
 def _year_of(value: Any) -> tuple[int, bool] | None:
@@ -124,14 +124,7 @@ def difference_text(metric: Metric, ref: Metric | None, lang: str) -> str:
         return _year_difference(metric, ref, lang)
     if not _numeric(metric.value) or not _numeric(ref.value):
         return "—"
-    diff = float(metric.value) - float(ref.value)
-    if abs(diff) < 0.5 * 10 ** -metric.decimals:
-        return "—"
-    if metric.unit == "percent":  # a difference of two shares is in percentage points
-        text = f"{abs(diff):,.{metric.decimals}f}" + t("hearing.pct_points", lang)
-    else:
-        text = format_value(abs(diff), metric.unit, metric.decimals, lang)
-    return ("+" if diff > 0 else "-") + text
+    return format_difference(metric, ref, lang) or "—"  # between the shown figures (core.metrics)
 
 
 def _numeric(value: Any) -> bool:

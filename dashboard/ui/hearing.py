@@ -138,7 +138,7 @@ def share_link(page: str) -> None:
     st.markdown(f"**:material/link: {ui.tr('hearing.copy_link')}**")
     url = link(page)
     if content.link_is_local(url):
-        st.warning(ui.tr("hearing.link_local_warning", host=md_escape(content.link_host(url))),
+        st.warning(ui.tr("hearing.link_local_warning", host=code_span(content.link_host(url))),  # verbatim, no visible escapes
                    icon=":material/wifi_off:")
     copy_box(url)
     st.caption(ui.tr("hearing.copy_link_help"))

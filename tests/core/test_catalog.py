@@ -144,3 +144,32 @@ def test_file_stem_keeps_chinese_and_drops_separators():
     assert file_stem("服务覆盖-按街道") == "服务覆盖-按街道"
     assert file_stem('a/b\\c:d*e?"f<g>h|') == "a-b-c-d-e--f-g-h-"
     assert file_stem(" . ") == "download"
+
+
+def test_english_texts_name_districts_in_english():
+    """'Care beds in 沙市区', '荆州区 budgeted 419 posts': the English UI says Shashi / Jingzhou District and
+    central city (the report's quotes excepted)."""
+    import json
+    from pathlib import Path
+
+    import dashboard
+
+    found = []
+    for f in sorted((Path(dashboard.__file__).parent / "catalog").glob("*.json")):
+        for key, v in json.loads(f.read_text(encoding="utf-8")).items():
+            en = v.get("en") if isinstance(v, dict) else None
+            if isinstance(en, str) and key != "report_quote" and any(n in en for n in ("沙市区", "荆州区", "中心城区")):
+                found.append(f"{f.name}:{key}")
+    assert not found, found
+
+
+def test_indicator_areas_in_english():
+    """Data & sources said 'Community cadres (中心城区)' in English."""
+    from dashboard.core.text import area_name
+    from dashboard.data.catalogue import indicator_names
+
+    assert area_name("421000C", "中心城区", "en") == "central city" and area_name("421002", "沙市区", "en") == "Shashi District"
+    assert area_name("421002", "沙市区", "zh") == "沙市区" and area_name("X1", "某区", "en") == "某区"  # unknown: as given
+    row = {"indicator_id": "cadres.cadres.central_city", "note": "community cadres; context", "area_code": "421000C",
+           "area_name": "中心城区", "quote": "q"}
+    assert indicator_names(row)[1] == "Community cadres (central city)"

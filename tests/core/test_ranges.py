@@ -284,7 +284,11 @@ def test_a_conclusion_that_flips_inside_the_bands_is_said_in_words():
 
 def test_precision_follows_the_range():
     wide = Metric("x", 20.4321, "million_yuan", "x", "x", (), 2, low=18.2, high=31.0)
-    assert wide.formatted("en") == "20 million yuan" and wide.range_text("en") == "18–31 million yuan"
+    # money: never coarser than whole 万 in either language (2,043万元 = 20.43 million yuan)
+    assert wide.formatted("en") == "20.43 million yuan" and wide.range_text("en") == "18.20–31.00 million yuan"
+    assert wide.formatted("zh") == "2,043万元"
+    share = Metric("s", 71.05, "percent", "x", "x", (), 1, low=58.0, high=75.0)
+    assert share.formatted("zh") == "71%"
     narrow = Metric("x", 20.4321, "million_yuan", "x", "x", (), 2, low=20.41, high=20.45)
     assert narrow.formatted("en") == "20.43 million yuan"
     assert range_decimals(0.05, 0.12, 2) <= 1  # a factor of two: never two decimals

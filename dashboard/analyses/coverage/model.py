@@ -41,7 +41,7 @@ from dashboard.analyses.coverage.evaluate import CoverageResult, _served_after, 
 from dashboard.analyses.coverage.inputs import Inputs, Settings, prepare_inputs
 from dashboard.analyses.coverage.tables import UPGRADE_COST_SHARE
 from dashboard.core import labels, params, ranges
-from dashboard.core.metrics import Metric, format_value
+from dashboard.core.metrics import Metric, format_value, unit_suffix
 from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
 from dashboard.core.text import t
 from dashboard.data import db
@@ -248,18 +248,21 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
     """The result in one plain sentence (figures formatted as on the page)."""
     r = scenario_result(scenario, overlay, network)
     c, s, p = r.city, r.settings, r.plan
-    before = format_value(_pct(c["covered_share_pct"]), "percent", 1, lang)
-    after = format_value(_pct(c["covered_share_after_pct"]), "percent", 1, lang)
+    # the figures as the tiles show them (core/ranges: the precision their range supports), not re-rounded
+    shown = {m.key: m for m in (ranges.headline(PAGE, scenario, overlay) if network is None
+                                else headline(scenario, overlay, network))}
+    before, after = shown["covered_share"].formatted(lang), shown["covered_share_after"].formatted(lang)
+    beyond_m = shown["beyond_capacity_residents"]
+    beyond = (beyond_m.range_text(lang) or beyond_m.formatted(lang)).removesuffix(unit_suffix("persons", lang)).rstrip()
     k = len(r.suggestion.sites)
     if not r.suggestion.optimal and math.isfinite(r.suggestion.gap):  # how near the best possible the sites are
         after += t("coverage.summary_gap", lang, gap=gap_text(r.suggestion.gap, lang))
-    served = format_value(_pct(c["served_share_pct"]), "percent", 1, lang)
-    served_after = format_value(_pct(c["served_share_after_pct"]), "percent", 1, lang)
+    served, served_after = shown["served_share"].formatted(lang), shown["served_share_after"].formatted(lang)
     if lang == "zh":
         how = f"沿路网步行{s.service_distance_m:,}米" if r.network else f"步行{s.service_distance_m:,}米(直线{s.radius_m:,.0f}米)"
         text = (f"按{how}计,中心城区{before}的居民可到达社区卫生服务机构;"
                 f"新增{k}所公办中心后为{after}。按每名全科医生服务{s.panel_per_gp:,}人计,容量内可获服务的居民为{served}(新建后{served_after}),"
-                f"{c['beyond_capacity_residents']:,}名可及居民超出容量。{c['streets_without_public_centre']}个街道尚无公办社区卫生服务中心,"
+                f"{beyond}名可及居民超出容量。{c['streets_without_public_centre']}个街道尚无公办社区卫生服务中心,"
                 f"每街一所需新建{p['new_centres']}所,另有{p['upgrades']}所公办中心需改造达标,按标准缺全科医生{p['gp_shortfall']}名。")
     else:
         how = (f"Within a {s.service_distance_m:,} m walk on the network" if r.network
@@ -268,7 +271,7 @@ def summary_sentence(scenario: Scenario, lang: str = "zh", overlay: db.Overlay |
                 f"residents reach a community health facility; with {k} new public centre(s), {after}. "
                 f"At {s.panel_per_gp:,} residents per GP, {served} are served within capacity ({served_after} with the new "
                 f"centres) and "
-                f"{c['beyond_capacity_residents']:,} residents within reach are beyond it. "
+                f"{beyond} residents within reach are beyond it. "
                 f"{c['streets_without_public_centre']} streets have no public centre; one per street means "
                 f"{p['new_centres']} new centres, {p['upgrades']} public centres to upgrade and {p['gp_shortfall']} more GPs "
                 f"to meet the standard.")

@@ -31,7 +31,7 @@ from dashboard.analyses.pay import model as pay_model
 from dashboard.analyses.pay.ladder import PayAssumptions
 from dashboard.analyses.property.model import district_names, report_figures
 from dashboard.core import labels, params
-from dashboard.core.metrics import Metric
+from dashboard.core.metrics import Metric, qualifier_code
 from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
 from dashboard.core.text import t
 from dashboard.data import db
@@ -262,7 +262,12 @@ def headline(scenario: Scenario, overlay: db.Overlay | None = None) -> list[Metr
     tot, wl, party = res["totals"], res["workload"], res["report_party"]
     data = tuple(res["data_sources"])
     norm = ("std_wuhan_staffing", "asm_grids_workers")
-    tasks_text = f"{wl['tasks']:,.0f}+" if wl["tasks"] is not None else None
+    # the report's "130多项" as its number with the qualifier indicators.csv states (more than (多) -> plus)
+    tasks_row = db.run_query("indicators_by_id", overlay=overlay, ids=[REPORT_IDS["tasks"]]).to_dict("records")
+    tasks_qualifier = qualifier_code(str(tasks_row[0].get("note") or "")) if tasks_row else ""
+    code = REPORT_IDS["tasks"].rsplit(".", 1)[-1]  # the district the report's count is of
+    district = next((d for d in res["by_district"] if d["district_code"] == code),
+                    {"name_zh": tasks_row[0]["area_name"] if tasks_row else code, "name_en": code})
     return [
         Metric("grids_extra_workers", tot["extra_workers"], "persons", "重新划分网格需增配网格员",
                "Grid workers needed beyond today's", data + norm, 0,
@@ -285,8 +290,9 @@ def headline(scenario: Scenario, overlay: db.Overlay | None = None) -> list[Metr
         Metric("grids_no_grid_compounds", tot["no_grid_compounds"], "count", "未划入网格的新建小区(个)",
                "New compounds without a grid", data, 0,
                note_zh=f"{tot['no_grid_households']:,} 户", note_en=f"{tot['no_grid_households']:,} households"),
-        Metric("grids_tasks_report", tasks_text, "count", "沙市区社区承担的工作(项)", "Tasks 沙市区's communities carry",
-               ("report2020",), 0, note_zh=_quote(res, "tasks", "zh"), note_en=_quote(res, "tasks", "en")),
+        Metric("grids_tasks_report", wl["tasks"], "count", f"{district['name_zh']}社区承担的工作(项)",
+               f"Tasks {district['name_en']}'s communities carry", ("report2020",), 0,
+               note_zh=_quote(res, "tasks", "zh"), note_en=_quote(res, "tasks", "en"), qualifier=tasks_qualifier),
         Metric("grids_lawful_report", wl["lawful_total"], "count", "法定工作项目(18项+协助65项)",
                "Lawful items (18 own + 65 assisting)", ("report2020",), 0,
                note_zh=_quote(res, "lawful_assist", "zh"), note_en=_quote(res, "lawful_assist", "en")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.core.metrics import Metric, format_value, qualify
+from dashboard.core.metrics import Metric, format_value, qualifier_code, qualify  # noqa: F401 (qualifier_code: re-exported)
 from dashboard.core.scenario import Param, Scenario
 from dashboard.core.text import t
 from dashboard.data import db
@@ -77,19 +77,6 @@ def indicator_metric(row: dict) -> Metric:
         note_en=t("overview.indicator_note", "en", year=int(row["year"]), quote=quote, locator=row.get("locator") or ""),
         qualifier=qualifier,
     )
-
-
-def qualifier_code(note: str) -> str:
-    """The Metric qualifier (core.metrics.QUALIFIERS) an indicator's note states: 'more than (多)' -> 'plus'."""
-    low = note.lower()
-    if low.startswith("one third"):
-        return "one_third"
-    for key, code in (("more than (超过)", "more_than"), ("more than (多)", "plus"), ("more than (余)", "plus"),
-                      ("more than", "more_than"), ("less than", "less_than"), ("near", "nearly"),
-                      ("about", "about"), ("at least", "at_least")):
-        if key in low:
-            return code
-    return ""
 
 
 def kpis(overlay: db.Overlay | None = None) -> list[tuple[str, list[Metric]]]:

@@ -40,8 +40,8 @@ from dashboard.analyses.pay.ladder import (
     post_index,
 )
 from dashboard.core import labels, params, ranges
-from dashboard.core.metrics import Metric
-from dashboard.core.numbers import format_money
+from dashboard.core.metrics import Metric, qualifier_code, qualify
+from dashboard.core.numbers import format_money, format_number
 from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
 from dashboard.core.text import by_lang, join_list, t
 from dashboard.data import db
@@ -221,11 +221,16 @@ def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
     total = sum(p for *_, p in posts)
     pct = h["increment_year1_pct"] or 0.0
     who = join_list((t("pay.s_who_item", lang, name=by_lang(lang, zh, en), posts=p) for zh, en, p in posts), lang)
+    # the report's "超过50人" keeps its qualifier while the scenario uses the report's figure
+    quits = db.run_query("indicators_by_id", overlay=overlay, ids=[REPORT_IDS["quits"]]).to_dict("records")
+    stated = quits[0] if quits else {}
+    qualifier = qualifier_code(str(stated.get("note") or "")) if stated.get("value") == ret["quits_today"] else ""
+    quits_today = qualify(format_number(ret["quits_today"], 0, lang), qualifier, lang)
     fields = {"coefficient": a.coefficient, "rule_pay_yuan": a.rule_pay_yuan, "total": total, "who": who,
               "oncost_pct": 100 * a.oncost, "increment": increment.formatted(lang), "pct": pct,
               "pay_mean_yuan": today["pay_mean_yuan"], "social_wage_yuan": a.social_wage_yuan,
               "share_pct": today["mean_share_of_social_wage_pct"], "quit_elasticity": a.quit_elasticity,
-              "quits_today": ret["quits_today"], "quits_ladder": ret["quits_ladder"],
+              "quits_today": quits_today, "quits_ladder": ret["quits_ladder"],
               "saving": _wan(ret["cost_avoided_yuan"], lang)}
     policy = t("pay.s_policy_mean" if a.anchor == "mean" else "pay.s_policy_floor", lang, **fields)
     oncost = t("pay.s_oncost", lang, **fields) if a.oncost else ""

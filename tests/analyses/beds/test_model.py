@@ -382,3 +382,16 @@ def test_default_target_year_reads_the_pinned_day(monkeypatch):
     monkeypatch.setenv("DASHBOARD_TODAY", "30/06/2025")
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         clock.today()
+
+
+def test_per_1000_is_the_reports_about_34_not_a_calibrated_finding():
+    """The illustrative layer is calibrated to the report's 约34: the tile is the report's figure with its
+    qualifier, sourced to the report; the calibrated value is named as calibrated, never as agreement."""
+    from dashboard.analyses.beds.model import headline
+    from dashboard.core.scenario import Scenario
+    from dashboard.core.text import t
+
+    m = next(x for x in headline(Scenario.default()) if x.key == "beds_per_1000_city")
+    assert (m.formatted("zh"), m.qualifier, m.source_ids) == ("约34张", "about", ("report2020",))
+    assert "校准" in m.note_zh and "calibrated to" in m.note_en
+    assert "吻合" not in t("beds.ok", "zh") and "calibrated to" in t("beds.ok", "en")

@@ -443,7 +443,9 @@ def test_headline_and_summary_agree():
     from dashboard.core.scenario import Scenario
 
     scenario, _ = Scenario.from_values({"clinic_service_distance_m": 1200, "new_centres": 3})
-    metrics = {m.key: m for m in cv.headline(scenario)}
+    from dashboard.core import ranges as core_ranges
+
+    metrics = {m.key: m for m in core_ranges.headline("coverage", scenario)}  # as the tiles show them
     for key in ("covered_share", "covered_share_after", "residents_per_gp", "streets_without_public_centre"):
         assert key in metrics and metrics[key].source_ids
     zh = cv.summary_sentence(scenario, "zh")
@@ -511,3 +513,20 @@ def test_default_suggestion_is_unchanged_and_proven_optimal(default_details):
     from dashboard.core.scenario import Scenario
 
     assert "best possible" not in cv.summary_sentence(Scenario.default(), "en")
+
+
+def test_summary_uses_the_tiles_precision_not_its_own():
+    """The sentence shows the shares as the tiles do (71%, range 58–75%), never 71.1%, and the residents
+    beyond capacity as their range, not one exact-looking count."""
+    from dashboard.core import ranges as core_ranges
+    from dashboard.core.scenario import Scenario
+
+    sc = Scenario.default()
+    shown = {m.key: m for m in core_ranges.headline("coverage", sc)}
+    from dashboard.analyses.coverage.model import summary_sentence
+
+    text = summary_sentence(sc, "zh")
+    tile = shown["covered_share"].formatted("zh")
+    assert tile.endswith("%") and "." not in tile and f"中心城区{tile}的居民" in text
+    beyond = shown["beyond_capacity_residents"]
+    assert beyond.has_range() and beyond.range_text("zh").removesuffix("人") + "名可及居民超出容量" in text

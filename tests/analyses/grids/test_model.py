@@ -80,7 +80,9 @@ def test_defaults_reproduce_the_report_figures():
     assert (fig["cadres"], fig["branches"]) == (69099, 758)
     assert tot["grids"] == 758 and tot["cadres"] == 69099
     m = {x.key: x for x in grids.headline(Scenario.default())}
-    assert m["grids_tasks_report"].formatted("zh") == "130+"
+    assert m["grids_tasks_report"].formatted("zh") == "130多" and m["grids_tasks_report"].qualifier == "plus"
+    assert m["grids_tasks_report"].qualifier_text("zh") == "多"  # the 限定词(原文) column is filled
+    assert m["grids_tasks_report"].label("en") == "Tasks Shashi District's communities carry"
     assert "130多项" in m["grids_tasks_report"].note_zh
     assert m["grids_lawful_report"].formatted("zh") == "83"
     assert m["grids_cadres_per_branch"].formatted("zh") == "91人"

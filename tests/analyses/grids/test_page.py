@@ -29,7 +29,7 @@ def test_page_shows_the_report_figures_and_the_model():
     tiles = metric_values(at)
     for label, value in _expected(Scenario.default()).items():
         assert tiles[label] == value, label
-    assert tiles["沙市区社区承担的工作(项)"] == "130+"
+    assert tiles["沙市区社区承担的工作(项)"] == "130多"
     assert tiles["法定工作项目(18项+协助65项)"] == "83"
     assert tiles["每个小区(网格)党支部编入党员干部"] == "91人"
     text = " ".join(m.value for m in at.markdown)

@@ -369,3 +369,14 @@ def test_workload_totals_sum_the_districts():
     assert wl["norm_posts_total"] > 0
     assert wl["norm_posts_total"] == pytest.approx(sum(s["norm_posts"] or 0 for s in wl["staffing"]))
     assert wl["posts_budgeted_total"] == sum(s["posts_budgeted"] or 0 for s in wl["staffing"]) == 419 + 506
+
+
+def test_summary_keeps_the_reports_more_than_50_quits():
+    """indicators.csv: 中心城区每年离职的社区工作者超过50人 — the sentence keeps 超过 / more than."""
+    from dashboard.analyses.pay.model import summary_sentence
+    from dashboard.core.scenario import Scenario
+
+    assert "年离职人数由超过50人降至约" in summary_sentence(Scenario.default(), "zh")
+    assert "quits fall from more than 50 to about" in summary_sentence(Scenario.default(), "en")
+    other, _ = Scenario.from_values({"pay_quits_per_year": 60})  # not the report's figure: no qualifier
+    assert "年离职人数由60人降至约" in summary_sentence(other, "zh")
