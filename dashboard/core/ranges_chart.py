@@ -8,6 +8,7 @@ hover and the table give the assumption's name, its band, the band's source and 
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -103,8 +104,13 @@ def _value_ticks(values, main: Metric, dec: int, lang: str) -> dict:
     start = math.floor(lo / step) * step
     vals = [round(start + i * step, 10) for i in range(int((hi - start) / step) + 2)]
     vals = [v for v in vals if lo - step * 0.5 <= v <= hi + step * 0.5]
-    texts = [format_value(v, main.unit, tick_dec, lang, unit) for v in vals]
+    # a money figure keeps whole 万 in its text (20.43 million yuan); a tick is a round number: no trailing zeros
+    texts = [_TRAILING_ZEROS.sub(lambda m: m.group(1) or "", format_value(v, main.unit, tick_dec, lang, unit))
+             for v in vals]
     return dict(tickmode="array", tickvals=vals, ticktext=texts)
+
+
+_TRAILING_ZEROS = re.compile(r"(?<=\d)(?:\.0+|(\.\d*?[1-9])0+)(?!\d)")
 
 
 def drivers_table(page: str, scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None = None) -> pd.DataFrame:
