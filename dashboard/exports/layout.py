@@ -113,8 +113,8 @@ def range_cell(m: Metric, lang: str, settings: bool = True) -> str:
     return t("hearing.range_fixed" if m.low is not None or not settings else "hearing.range_none", lang)
 
 
-def metric_rows(slide: Slide, lang: str, show_baseline: bool, kinds: dict[str, str] | None = None
-                ) -> list[list[str]]:
+def metric_rows(slide: Slide, lang: str, show_baseline: bool, kinds: dict[str, str] | None = None,
+                max_figures: int = SLIDE_MAX_FIGURES) -> list[list[str]]:
     """The figures table: indicator, value [, baseline, difference], range, source kind."""
     if kinds is None:
         from dashboard.exports.content import sources_table
@@ -126,14 +126,14 @@ def metric_rows(slide: Slide, lang: str, show_baseline: bool, kinds: dict[str, s
     header += [t("hearing.col_range", lang), t("hearing.col_kind", lang)]
     rows = [header]
     pairs = metric_pairs(slide)
-    for m, ref in pairs[:SLIDE_MAX_FIGURES]:
+    for m, ref in pairs[:max_figures]:
         row = [m.label(lang), m.formatted(lang)]
         if show_baseline:
             row += [baseline_text(m, ref, lang), difference_text(m, ref, lang)]
         row += [range_cell(m, lang, slide.params_total > 0), kind_text(m, kinds, lang)]
         rows.append(row)
-    if len(pairs) > SLIDE_MAX_FIGURES:
-        rows.append([t("hearing.more_figures", lang, n=len(pairs) - SLIDE_MAX_FIGURES)] + [""] * (len(header) - 1))
+    if len(pairs) > max_figures:
+        rows.append([t("hearing.more_figures", lang, n=len(pairs) - max_figures)] + [""] * (len(header) - 1))
     return rows
 
 
@@ -162,9 +162,17 @@ def slide_plan(slide: Slide, brief: Brief):
 
     lang = brief.lang
     blocks = slide_text_blocks(slide, lang)
-    rows = metric_rows(slide, lang, blocks["show_baseline"])
     params = t("hearing.params", lang) + t("common.colon", lang) + join_clauses(blocks["params"], lang)
-    return fit.plan_slide(
-        slide.title, f"{t('hearing.brief_title', lang)} · {scenario_caption(brief)}", slide.summary, rows,
-        t("hearing.headline", lang), params, blocks["footer"], f"{t('hearing.link', lang)}: ", slide.link,
-        "   " + t("hearing.generated", lang, date=today()), extra=blocks.get("extra") or None)
+    # fewer figures (the rest counted in the last row, all in the downloaded tables) rather than text
+    # below TABLE_FLOOR_PT: a six-column table with ranges and kinds does not always fit twelve rows
+    caption = f"{t('hearing.brief_title', lang)} · {scenario_caption(brief)}"
+    for n in range(SLIDE_MAX_FIGURES, 3, -1):
+        plan = fit.plan_slide(
+            slide.title, caption, slide.summary,
+            metric_rows(slide, lang, blocks["show_baseline"], max_figures=n), t("hearing.headline", lang), params,
+            blocks["footer"], f"{t('hearing.link', lang)}: ", slide.link, "   " + t("hearing.generated", lang, date=today()),
+            extra=blocks.get("extra") or None)
+        if plan.table.size >= fit.TABLE_FLOOR_PT and plan.table.bottom <= plan.boxes.get("extra", plan.boxes["params"])[1]:
+            break
+    plan.figures = n
+    return plan
