@@ -27,7 +27,7 @@ from dashboard.core import figure_style, ranges
 from dashboard.core.metrics import Metric
 from dashboard.core.numbers import join_unit
 from dashboard.core.scenario import Param, Scenario, input_params, page_params
-from dashboard.core.text import join_list, t, unit_label
+from dashboard.core.text import by_lang, join_list, t, unit_label
 from dashboard.data import db, readiness
 
 log = logging.getLogger(__name__)
@@ -204,7 +204,7 @@ def source_title(title: str, lang: str) -> str:
     """A source title in the reader's language. data/sources.csv titles are Chinese with an English gloss
     in brackets ('演示数据层 (seeded demonstration layer)'): the Chinese reader gets the title without the
     gloss; a title with no Chinese (a dataset's own name, 'Natural Earth 1:50m lakes') is kept as it is."""
-    if lang != "zh":
+    if not by_lang(lang, True, False):  # only the Chinese reader loses the English gloss
         return title
     head, sep, tail = title.rpartition(" (")
     if sep and tail.endswith(")") and _CJK.search(head) and _LATIN_WORDS.search(tail):
