@@ -29,6 +29,9 @@ class Page:
     own_summary: the page prints its summary sentence itself (the footer does not repeat it).
     needs:       datasets (dashboard.data.schemas names) the analysis cannot work without: while any is
                  empty (a new city's folder, docs/new-city.md) the page says which files to supply instead.
+    reads:       other analyses whose parameters this analysis's results also depend on (grids costs its
+                 workers at the pay analysis's wage): its cache key and the brief's settings line both use
+                 them (`core.scenario.input_params`).
     """
 
     key: str
@@ -38,6 +41,7 @@ class Page:
     in_brief: bool = True
     own_summary: bool = True
     needs: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()
 
     @property
     def url_path(self) -> str:
@@ -59,7 +63,8 @@ ANALYSES: tuple[Page, ...] = (
     _analysis("beds", ":material/bed:", needs=("care_facilities", "communities", "census")),
     _analysis("pay", ":material/payments:", needs=("community_workers", "indicators")),
     _analysis("property", ":material/apartment:", needs=("compound_profiles", "compounds", "indicators")),
-    _analysis("grids", ":material/grid_view:", needs=("grids", "community_workers", "indicators")),
+    _analysis("grids", ":material/grid_view:", needs=("grids", "community_workers", "indicators"),
+              reads=("pay",)),
 )
 TOOLS: tuple[Page, ...] = (
     Page("data", "ui/upload_page.py", ":material/upload_file:", analysis=False, in_brief=False),

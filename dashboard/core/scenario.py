@@ -341,6 +341,15 @@ def page_params(page: str) -> list[Param]:
     return [p for p in all_params() if p.page == page]
 
 
+def input_params(page: str) -> list[Param]:
+    """Every parameter the page's results depend on: its own, then those of the analyses it reads
+    (`registry.Page.reads`, e.g. grids reads pay's wage parameters)."""
+    from dashboard import registry
+
+    own = page_params(page)
+    return own + [p for other in registry.page(page).reads for p in page_params(other)]
+
+
 def parse_set_args(items: Iterable[str]) -> tuple[Scenario, list[str]]:
     """Parse CLI `--set key=value` items into a Scenario (same rules as a URL)."""
     values: dict[str, Any] = {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,8 +26,8 @@ from dashboard import registry
 from dashboard.core import figure_style, ranges
 from dashboard.core.metrics import Metric
 from dashboard.core.numbers import join_unit
-from dashboard.core.scenario import Param, Scenario, page_params
-from dashboard.core.text import join_list, t, unit_label
+from dashboard.core.scenario import Param, Scenario, input_params, page_params
+from dashboard.core.text import by_lang, join_list, t, unit_label
 from dashboard.data import db, readiness
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,11 @@ class Slide:
     chart_note: str = ""
     # the headline's range and its top drivers (core/ranges.py), set on their own lines above the settings
     drivers: str = ""
+    # of `params_total`: how many defaults are assumptions, how many belong to analyses this page reads
+    # (registry `reads`) and those analyses' names
+    params_assumed: int = 0
+    params_read: int = 0
+    read_pages: tuple[str, ...] = ()
 
 
 @dataclass
@@ -154,14 +160,56 @@ def _choice_label(param: Param, option: str, lang: str) -> str:
 
 
 def param_rows(scenario: Scenario, page: str, lang: str) -> tuple[list[ParamRow], int]:
-    """The page's parameters that differ from their defaults, and how many the page has in all."""
-    params = page_params(page)
+    """The parameters the page's results depend on (its own and those of the analyses it reads,
+    `core.scenario.input_params`) that differ from their defaults, and how many there are in all.
+    A parameter of another analysis is labelled with that analysis's name."""
+    params = input_params(page)
     rows = [
-        ParamRow(p.key, p.label(lang), param_value_text(p, scenario.get(p.key), lang),
-                 param_value_text(p, p.default, lang))
+        ParamRow(p.key, p.label(lang) if p.page == page else f"{t(f'nav.{p.page}', lang)} · {p.label(lang)}",
+                 param_value_text(p, scenario.get(p.key), lang), param_value_text(p, p.default, lang))
         for p in params if scenario.get(p.key) != p.default
     ]
     return rows, len(params)
+
+
+def param_kind_counts(params: Sequence[Param], overlay: db.Overlay | None = None) -> dict[str, int]:
+    """How many of `params` have a default of each source kind (data/sources.csv kind of `source_id`)."""
+    table = sources_table(overlay)
+    counts: dict[str, int] = {}
+    for p in params:
+        kind = str(table.get(p.source_id, {}).get("kind") or "unknown")
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+def model_params() -> list[Param]:
+    """Every parameter of every analysis in the brief (no view settings), each once."""
+    return list({p.key: p for page in available_pages() for p in input_params(page)}.values())
+
+
+def scenario_caption(scenario: Scenario, lang: str, overlay: db.Overlay | None = None) -> str:
+    """'调整后的情景', or what the defaults are: '默认情景：报告、标准与假设的默认值(共 N 项，其中假设 M 项)'."""
+    if not scenario.is_baseline():
+        return t("hearing.brief_scenario_changed", lang)
+    params = model_params()
+    return t("hearing.brief_scenario_default", lang, n=len(params),
+             a=param_kind_counts(params, overlay).get("assumption", 0))
+
+
+_LATIN_WORDS = re.compile(r"[A-Za-z]{2,}[^A-Za-z]+[A-Za-z]{2,}")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def source_title(title: str, lang: str) -> str:
+    """A source title in the reader's language. data/sources.csv titles are Chinese with an English gloss
+    in brackets ('演示数据层 (seeded demonstration layer)'): the Chinese reader gets the title without the
+    gloss; a title with no Chinese (a dataset's own name, 'Natural Earth 1:50m lakes') is kept as it is."""
+    if not by_lang(lang, True, False):  # only the Chinese reader loses the English gloss
+        return title
+    head, sep, tail = title.rpartition(" (")
+    if sep and tail.endswith(")") and _CJK.search(head) and _LATIN_WORDS.search(tail):
+        return head.strip()
+    return title
 
 
 def sources_table(overlay: db.Overlay | None = None) -> dict[str, dict[str, Any]]:
@@ -182,7 +230,7 @@ def source_rows(source_ids: Sequence[str], lang: str, overlay: db.Overlay | None
             kind_label = t(f"common.kind_{kind}", lang)
         except KeyError:
             kind_label = kind
-        rows.append((sid, kind_label, str(info.get("title") or sid)))
+        rows.append((sid, kind_label, source_title(str(info.get("title") or sid), lang)))
         date = str(info.get("date") or "")
         if date[:4].isdigit():
             years.add(int(date[:4]))
@@ -252,6 +300,8 @@ def build_slides(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | Non
         base_res = res if page == "overview" or scenario.is_baseline() else page_results(
             page, scenario.baseline(), lang, overlay)
         params, total = param_rows(scenario, page, lang)
+        inputs = input_params(page)
+        read_pages = tuple(dict.fromkeys(p.page for p in inputs if p.page != page))
         ids = [sid for m in res["metrics"] for sid in m.source_ids]
         ids += [p.source_id for p in page_params(page) if p.source_id]
         ids += figure_sources(page, overlay)
@@ -272,6 +322,9 @@ def build_slides(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | Non
             baseline=base_res["metrics"], params=params, params_total=total, sources=sources, years=years,
             link=view_link(scenario, page, lang=lang, base=base, present=False),
             illustrative=any(k == "illustrative" for k in _kinds(ids, overlay)), figure=figure, chart_note=note,
+            params_assumed=param_kind_counts(inputs, overlay).get("assumption", 0),
+            params_read=sum(p.page != page for p in inputs),
+            read_pages=tuple(t(f"nav.{k}", lang) for k in read_pages),
         ))
     return slides
 

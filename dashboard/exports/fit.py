@@ -197,11 +197,13 @@ class SlidePlan:
     link_suffix: str
     link_block: Block
     boxes: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
+    figures: int = 0  # how many figures the table shows (layout.slide_plan sets it)
 
 
 CHART_ASPECT = 1100 / 660  # images.SLIDE_CHART_PX
-TABLE_X_STEPS = (7.7, 7.3, 6.9, 6.5)  # where the figures table may start (the chart keeps the rest)
+TABLE_X_STEPS = (7.7, 7.3, 6.9, 6.5, 6.1, 5.7)  # where the figures table may start (the chart keeps >= 5 in)
 TABLE_MIN_PT = 9.0
+TABLE_FLOOR_PT = 8.0
 
 
 def plan_slide(title: str, caption: str, summary: str, rows: list[list[str]], heading: str, params: str,
@@ -239,13 +241,18 @@ def plan_slide(title: str, caption: str, summary: str, rows: list[list[str]], he
 
     body_top = summary_b.bottom + 0.15
     body_bottom = par_top - 0.1
-    # the table takes room from the chart when its text would otherwise fall below TABLE_MIN_PT
+    # the table takes room from the chart when its text would otherwise fall below TABLE_MIN_PT; where no
+    # step reaches it, the first step at which it is still legible (TABLE_FLOOR_PT), else the last step
+    tried = []
     for table_x in TABLE_X_STEPS:
         heading_b = fit_block(heading, table_x, body_top, SLIDE_W - MARGIN_X - table_x, line_height(13) * 1.01, 13, 9)
         table_top = heading_b.bottom + 0.06
         table = fit_table(rows, table_x, table_top, SLIDE_W - MARGIN_X - table_x, body_bottom - table_top)
+        tried.append((table_x, heading_b, table))
         if table.size >= TABLE_MIN_PT:
             break
+    else:
+        table_x, heading_b, table = next((c for c in tried if c[2].size >= TABLE_FLOOR_PT), tried[-1])
     avail_h = body_bottom - body_top
     cw = min(table_x - 0.25 - MARGIN_X, avail_h * CHART_ASPECT)
     chart = (MARGIN_X, body_top, cw, cw / CHART_ASPECT)

@@ -56,6 +56,10 @@ p.summary { font-size: 1.1rem; border-left: 0.3rem solid var(--accent); backgrou
 .chart-note { background: var(--band); color: var(--muted); padding: 1rem; }
 .table-wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; }
 table { border-collapse: collapse; font-size: 0.92rem; min-width: 60%; }
+.table-wrap { max-width: 100%; }
+section.slide, header.brief, nav.toc, footer.slide-foot { max-width: 100vw; overflow-wrap: anywhere; }
+.chart { max-width: 100%; overflow: hidden; }
+td { overflow-wrap: anywhere; }
 th, td { padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; border-bottom: 1px solid #E3E7EC; }
 th { background: var(--accent); color: #fff; font-weight: 600; }
 tr:nth-child(even) td { background: var(--band); }
@@ -147,8 +151,14 @@ def _metric_cells(m: Metric, ref: Metric | None, lang: str, show_baseline: bool,
     if show_baseline:
         cells += [f'<td class="num">{_e(baseline_text(m, ref, lang))}</td>',
                   f'<td class="num">{_e(difference_text(m, ref, lang))}</td>']
-    cells += [f"<td>{_kind_badges(m.source_ids, kinds, lang)}</td>", f"<td>{_e(', '.join(m.source_ids))}</td>"]
+    cells += [f"<td>{_kind_badges(m.source_ids, kinds, lang)}</td>", f"<td>{_e(_source_names(m.source_ids, lang))}</td>"]
     return cells
+
+
+def _source_names(source_ids: Sequence[str], lang: str) -> str:
+    """The figure's sources by name in the reader's language (not their ids)."""
+    table = content.sources_table()
+    return join_list((content.source_title(str(table.get(s, {}).get("title") or s), lang) for s in source_ids), lang)
 
 
 def _frame_table(frame: pd.DataFrame, lang: str) -> str:
@@ -232,8 +242,7 @@ def brief_html(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None 
     slides = content.build_slides(scenario, lang, overlay, pages, base, with_figures=False)
     kinds = {sid: str(row.get("kind")) for sid, row in content.sources_table(overlay).items()}
     title = f"{t('common.app_title', lang)} · {t('hearing.brief_title', lang)}"
-    caption = t("hearing.brief_scenario_changed" if not scenario.is_baseline() else "hearing.brief_scenario_default",
-                lang)
+    caption = content.scenario_caption(scenario, lang, overlay)
     toc = "".join(f'<a href="#page-{_e(s.page)}">{_e(s.title)}</a>' for s in slides)
     head = [
         "<!DOCTYPE html>",

@@ -18,9 +18,10 @@ def scenario_caption(brief: Brief) -> str:
 
 
 def scenario_words(scenario: Scenario, lang: str) -> str:
-    """The brief's words for the scenario (also under every chart image): default or adjusted."""
-    changed = not scenario.is_baseline()
-    return t("hearing.brief_scenario_changed" if changed else "hearing.brief_scenario_default", lang)
+    """The brief's words for the scenario (also under every chart image): adjusted, or what the defaults are."""
+    from dashboard.exports.content import scenario_caption as caption
+
+    return caption(scenario, lang)
 
 
 def today() -> str:
@@ -35,8 +36,11 @@ def slide_text_blocks(slide: Slide, lang: str) -> dict[str, Any]:
         params = [t("hearing.params_none_page", lang)]
     elif slide.params:
         params = [t("hearing.param_line", lang, label=p.label, value=p.value, default=p.default) for p in slide.params]
+    elif slide.params_read:
+        params = [t("hearing.params_none_reads", lang, n=slide.params_total, a=slide.params_assumed,
+                    m=slide.params_read, pages=join_list(slide.read_pages, lang))]
     else:
-        params = [t("hearing.params_none", lang, n=slide.params_total)]
+        params = [t("hearing.params_none", lang, n=slide.params_total, a=slide.params_assumed)]
     sources = sources_text(slide.sources, lang)
     years = join_list(slide.years, lang)
     footer = [f"{t('hearing.years', lang)}: {years or t('hearing.years_none', lang)}",
@@ -55,12 +59,13 @@ def slide_text_blocks(slide: Slide, lang: str) -> dict[str, Any]:
 _KIND_ORDER = ("report", "official_statistics", "standard", "map_data", "illustrative", "assumption")
 
 
-def sources_text(sources: Sequence[tuple[str, str, str]], lang: str, title_chars: int = 44) -> str:
-    """Sources grouped by kind (report first); assumptions are counted, not listed, to fit a slide."""
+def sources_text(sources: Sequence[tuple[str, str, str]], lang: str) -> str:
+    """Sources grouped by kind (report first), each title whole (the slide wraps it, never cuts it);
+    assumptions are counted, not listed, to fit a slide."""
     labels = {t(f"common.kind_{k}", lang): k for k in _KIND_ORDER}
     groups: dict[str, list[str]] = {}
     for _, kind_label, title in sources:
-        groups.setdefault(kind_label, []).append(title if len(title) <= title_chars else title[:title_chars - 1] + "…")
+        groups.setdefault(kind_label, []).append(title)
     order = sorted(groups, key=lambda k: _KIND_ORDER.index(labels[k]) if k in labels else len(_KIND_ORDER))
     parts = []
     for kind_label in order:
@@ -82,19 +87,59 @@ def metric_pairs(slide: Slide) -> list[tuple[Metric, Metric | None]]:
 SLIDE_MAX_FIGURES = 12
 
 
-def metric_rows(slide: Slide, lang: str, show_baseline: bool) -> list[list[str]]:
+# weakest last: a figure is as strong as the weakest source it rests on
+KIND_STRENGTH = ("report", "official_statistics", "standard", "map_data", "assumption", "illustrative")
+
+
+def metric_kind(m: Metric, kinds: dict[str, str]) -> str:
+    """The weakest source kind of a figure (`kinds`: source_id -> kind of data/sources.csv)."""
+    found = [kinds.get(sid, "") for sid in m.source_ids]
+    ranked = [k for k in found if k in KIND_STRENGTH]
+    return max(ranked, key=KIND_STRENGTH.index) if ranked else "?"
+
+
+def kind_text(m: Metric, kinds: dict[str, str], lang: str) -> str:
+    """'报告(原文“超过”)', '示意数据', '假设推算': the figure's kind in words, with the report's qualifier."""
+    kind = metric_kind(m, kinds)
+    try:
+        label = t(f"hearing.kind_short_{kind}", lang)
+    except KeyError:
+        label = kind
+    word = m.qualifier_text(lang)
+    return t("hearing.kind_with_qualifier", lang, kind=label, word=word) if word and kind == "report" else label
+
+
+def range_cell(m: Metric, lang: str, settings: bool = True) -> str:
+    """The figure's range, or why it has none: no setting moves it (`settings` False: the page has none),
+    or none was estimated."""
+    if m.value is None or m.formatted(lang) == "—":
+        return "—"
+    if m.has_range():
+        return m.range_text(lang)
+    return t("hearing.range_fixed" if m.low is not None or not settings else "hearing.range_none", lang)
+
+
+def metric_rows(slide: Slide, lang: str, show_baseline: bool, kinds: dict[str, str] | None = None,
+                max_figures: int = SLIDE_MAX_FIGURES) -> list[list[str]]:
+    """The figures table: indicator, value [, baseline, difference], range, source kind."""
+    if kinds is None:
+        from dashboard.exports.content import sources_table
+
+        kinds = {sid: str(row.get("kind")) for sid, row in sources_table().items()}
     header = [t("hearing.col_indicator", lang), t("hearing.col_scenario" if show_baseline else "hearing.col_value", lang)]
     if show_baseline:
         header += [t("hearing.col_baseline", lang), t("hearing.col_difference", lang)]
+    header += [t("hearing.col_range", lang), t("hearing.col_kind", lang)]
     rows = [header]
     pairs = metric_pairs(slide)
-    for m, ref in pairs[:SLIDE_MAX_FIGURES]:
+    for m, ref in pairs[:max_figures]:
         row = [m.label(lang), m.formatted(lang)]
         if show_baseline:
             row += [baseline_text(m, ref, lang), difference_text(m, ref, lang)]
+        row += [range_cell(m, lang, slide.params_total > 0), kind_text(m, kinds, lang)]
         rows.append(row)
-    if len(pairs) > SLIDE_MAX_FIGURES:
-        rows.append([t("hearing.more_figures", lang, n=len(pairs) - SLIDE_MAX_FIGURES)] + [""] * (len(header) - 1))
+    if len(pairs) > max_figures:
+        rows.append([t("hearing.more_figures", lang, n=len(pairs) - max_figures)] + [""] * (len(header) - 1))
     return rows
 
 
@@ -103,7 +148,7 @@ def metric_rows(slide: Slide, lang: str, show_baseline: bool) -> list[list[str]]
 # Slide geometry in inches (13.333 × 7.5): chart box (x, y, w, h) and figures table (x, y, w).
 CHART_BOX_IN = (0.45, 1.8, 7.0, 4.2)
 TABLE_BOX_IN = (7.7, 1.8, 5.2)
-TABLE_WIDTHS = {2: (2.2, 1.3), 4: (1.6, 1.15, 1.15, 1.1)}
+TABLE_WIDTHS = {4: (2.2, 1.3, 1.3, 0.9), 6: (1.6, 1.15, 1.15, 1.1, 1.3, 0.9)}
 
 
 def table_font_size(rows: list[list[str]]) -> int:
@@ -123,9 +168,17 @@ def slide_plan(slide: Slide, brief: Brief):
 
     lang = brief.lang
     blocks = slide_text_blocks(slide, lang)
-    rows = metric_rows(slide, lang, blocks["show_baseline"])
     params = t("hearing.params", lang) + t("common.colon", lang) + join_clauses(blocks["params"], lang)
-    return fit.plan_slide(
-        slide.title, f"{t('hearing.brief_title', lang)} · {scenario_caption(brief)}", slide.summary, rows,
-        t("hearing.headline", lang), params, blocks["footer"], f"{t('hearing.link', lang)}: ", slide.link,
-        "   " + t("hearing.generated", lang, date=today()), extra=blocks.get("extra") or None)
+    # fewer figures (the rest counted in the last row, all in the downloaded tables) rather than text
+    # below TABLE_FLOOR_PT: a six-column table with ranges and kinds does not always fit twelve rows
+    caption = f"{t('hearing.brief_title', lang)} · {scenario_caption(brief)}"
+    for n in range(SLIDE_MAX_FIGURES, 3, -1):
+        plan = fit.plan_slide(
+            slide.title, caption, slide.summary,
+            metric_rows(slide, lang, blocks["show_baseline"], max_figures=n), t("hearing.headline", lang), params,
+            blocks["footer"], f"{t('hearing.link', lang)}: ", slide.link, "   " + t("hearing.generated", lang, date=today()),
+            extra=blocks.get("extra") or None)
+        if plan.table.size >= fit.TABLE_FLOOR_PT and plan.table.bottom <= plan.boxes.get("extra", plan.boxes["params"])[1]:
+            break
+    plan.figures = n
+    return plan

@@ -141,8 +141,7 @@ def workbook_bytes(page: str, scenario: Scenario, lang: str = "zh", overlay: db.
          "sheets": t("hearing.cover_sheets", lang), "sources": t("hearing.sources", lang)}
     rows: list[tuple[str, str]] = [
         (k["what"], t("hearing.cover_text", lang, app=t("common.app_title", lang), page=t(f"nav.{page}", lang))),
-        (k["scenario"], t("hearing.brief_scenario_changed" if not scenario.is_baseline() else
-                          "hearing.brief_scenario_default", lang)),
+        (k["scenario"], content.scenario_caption(scenario, lang, overlay)),
         *[("", t("hearing.param_line", lang, label=p.label, value=p.value, default=p.default)) for p in params],
         (k["date"], today()),
         (k["link"], link),

@@ -57,6 +57,9 @@ def test_html_brief_draws_every_chart_offline(browser, brief_file, viewport):
         # tables and sources are there as text
         assert page.locator("section.slide").count() == len(content.available_pages())
         assert page.locator("table.metrics td.num").count() > 0
+        # no sideways scroll of the page: wide tables scroll inside their own box
+        width = page.evaluate("() => document.body.scrollWidth")
+        assert width <= viewport[0], f"page is {width} px wide at {viewport[0]} px"
         assert not attempted, f"the brief tried to reach the network: {attempted[:5]}"
         assert not errors, errors
     finally:

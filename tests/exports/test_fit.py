@@ -95,7 +95,8 @@ def test_numbers_never_break_across_lines(made):
     lang, b, _, _ = made
     for slide in b.slides:
         plan = layout.slide_plan(slide, b)
-        rows = layout.metric_rows(slide, lang, layout.slide_text_blocks(slide, lang)["show_baseline"])
+        rows = layout.metric_rows(slide, lang, layout.slide_text_blocks(slide, lang)["show_baseline"],
+                                  max_figures=plan.figures)
         for row, planned in zip(rows, plan.table.cells, strict=True):
             for text, lines in zip(row, planned, strict=True):
                 for number in NUMBER.findall(text):

@@ -27,12 +27,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.analyses.pay import model as pay_model
 from dashboard.analyses.pay.ladder import PayAssumptions
 from dashboard.analyses.property.model import district_names, report_figures
 from dashboard.core import labels, params
 from dashboard.core.metrics import Metric, qualifier_code
-from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
+from dashboard.core.scenario import Param, Scenario, input_params, param_values, scenario_of
 from dashboard.core.text import t
 from dashboard.data import db
 
@@ -232,14 +231,15 @@ def _results(values: tuple[tuple[str, Any], ...], db_token: str, overlay: db.Ove
 def _shared(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, Any]:
     """The cached results themselves (shared between callers and sessions: read only)."""
     overlay = overlay if overlay else None
-    return _results(param_values(scenario, (*PARAMS, *pay_model.PARAMS)), db.database_token(), overlay)
+    return _results(param_values(scenario, input_params("grids")), db.database_token(), overlay)
 
 
 def results(scenario: Scenario, overlay: db.Overlay | None = None) -> dict[str, Any]:
     """Everything the page shows for a scenario (a fresh copy: callers may change it)."""
     overlay = overlay if overlay else None
-    # keyed by this page's parameters and the pay analysis's (the wage a grid worker is costed at)
-    return copy.deepcopy(_results(param_values(scenario, (*PARAMS, *pay_model.PARAMS)), db.database_token(), overlay))
+    # keyed by this page's parameters and the pay analysis's (registry: grids reads pay, whose wage a grid
+    # worker is costed at); the brief lists the same parameters on the grids slide
+    return copy.deepcopy(_results(param_values(scenario, input_params("grids")), db.database_token(), overlay))
 
 
 # ---------------------------------------------------------------- interfaces: headline, details, sentence
