@@ -87,7 +87,9 @@ def test_pay_tornado_known_answer():
 
 def test_scenario_line_uses_the_briefs_words():
     default = provenance.scenario_line("pay", Scenario.default(), "zh")
-    assert default == f"{t('hearing.cover_scenario', 'zh')}: {t('hearing.brief_scenario_default', 'zh')}"
+    assert default == f"{t('hearing.cover_scenario', 'zh')}: {scenario_words(Scenario.default(), 'zh')}"
+    assert "默认情景" in default and "{" not in default  # the brief's caption with its counts filled in
+    assert re.search(r"共 \d+ 项参数，其中假设 \d+ 项", default)
     changed = Scenario.from_values({"pay_coefficient": 1.0})[0]
     line = provenance.scenario_line("pay", changed, "zh")
     assert scenario_words(changed, "zh") == t("hearing.brief_scenario_changed", "zh") in line
