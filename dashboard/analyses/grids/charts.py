@@ -8,6 +8,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from dashboard.core.charts import NO_CHECK, PALETTE, figure
+from dashboard.core.numbers import format_money
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import by_lang, t
 from dashboard.data import db
@@ -99,7 +100,7 @@ def redivision_figure(res: dict[str, Any], lang: str = "zh", height: int = 380) 
         go.Bar(x=x, y=[r["workers_needed"] for r in rows], name=_tr("series_workers_needed", lang),
                marker=dict(color=PALETTE[0]),
                text=[_tr("redivision_text", lang, n=f"{r['workers_needed']:,}", extra=f"{r['extra_workers']:,}",
-                         cost=f"{r['extra_cost_yuan'] / 1e6:,.2f}") for r in rows],
+                         cost=format_money(r["extra_cost_yuan"], lang)) for r in rows],
                textposition="outside", **NO_CHECK),
     ]
     return figure(traces, height=height, barmode="group",

@@ -29,7 +29,7 @@ import pandas as pd
 
 from dashboard.analyses.pay.ladder import PayAssumptions
 from dashboard.analyses.property.model import district_names, report_figures
-from dashboard.core import labels, params
+from dashboard.core import labels, numbers, params
 from dashboard.core.metrics import Metric, qualifier_code
 from dashboard.core.scenario import Param, Scenario, input_params, param_values, scenario_of
 from dashboard.core.text import t
@@ -339,7 +339,8 @@ def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
         "lawful_total": wl["lawful_total"], "excess": excess, "removed_share_pct": wl["removed_share_pct"],
         "tasks_after": wl["tasks_after"], "posts_shashi": wl["posts_shashi"] or 0, "fte_freed": wl["fte_freed"] or 0,
         "cadres": party["cadres"], "branches": party["branches"], "cadres_per_branch": party["cadres_per_branch"],
-        "extra_cost_yuan_million": tot["extra_cost_yuan"] / 1e6}
+        "extra_cost_yuan_million": tot["extra_cost_yuan"] / 1e6,
+        "extra_cost_text": numbers.format_money(tot["extra_cost_yuan"], lang)}
     text = t("grids.sentence", lang, **fields)
     if wl["tasks"]:
         text += t("grids.sentence_tasks", lang, **fields)

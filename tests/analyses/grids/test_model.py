@@ -132,3 +132,22 @@ def test_a_higher_wage_on_the_pay_page_raises_the_cost():
 def test_every_grids_param_is_exercised_by_a_monotonic_test():
     assert {p.key for p in grids.PARAMS} == {"grids_target_households", "grids_workers_per_grid",
                                              "grids_access_removed_pct"}
+
+
+def test_money_in_the_sentence_and_chart_goes_through_the_money_formatter():
+    """The added staff cost is written as every other money figure: 498万元 / 4.98 million yuan, in the
+    sentence and on the re-division chart's bars (not '¥4.98m', not '4.98百万元')."""
+    from dashboard.analyses.grids import charts
+    from dashboard.core.numbers import format_money
+
+    scenario = Scenario.default()
+    res = grids._shared(scenario, None)
+    cost = res["totals"]["extra_cost_yuan"]
+    zh = grids.summary_sentence(scenario, "zh")
+    en = grids.summary_sentence(scenario, "en")
+    assert "¥" not in en and "百万元" not in zh
+    assert f"约{format_money(cost, 'zh')}" in zh and f"about {format_money(cost, 'en')}" in en
+    for lang in ("zh", "en"):
+        bars = charts.redivision_figure(res, lang).data[1].text
+        assert all(("万元" in b) if lang == "zh" else ("million yuan" in b or "yuan" in b) for b in bars)
+        assert not any("¥" in b or "百万元" in b for b in bars)
