@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 from typing import Any
 
@@ -33,8 +33,9 @@ _TAG = re.compile(r"<[^>]+>")
 _MD = {ord(c): f"&#{ord(c)};" for c in "\\`*_[]{}()#+-!|~$:<>&\"'"}
 
 
-def _text(value: object) -> str:
-    """Plain one-line text for SVG content or an attribute: tags dropped, XML and Markdown characters escaped."""
+def svg_text(value: object) -> str:
+    """Plain one-line text for SVG content or an attribute: tags dropped, XML and Markdown characters escaped.
+    Every inline SVG the app shows through st.markdown (these figures, the Overview's map) writes text with it."""
     plain = _TAG.sub(" ", str(value).replace("<br>", "\n"))
     lines = [" ".join(line.split()) for line in plain.split("\n")]
     return "&#10;".join(line.translate(_MD) for line in lines if line)
@@ -167,7 +168,7 @@ def _path(xs, ys, frame: _Frame, close: bool) -> str:
 
 
 def _title(text: object) -> str:
-    return f"<title>{_text(text)}</title>" if text not in (None, "") else ""
+    return f"<title>{svg_text(text)}</title>" if text not in (None, "") else ""
 
 
 def _hovers(trace, n: int) -> list:
@@ -228,7 +229,7 @@ def _marker_trace(trace, frame: _Frame) -> str:
         if label not in (None, ""):
             out.append(f'<text x="{_num(px)}" y="{_num(py)}" font-size="{_num(font_size)}" '
                        f'fill="{font.color or "#000"}" stroke="none" text-anchor="middle" dominant-baseline="central" '
-                       f'pointer-events="none">{_text(label)}</text>')
+                       f'pointer-events="none">{svg_text(label)}</text>')
     return f"<g{shared}>{''.join(out)}</g>" if shared and out else "".join(out)
 
 
@@ -243,7 +244,7 @@ def _text_trace(trace, frame: _Frame) -> str:
             continue
         px, py = frame.xy(float(x), float(y))
         out.append(f'<text x="{_num(px)}" y="{_num(py + shift)}" font-size="{_num(size)}" fill="{font.color or "#222"}" '
-                   f'font-weight="{weight}" class="halo">{_text(text)}</text>')
+                   f'font-weight="{weight}" class="halo">{svg_text(text)}</text>')
     return "".join(out)
 
 
@@ -261,13 +262,13 @@ def _annotation(note, frame: _Frame) -> str:
                     f'L{_num(x)} {_num(y)}L{_num(x + head)} {_num(y + head * 1.4)}" fill="none" stroke="{note.arrowcolor or "#222"}" '
                     f'stroke-width="{_num(float(note.arrowwidth or 2) * frame.px)}" stroke-linecap="round"/>')
         return (f'<text x="{_num(x)}" y="{_num(y - 0.3 * size)}" font-size="{_num(size)}" fill="{color}" '
-                f'font-weight="{weight}" text-anchor="middle">{_text(note.text)}</text>')
+                f'font-weight="{weight}" text-anchor="middle">{svg_text(note.text)}</text>')
     if note.xref not in ("x", None) or note.yref not in ("y", None):
         raise ValueError(f"annotation anchored to {note.xref}/{note.yref} has no SVG drawing")
     px, py = frame.xy(float(note.x), float(note.y))
     if not (0 <= px <= frame.width and 0 <= py <= frame.height):  # plotly hides one outside the axes too
         return ""
-    text = _text(note.text)
+    text = svg_text(note.text)
     box = ""
     if note.bgcolor:
         width = sum(size if ord(ch) > 0x2E80 else 0.58 * size for ch in _TAG.sub("", str(note.text)))
@@ -295,23 +296,28 @@ def _colorbar(trace, frame: _Frame, x: float) -> tuple[str, float]:
         ticks.append(f'<text x="{_num(x + bar_w + 4)}" y="{_num(y)}" font-size="{_num(size)}" fill="#444" '
                      f'dominant-baseline="central">{_num(value)}</text>')
     markup = (f'<defs><linearGradient id="cbar" x1="0" y1="1" x2="0" y2="0">{stops}</linearGradient></defs>'
-              f'<text x="{_num(x)}" y="{_num(top - 0.8 * size)}" font-size="{_num(size)}" fill="#333">{_text(title)}</text>'
+              f'<text x="{_num(x)}" y="{_num(top - 0.8 * size)}" font-size="{_num(size)}" fill="#333">{svg_text(title)}</text>'
               f'<rect x="{_num(x)}" y="{_num(top)}" width="{_num(bar_w)}" height="{_num(bar_h)}" fill="url(#cbar)" '
               f'stroke="#ccc" stroke-width="0.5"/>' + "".join(ticks))
     return markup, bar_w + 5 * size
 
 
-def _legend(entries: list[tuple[str, str]], top: float, width: float, size: float) -> tuple[str, float]:
-    """Legend items (label, swatch markup) flowing left to right in rows; returns (markup, height)."""
-    row_h, swatch, gap = size * 1.8, size * 1.8, size * 1.2
+def flow_legend(entries: list[tuple[str, str]], top: float, width: float, size: float, swatch_em: float = 1.8,
+                gap_em: float = 1.2, latin_em: float = 0.58, text: Callable[[object], str] | None = None
+                ) -> tuple[str, float]:
+    """Legend items (label, swatch markup) flowing left to right in rows; returns (markup, height).
+    Shared by these figure SVGs and the Overview's map (analyses/overview/svgmap.py), each with its spacing
+    and its own escaping of the label (`text`, default `svg_text`)."""
+    text = text or svg_text
+    row_h, swatch, gap = size * 1.8, size * swatch_em, size * gap_em
     x, y, out = 0.0, top + size * 0.6, []
     for label, mark in entries:
-        item_w = swatch + size * 0.5 + sum(size if ord(ch) > 0x2E80 else 0.58 * size for ch in label)
+        item_w = swatch + size * 0.5 + sum(size if ord(ch) > 0x2E80 else latin_em * size for ch in label)
         if x > 0 and x + item_w > width:
             x, y = 0.0, y + row_h
         out.append(f'<g transform="translate({_num(x)} {_num(y)})">{mark}<text x="{_num(swatch + size * 0.5)}" '
                    f'y="{_num(size * 0.5)}" font-size="{_num(size)}" fill="#333" dominant-baseline="central">'
-                   f"{_text(label)}</text></g>")
+                   f"{text(label)}</text></g>")
         x += item_w + gap
     return '<g class="legend">' + "".join(out) + "</g>", (y + row_h - top) if out else 0.0
 
@@ -362,11 +368,11 @@ def map_svg(fig, aria_label: str = "", css_class: str = "figure-map", max_height
     if colorbar is not None:
         markup, bar_w = _colorbar(colorbar, frame, frame.width + 8 * frame.px)
         extra, width = markup, frame.width + 8 * frame.px + bar_w
-    legend, legend_h = _legend(legend_entries, frame.height + 6 * frame.px, width, legend_size)
+    legend, legend_h = flow_legend(legend_entries, frame.height + 6 * frame.px, width, legend_size)
     height = frame.height + 6 * frame.px + legend_h
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="{css_class}" viewBox="0 0 {_num(width)} {_num(height)}" '
-        f'width="100%" role="img" aria-label="{_text(aria_label)}" font-family="{escape(FONT, quote=True)}" '
+        f'width="100%" role="img" aria-label="{svg_text(aria_label)}" font-family="{escape(FONT, quote=True)}" '
         f'style="display:block;height:auto;max-height:{escape(max_height, quote=True)}">'
         f"<style>.{css_class} .fill:hover{{fill-opacity:.7}}.{css_class} .labels{{pointer-events:none}}"
         f".{css_class} .halo{{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}}</style>"

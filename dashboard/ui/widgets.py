@@ -222,7 +222,7 @@ def svg_map(key: str, build: Callable[[], Any], title: str, deps: tuple = (), ma
     svg = cached_figure(key + "_svg", lambda: figsvg.map_svg(build(), title, max_height=max_height),
                         deps + (max_height,))
     with st.container(key=key):
-        st.markdown(svg, unsafe_allow_html=True)  # our own markup; every text in it is escaped (figsvg._text)
+        st.markdown(svg, unsafe_allow_html=True)  # our own markup; every text in it is escaped (figsvg.svg_text)
 
 
 # ---------------------------------------------------------------- numbers and sources

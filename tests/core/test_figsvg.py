@@ -30,10 +30,10 @@ def test_every_marker_and_shape_of_the_figure_is_drawn_with_its_hover_text(cover
     # every hover text of a compound cell is a tooltip (plotly's <br> as a line break)
     cells = [tr for tr in coverage_fig.data if tr.mode == "markers" and tr.hoverinfo == "text" and tr.name]
     hover = str(cells[0].text[0]).split("<br>")[0]
-    assert any(title.startswith(figsvg._text(hover)) for title in titles)
+    assert any(title.startswith(figsvg.svg_text(hover)) for title in titles)
     # the annotations inside the frame (sub-district and district names) are text
     names = [a.text for a in coverage_fig.layout.annotations if a.xref == "x"]
-    assert sum(figsvg._text(n) in svg for n in names) >= len(names) * 0.8
+    assert sum(figsvg.svg_text(n) in svg for n in names) >= len(names) * 0.8
 
 
 def test_legend_lists_the_traces_that_show_one(coverage_fig):
@@ -41,7 +41,7 @@ def test_legend_lists_the_traces_that_show_one(coverage_fig):
     legend = svg.split('<g class="legend">', 1)[1]
     shown = [tr.name for tr in coverage_fig.data if tr.name and tr.showlegend is not False
              and not (tr.marker and tr.marker.showscale)]
-    assert shown and all(figsvg._text(name) in legend for name in shown)
+    assert shown and all(figsvg.svg_text(name) in legend for name in shown)
 
 
 def test_text_is_escaped_for_xml_and_markdown():

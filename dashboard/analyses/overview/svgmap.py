@@ -20,7 +20,7 @@ import geopandas as gpd
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.ops import polylabel
 
-from dashboard.core import maplabels
+from dashboard.core import figsvg, maplabels
 from dashboard.core.charts import FONT, PALETTE, polygon_rings
 from dashboard.core.text import by_lang, lang_column, t
 from dashboard.data import db, geo, orientation
@@ -131,25 +131,10 @@ def _label(geom, proj: _Projection, text: object, size: int, color: str, weight:
             f'<tspan x="{_fmt(x)}" dy="1.1em">{_text(lines[1])}</tspan></text>')
 
 
-def _text_width(text: str, size: float) -> float:
-    """Rough rendered width: CJK glyphs are one em, Latin ones about 0.55 em."""
-    return sum(size if ord(ch) > 0x2E80 else 0.55 * size for ch in text)
-
-
 def _legend(entries: list[tuple[str, str]], top: float, width: float) -> tuple[str, float]:
-    """Legend items (label, swatch markup) flowing left to right in rows; returns (markup, height)."""
-    size = FONT_SIZE["legend"]
-    row_h, swatch, gap = size * 1.8, size * 1.6, size * 1.4
-    x, y, out = 0.0, top + size * 0.6, []
-    for label, mark in entries:
-        item_w = swatch + size * 0.5 + _text_width(label, size)
-        if x > 0 and x + item_w > width:
-            x, y = 0.0, y + row_h
-        out.append(f'<g transform="translate({_fmt(x)} {_fmt(y)})">{mark}'
-                   f'<text x="{_fmt(swatch + size * 0.5)}" y="{_fmt(size * 0.5)}" font-size="{size}" '
-                   f'fill="#333" dominant-baseline="central">{_text(label)}</text></g>')
-        x += item_w + gap
-    return '<g class="legend">' + "".join(out) + "</g>", y + row_h - top
+    """Legend items flowing left to right in rows (figsvg.flow_legend, with this map's spacing)."""
+    return figsvg.flow_legend(entries, top, width, FONT_SIZE["legend"], swatch_em=1.6, gap_em=1.4, latin_em=0.55,
+                              text=_text)
 
 
 def _swatch(kind: str) -> str:
