@@ -1,5 +1,7 @@
 """Care beds: supply against demand by district and type, projected to 2035, with the year the gap closes."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -160,7 +162,7 @@ def projection_section() -> None:
                         width="stretch", config=CHART_CONFIG, present_height=HEIGHT - 220)
         tiles(("plan_budget", "running_subsidy"), 2)
         if not present:
-            st.download_button(ui.tr("beds.download_projection"), page_csv_bytes("beds", res.projection.round(1), scenario, lang, ui.overlay()),
+            st.download_button(ui.tr("beds.download_projection"), partial(page_csv_bytes, "beds", res.projection.round(1), scenario, lang, ui.overlay()),
                                file_name=f"beds_projection_{res.area}.csv", mime="text/csv", key="beds_dl_projection")
 
 
@@ -229,7 +231,7 @@ def table_section() -> None:
     })
     st.dataframe(shown, width="stretch", hide_index=True)
     st.caption(ui.tr("beds.table_caption"))
-    st.download_button(ui.tr("beds.download"), page_csv_bytes("beds", shown, scenario, lang, ui.overlay()), file_name="beds_areas.csv", mime="text/csv",
+    st.download_button(ui.tr("beds.download"), partial(page_csv_bytes, "beds", shown, scenario, lang, ui.overlay()), file_name="beds_areas.csv", mime="text/csv",
                        key="beds_dl_areas")
 
 

@@ -1,5 +1,7 @@
 """Clinic coverage (社区卫生服务覆盖): who is within reach of community health services, and where to build."""
 
+from functools import partial
+
 import streamlit as st
 
 from dashboard.analyses.coverage import charts as charts_coverage
@@ -180,7 +182,7 @@ with ui.step():
                 st.dataframe(facilities, width="stretch", hide_index=True, key="coverage_facility_load")
                 left, right = st.columns(2)
                 left.download_button(ui.tr("coverage.download_facilities"),
-                                     page_csv_bytes("coverage", facilities, scenario, lang, overlay),
+                                     partial(page_csv_bytes, "coverage", facilities, scenario, lang, overlay),
                                      "clinic_facility_load.csv", "text/csv", key="coverage_download_facilities")
                 right.download_button(ui.tr("coverage.download_compounds"),  # built on click, not on every rerun
                                       lambda: page_csv_bytes("coverage", charts_coverage.compound_access_table(result, lang),
@@ -253,7 +255,7 @@ if not present:  # the detail table and the method are for reading at a desk, no
     key_cols = [ui.tr("coverage.col.subdistrict_name"), ui.tr("coverage.col.covered_share_pct")]
     table = table[[c for c in key_cols if c in table] + [c for c in table if c not in key_cols]]
     st.dataframe(table, width="stretch", hide_index=True, column_config=ui.key_columns(table, key_cols))
-    st.download_button(ui.tr("common.download_csv"), page_csv_bytes("coverage", table, scenario, lang, overlay), "clinic_coverage_by_subdistrict.csv",
+    st.download_button(ui.tr("common.download_csv"), partial(page_csv_bytes, "coverage", table, scenario, lang, overlay), "clinic_coverage_by_subdistrict.csv",
                        "text/csv", key="coverage_download")
 
     with st.expander(ui.tr("coverage.method_title")):

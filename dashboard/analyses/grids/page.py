@@ -1,5 +1,7 @@
 """Grids and workload: grid sizes against a norm, re-dividing grids at the pay page's wage, and the task burden."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -82,7 +84,7 @@ ui.plotly_chart("grids_redivision", lambda: charts_grids.redivision_figure(res, 
 st.caption(ui.tr("grids.redivision_caption", target=a["target_households"], per=a["workers_per_grid"],
                  wage=f"{a['wage_yuan']:,.0f}", surplus=f"{tot['surplus_workers']:,}",
                  gini=f"{tot['gini']:.2f}", gini_after=f"{tot['gini_after']:.2f}"))
-st.download_button(ui.tr("grids.download_communities"), page_csv_bytes("grids", comm, scenario, lang, overlay), file_name="grids_by_community.csv",
+st.download_button(ui.tr("grids.download_communities"), partial(page_csv_bytes, "grids", comm, scenario, lang, overlay), file_name="grids_by_community.csv",
                    mime="text/csv", key="grids_download_communities")
 
 # ---------------------------------------------------------------- the task burden

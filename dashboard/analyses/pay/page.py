@@ -1,5 +1,7 @@
 """Worker pay: today's pay against the social average wage, the 四岗十八级 ladder, budget, retention, workload."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -106,7 +108,7 @@ def ladder_section(res: dict, ref: dict) -> None:
         wide = ladder_rows.pivot(index="post", columns="grade", values="coefficient").reindex(lad["posts"])
         wide.index = [charts_pay.post_label(p, lang) for p in wide.index]
         st.dataframe(wide, width="stretch")
-    st.download_button(ui.tr("pay.download_ladder"), page_csv_bytes("pay", ladder_rows, scenario, lang, overlay), file_name="pay_ladder.csv",
+    st.download_button(ui.tr("pay.download_ladder"), partial(page_csv_bytes, "pay", ladder_rows, scenario, lang, overlay), file_name="pay_ladder.csv",
                        mime="text/csv", key="pay_download_ladder")
 
 
@@ -140,7 +142,7 @@ if not present:
     st.dataframe(budget_table, hide_index=True, width="stretch",
                  column_config={name: money_format for name in money_cols.values()}
                  | {ui.tr("pay.col_wage"): st.column_config.NumberColumn(format="%d")})
-    st.download_button(ui.tr("pay.download_budget"), page_csv_bytes("pay", budget, scenario, lang, overlay), file_name="pay_budget.csv", mime="text/csv",
+    st.download_button(ui.tr("pay.download_budget"), partial(page_csv_bytes, "pay", budget, scenario, lang, overlay), file_name="pay_budget.csv", mime="text/csv",
                        key="pay_download_budget")
 
 # ---------------------------------------------------------------- retention

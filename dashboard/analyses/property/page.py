@@ -1,5 +1,7 @@
 """Property management: compounds by status on a map, shares by district, basic service for old compounds."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -115,7 +117,7 @@ if not priority.empty:
         ui.tr("property.col_cost"): (priority["annual_cost_yuan"] / 1e4).round(2),
         ui.tr("property.col_programme_year"): priority["programme_year"].map(lambda y: int(y) + 2020),
     }).head(30), hide_index=True, width="stretch")
-    st.download_button(ui.tr("property.download_priority"), page_csv_bytes("property", priority, scenario, lang, overlay), file_name="property_priority.csv",
+    st.download_button(ui.tr("property.download_priority"), partial(page_csv_bytes, "property", priority, scenario, lang, overlay), file_name="property_priority.csv",
                        mime="text/csv", key="property_download_priority")
 
 # ---------------------------------------------------------------- owners' committees
