@@ -7,8 +7,9 @@ page's first slider (a new value each time) and measures:
   change for `QUIET_MS`, and the time is that of the animation frame after the last DOM change in the page;
 - **browser CPU**: CPU seconds of that browser's whole process tree (psutil) over the change, and the
   renderer main thread's share (Chrome DevTools Protocol `Performance.getMetrics` TaskDuration);
-- **plotly containers replaced**: charts whose DOM node was thrown away and drawn again (Streamlit remounts
-  a chart whose figure changed; an unchanged one keeps its node);
+- **plotly containers replaced**: charts whose DOM node was thrown away and drawn again (`st.plotly_chart`
+  remounts a chart whose figure changed; the app's own component, dashboard/ui/plotly_react.py, updates it
+  in place with `Plotly.react`, so its count stays 0, while a `--before` tree older than it shows remounts);
 - **server rerun**: the page's AppTest rerun after a slider change (bench_app.py's rerun row), run in a
   subprocess of each side's tree.
 
@@ -55,8 +56,8 @@ PAINT_PROBE_JS = """
     for (const m of mutations) {
       for (const n of m.addedNodes) {
         if (n.nodeType !== 1) continue;
-        if (n.matches && n.matches('[data-testid="stPlotlyChart"]')) window.__paint.plotlyAdded++;
-        else if (n.querySelectorAll) window.__paint.plotlyAdded += n.querySelectorAll('[data-testid="stPlotlyChart"]').length;
+        if (n.matches && n.matches('.cgd-plot, [data-testid="stPlotlyChart"]')) window.__paint.plotlyAdded++;
+        else if (n.querySelectorAll) window.__paint.plotlyAdded += n.querySelectorAll('.cgd-plot, [data-testid="stPlotlyChart"]').length;
       }
     }
     requestAnimationFrame(() => { window.__paint.last = performance.now(); });

@@ -264,9 +264,9 @@ def metric_pairs(page) -> list[tuple[str, str]]:
 
 
 def wait_charts_drawn(page, timeout_ms: float = 20_000) -> None:
-    """Wait until every Plotly chart on the page has drawn its SVG."""
+    """Wait until every Plotly chart on the page (dashboard/ui/plotly_react.py) has drawn its SVG."""
     page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+        """() => [...document.querySelectorAll('.cgd-plot')]
                  .every(c => c.querySelector('.main-svg'))""",
         timeout=timeout_ms,
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -47,6 +49,29 @@ def _own_cache_dir(tmp_path_factory):
 def app_page():
     """Factory fixture: app_page('coverage', {'clinic_service_distance_m': '1200'}) -> AppTest after run."""
     return run_page
+
+
+class Chart(NamedTuple):
+    """One chart of an AppTest run: its element key and the figure sent to the browser."""
+
+    key: str
+    spec: str  # plotly JSON, as sent
+
+    @property
+    def figure(self) -> dict:
+        return json.loads(self.spec)
+
+
+def charts(at) -> list[Chart]:
+    """The plotly charts of an AppTest run (drawn by the ui/plotly_react.py component), in page order."""
+    from dashboard.ui import plotly_react
+
+    out = []
+    for el in at.get("bidi_component"):
+        if el.proto.component_name == plotly_react.COMPONENT:
+            data = json.loads(el.proto.json)
+            out.append(Chart(data["key"], data["spec"]))
+    return out
 
 
 def metric_values(at) -> dict[str, str]:

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from dashboard import registry
-from dashboard.ui import hearing, ranges_panel
+from dashboard.ui import hearing, plotly_react, ranges_panel
 from tests.conftest import run_page
 from tests.e2e.test_screens import english_words
 
@@ -80,8 +80,8 @@ def _texts(node, skip_method: bool = True) -> list[str]:
             if kind == "table":  # st.table is HTML text; st.dataframe cells are data (names as uploaded)
                 out += [v for v in value.astype(str).to_numpy().ravel().tolist() if isinstance(v, str)]
     proto = getattr(node, "proto", None)
-    if kind == "plotly_chart" and proto is not None:
-        out += _chart_text(proto.spec)
+    if kind == "bidi_component" and proto is not None and proto.component_name == plotly_react.COMPONENT:
+        out += _chart_text(json.loads(proto.json)["spec"])  # a chart (ui/plotly_react.py)
     elif kind in ("download_button", "button", "page_link") and proto is not None:
         out.append(getattr(proto, "label", ""))
     return out

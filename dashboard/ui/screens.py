@@ -37,7 +37,7 @@ div:has(> [data-testid="stMetricDeltaDescription"]) {flex-wrap: wrap !important;
 [data-testid="stMain"], [data-testid="stMainBlockContainer"] {overflow-x: hidden;}
 .overview-map-box {overflow-x: auto; max-width: 100%;}
 /* heat-map cell labels shrink below legibility on narrow screens: the colours and the hover carry them */
-@media (max-width: 1000px) {[data-testid="stPlotlyChart"] .heatmaplayer text {display: none;}}
+@media (max-width: 1000px) {.cgd-plot .heatmaplayer text {display: none;}}
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] {padding-left: 0.75rem !important; padding-right: 0.75rem !important;}
   h1 {font-size: 1.6rem !important;}

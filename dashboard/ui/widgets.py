@@ -17,6 +17,7 @@ from dashboard.core.safetext import md_escape
 from dashboard.core.scenario import Param, Scenario, params_by_key
 from dashboard.core.text import join_list, t, unit_label
 from dashboard.data import db
+from dashboard.ui import plotly_react
 
 _SCENARIO = "scenario"
 _OVERLAY = "overlay"
@@ -211,9 +212,7 @@ def plotly_chart(key: str, build: Callable[[], Any], deps: tuple = (), present_h
     fig = cached_figure(key, lambda: figure_style.styled(build(), language, present, present_height),
                         deps + (present, present_height), by_scenario)
     config = {**kwargs.pop("config", {}), **figure_style.CHART_CONFIG}
-    if present:  # the figure's own (large) fonts, not Streamlit's theme defaults
-        kwargs.setdefault("theme", None)
-    st.plotly_chart(fig, key=key, config=config, **kwargs)
+    plotly_react.plotly_react(fig, key, config)  # updated in place on a slider step (ui/plotly_react.py)
 
 
 def svg_map(key: str, build: Callable[[], Any], title: str, deps: tuple = (), max_height: str = "80vh") -> None:

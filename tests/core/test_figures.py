@@ -66,11 +66,11 @@ def test_validation_catches_a_bad_value_that_no_check_lets_through():
 
 
 def _page_chart_specs(page: str) -> list[dict]:
-    from tests.conftest import run_page
+    from tests.conftest import charts, run_page
 
     at = run_page(page)
     assert not at.exception, [e.value for e in at.exception]
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    return [c.figure for c in charts(at)]
 
 
 @pytest.mark.parametrize("page", [p for p in registry.keys(analysis=True) if p != "overview"])
@@ -78,11 +78,11 @@ def test_every_chart_on_a_page_is_the_registered_figure(page):
     """What the browser is sent is exactly a figure of an analysis's charts.figures (the brief's and the
     CLI's source), one per registered chart: no page draws a chart the registry, and so these
     validation tests and the brief, do not know about."""
-    from tests.conftest import run_page
+    from tests.conftest import charts, run_page
 
     at = run_page(page)
     assert not at.exception, [e.value for e in at.exception]
-    shown = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    shown = [c.figure for c in charts(at)]
     # maps drawn on the server as inline SVG from the registered figure (core/figsvg.py)
     svgs = [_no_aria(m.value) for m in at.markdown if 'class="figure-map"' in m.value]
     figures = content.page_figures(page, Scenario.default())

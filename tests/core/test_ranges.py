@@ -16,7 +16,7 @@ from dashboard.core import scenario as scenario_mod
 from dashboard.core.metrics import Metric, range_decimals
 from dashboard.core.scenario import Param, Scenario, param_values
 from dashboard.core.text import t
-from tests.conftest import REPO, assert_no_exception, run_page
+from tests.conftest import REPO, assert_no_exception, charts, run_page
 
 PAGES = ("coverage", "beds", "pay")
 # a moved scenario per page, away from the defaults (ranges are per scenario)
@@ -322,7 +322,7 @@ def test_cli_json_brief_and_page_print_the_same_ranges():
     captions = " ".join(c.value for c in at.caption)
     quits = {m.key: m for m in ranges.headline("pay", sc)}["pay_quits_ladder"]
     assert f"{t('ranges.range', 'zh')} {quits.range_text('zh')}" in captions
-    assert any(c.key == "pay_drivers" for c in at.get("plotly_chart"))
+    assert any(c.key == "pay_drivers" for c in charts(at))
 
 
 @pytest.mark.parametrize("page", PAGES)

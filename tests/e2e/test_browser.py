@@ -226,19 +226,18 @@ def test_pay_ladder_view_toggle_redraws_the_heatmap(page):
         arg=t("pay.axis_pay", "zh"), timeout=10_000)
     assert common.metric_pairs(page) == tiles
     assert page.url == url
-    # the ladder is drawn anew; every chart whose figure did not change keeps its DOM node (not re-plotted)
+    # the ladder's new figure went into its graph div in place: every chart keeps its DOM node
     kept, drawn_anew = page.evaluate(CHARTS_KEPT_JS)
-    assert drawn_anew == ["pay_ladder"] and kept >= 4, (kept, drawn_anew)
+    assert drawn_anew == [] and kept >= 5, (kept, drawn_anew)
 
 
 # Marks every plotly chart now on the page; CHARTS_KEPT_JS then counts the marked ones still in the page and
-# names the charts (by element key) drawn since: Streamlit remounts a chart whose figure changed.
-MARK_CHARTS_JS = """() => document.querySelectorAll('[data-testid="stPlotlyChart"]').forEach(c => { c.__mark = 1; })"""
+# names the charts (by element key) whose graph div is new since: a chart is updated in place by
+# `Plotly.react` (dashboard/ui/plotly_react.py), so only a chart that appeared is new.
+MARK_CHARTS_JS = """() => document.querySelectorAll('.cgd-plot').forEach(c => { c.__mark = 1; })"""
 CHARTS_KEPT_JS = """() => {
-  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
-  const key = (c) => ([...(c.closest('[class*="st-key-"]')?.classList || [])].find(k => k.startsWith('st-key-')) || '?')
-                     .replace('st-key-', '');
-  return [charts.filter(c => c.__mark).length, charts.filter(c => !c.__mark).map(key)];
+  const charts = [...document.querySelectorAll('.cgd-plot')];
+  return [charts.filter(c => c.__mark).length, charts.filter(c => !c.__mark).map(c => c.dataset.key || '?')];
 }"""
 
 
@@ -250,7 +249,7 @@ def test_coverage_map_is_inline_svg_and_a_capacity_step_redraws_no_chart(page):
     open_app(page, page_url(info))
     common.wait_charts_drawn(page)
     svg = page.locator(".st-key-coverage_map svg.figure-map")
-    assert svg.count() == 1 and page.locator('.st-key-coverage_map [data-testid="stPlotlyChart"]').count() == 0
+    assert svg.count() == 1 and page.locator('.st-key-coverage_map .cgd-plot').count() == 0
     assert svg.locator("title").count() > 100  # every shape and marker has its hover text as a tooltip
     before = svg.inner_html()
     page.evaluate(MARK_CHARTS_JS)

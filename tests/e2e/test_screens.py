@@ -78,7 +78,7 @@ _CHECK_JS = r"""
   const minPx = present ? 20 : 10;
   const inter = (a, b) => Math.max(0, Math.min(a.right, b.right) - Math.max(a.left, b.left)) *
                           Math.max(0, Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top));
-  document.querySelectorAll('[data-testid="stPlotlyChart"]').forEach((chart, i) => {
+  document.querySelectorAll('.cgd-plot').forEach((chart, i) => {
     if (!visible(chart)) return;
     const bar = chart.querySelector('.modebar');
     if (bar && visible(bar) && getComputedStyle(bar).opacity !== '0') problems.push(`chart ${i}: plotly modebar on screen`);

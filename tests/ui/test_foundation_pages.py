@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.data import db, geo
-from tests.conftest import assert_no_exception, metric_values, run_page
+from tests.conftest import assert_no_exception, charts, metric_values, run_page
 
 
 def test_overview_renders_kpis_with_sources():
@@ -38,7 +38,7 @@ def test_overview_map_is_an_inline_svg_not_plotly(lang, district):
     """The map is drawn on the server: the browser need not load plotly (4.7 MB) to open the first page."""
     at = run_page(query={"lang": lang})
     assert_no_exception(at)
-    assert not at.get("plotly_chart") and not at.code
+    assert not charts(at) and not at.code
     svg = overview_map(at)
     assert 'class="overview-map"' in svg and district in svg and "<title>" in svg
 

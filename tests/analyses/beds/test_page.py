@@ -12,7 +12,7 @@ from dashboard.analyses.beds import model as beds
 from dashboard.core import ranges
 from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Scenario
-from tests.conftest import REPO, assert_no_exception, metric_values, run_page
+from tests.conftest import REPO, assert_no_exception, charts, metric_values, run_page
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +32,7 @@ def test_page_runs_with_defaults():
         assert tiles[metrics[key].label("zh")] == metrics[key].formatted("zh")
     assert tiles[_label("closing_year", default)] == ">2035"
     assert beds.summary_sentence(default, "zh") in at.success[0].value
-    assert len(at.get("plotly_chart")) >= 4  # supply bars, projection, map, coverage
+    assert len(charts(at)) >= 4  # supply bars, projection, map, coverage
 
 
 def test_build_slider_moves_the_closing_year_and_the_url():

@@ -14,7 +14,7 @@ from dashboard.analyses.grids import model as grids
 from dashboard.core import ranges
 from dashboard.core.scenario import Scenario
 from dashboard.exports import content
-from tests.conftest import assert_no_exception, metric_values, run_page
+from tests.conftest import assert_no_exception, charts, metric_values, run_page
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -35,7 +35,7 @@ def test_page_shows_the_report_figures_and_the_model():
     text = " ".join(m.value for m in at.markdown)
     assert grids.summary_sentence(Scenario.default(), "zh") in text
     assert "130多项" in text
-    assert len(at.get("plotly_chart")) == 4
+    assert len(charts(at)) == 4
 
 
 def test_sliders_update_tiles_and_url_and_the_pay_wage_carries_over():

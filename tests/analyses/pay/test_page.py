@@ -13,7 +13,7 @@ import pytest
 from dashboard.analyses.pay import model as pay
 from dashboard.core import ranges
 from dashboard.core.scenario import Scenario
-from tests.conftest import assert_no_exception, metric_values, run_page
+from tests.conftest import assert_no_exception, charts, metric_values, run_page
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -32,7 +32,7 @@ def test_page_runs_and_shows_the_model_figures():
     assert tiles["核定社区工作者岗位"] == "925"
     text = " ".join(m.value for m in at.markdown)
     assert pay.summary_sentence(Scenario.default(), "zh") in text
-    assert len(at.get("plotly_chart")) == 6  # five charts and the drivers (tornado)
+    assert len(charts(at)) == 6  # five charts and the drivers (tornado)
     captions = " ".join(c.value for c in at.caption)
     assert "假设" in captions and "调研报告" in captions
 

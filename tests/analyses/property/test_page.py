@@ -14,7 +14,7 @@ from dashboard.analyses.property import model as prop
 from dashboard.core import ranges
 from dashboard.core.scenario import Scenario
 from dashboard.exports import content
-from tests.conftest import assert_no_exception, metric_values, run_page
+from tests.conftest import assert_no_exception, charts, metric_values, run_page
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -35,7 +35,7 @@ def test_page_shows_the_report_figures_and_the_model():
     assert tiles["沙市区成立业委会的小区占比"] == "14.5%"
     text = " ".join(m.value for m in at.markdown)
     assert prop.summary_sentence(Scenario.default(), "zh") in text
-    assert len(at.get("plotly_chart")) == 6  # five of the page and the drivers (tornado)
+    assert len(charts(at)) == 6  # five of the page and the drivers (tornado)
 
 
 def test_sliders_update_tiles_and_url():

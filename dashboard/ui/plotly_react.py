@@ -1,0 +1,131 @@
+"""Charts that a slider step updates in place: a small Streamlit component calling `Plotly.react`.
+
+Why: `st.plotly_chart` derives its element id from the figure, so a chart whose figure changed is thrown
+away and plotted from scratch (a new React node, a new plotly.js graph div: ~0.1-0.3 s of the browser's
+time per chart and step, bench/bench_browser.py). This component is keyed by the chart's key alone, so
+Streamlit keeps its node across reruns and the component's function runs again with the new figure:
+`Plotly.react` diffs it against the one drawn (axes, legend and hover layers are kept), and a figure
+that did not change is not parsed or drawn again at all.
+
+plotly.js itself is the copy that ships with the Python package (`plotly/package_data/plotly.min.js`,
+the version the figures were built for), served by Streamlit's static file serving from
+`dashboard/static/` (`server.enableStaticServing`): no CDN, nothing fetched from outside the server.
+It is copied there on first use; where the package folder cannot be written, charts fall back to
+`st.plotly_chart` (same figures, remounted on change).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+ASSET = STATIC_DIR / "plotly.min.js"
+CSS_CLASS = "cgd-plot"  # the graph div; tests and benchmarks find charts by it
+COMPONENT = "cgd_plotly_react"
+
+_HTML = f'<div class="{CSS_CLASS}" role="figure"></div>'
+_CSS = f".{CSS_CLASS} {{ width: 100%; }}"
+
+# One module for every chart (Streamlit imports it once per content): plotly.js is loaded once per page
+# from the app's own static route, found next to Streamlit's own scripts (so a proxy prefix is kept).
+_JS = r"""
+let loading = null;
+function plotlyUrl() {
+  const own = [...document.querySelectorAll('script[src]')].map((s) => s.src).find((src) => /\/static\/js\/index\.[^/]*\.js/.test(src));
+  const base = own ? own.replace(/static\/js\/index\.[^/]*\.js.*$/, '') : new URL('./', document.baseURI).href;
+  return base + 'app/static/plotly.min.js';
+}
+function plotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!loading) {
+    loading = new Promise((resolve, reject) => {
+      const s = document.createElement('script');
+      s.src = plotlyUrl();
+      s.onload = () => resolve(window.Plotly);
+      s.onerror = () => { loading = null; reject(new Error('plotly.js could not be loaded')); };
+      document.head.appendChild(s);
+    });
+  }
+  return loading;
+}
+export default function ({ parentElement, data }) {
+  const el = parentElement.querySelector('.CSS_CLASS');
+  if (!el || !data) return;
+  if (data.key) el.dataset.key = data.key;
+  if (data.label) el.setAttribute('aria-label', data.label);
+  if (el.__cgdSpec !== data.spec) {
+    el.__cgdSpec = data.spec;
+    if (!el.style.minHeight && data.height) el.style.minHeight = data.height + 'px';
+    plotly().then((Plotly) => {
+      if (el.__cgdSpec !== data.spec) return;  // a newer figure arrived while plotly.js loaded
+      const fig = JSON.parse(data.spec);
+      Plotly.react(el, fig.data || [], fig.layout || {}, data.config || {});
+      el.__cgdDrawn = data.spec;
+      if (!el.__cgdResize && window.ResizeObserver) {  // the sidebar opening or closing resizes the column, not the window
+        let width = el.clientWidth;
+        el.__cgdResize = new ResizeObserver(() => {
+          if (el.clientWidth !== width && el.__cgdDrawn) { width = el.clientWidth; Plotly.Plots.resize(el); }
+        });
+        el.__cgdResize.observe(el);
+      }
+    }).catch((err) => { el.textContent = String(err && err.message || err); });
+  }
+  return () => {
+    if (el.__cgdResize) el.__cgdResize.disconnect();
+    if (window.Plotly) window.Plotly.purge(el);
+  };
+}
+""".replace("CSS_CLASS", CSS_CLASS)
+
+
+@lru_cache(maxsize=1)
+def available() -> bool:
+    """plotly.js is in the app's static folder (copied from the plotly package if missing or stale)."""
+    try:
+        import plotly
+
+        source = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+        if not source.is_file():
+            return False
+        if not ASSET.is_file() or ASSET.stat().st_size != source.stat().st_size:
+            STATIC_DIR.mkdir(exist_ok=True)
+            tmp = ASSET.with_suffix(f".{os.getpid()}.tmp")  # several server processes may start at once
+            shutil.copyfile(source, tmp)
+            tmp.replace(ASSET)  # atomic: a browser never gets half a file
+        return True
+    except OSError:
+        return False
+
+
+@lru_cache(maxsize=1)
+def _component():
+    return st.components.v2.component(COMPONENT, html=_HTML, css=_CSS, js=_JS, isolate_styles=False)
+
+
+def _spec(fig: Any) -> str:
+    """The figure's JSON, once per figure object (figures are memoised and read-only, ui.widgets.cached_figure)."""
+    spec = getattr(fig, "_cgd_spec", None)
+    if spec is None:
+        spec = fig.to_json() if hasattr(fig, "to_json") else json.dumps(fig)
+        with contextlib.suppress(AttributeError, ValueError):
+            fig._cgd_spec = spec
+    return spec
+
+
+def plotly_react(fig: Any, key: str, config: dict[str, Any], label: str | None = None) -> None:
+    """Draw `fig` in the keyed component (see module doc); `st.plotly_chart` where plotly.js is unavailable."""
+    if not available():
+        st.plotly_chart(fig, key=key, config=config, width="stretch")
+        return
+    spec = _spec(fig)
+    height = (fig.layout.height if hasattr(fig, "layout") else None) or 450
+    _component()(key=key, data={"key": key, "spec": spec, "config": config, "height": height, "label": label or ""},
+                 width="stretch", height="content")
