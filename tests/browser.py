@@ -264,10 +264,12 @@ def metric_pairs(page) -> list[tuple[str, str]]:
 
 
 def wait_charts_drawn(page, timeout_ms: float = 20_000) -> None:
-    """Wait until every Plotly chart on the page (dashboard/ui/plotly_react.py) has drawn its SVG."""
+    """Wait until every Plotly chart on the page (dashboard/ui/plotly_react.py) has drawn its SVG, also
+    those below the screen (the app draws those as they scroll into view; this draws them now, as printing does)."""
     page.wait_for_function(
-        """() => [...document.querySelectorAll('.cgd-plot')]
-                 .every(c => c.querySelector('.main-svg'))""",
+        """() => { window.cgdDrawAllCharts?.();
+                   return [...document.querySelectorAll('.cgd-plot')]
+                          .every(c => c.querySelector('.main-svg') && !c.hasAttribute('data-cgd-pending')); }""",
         timeout=timeout_ms,
     )
 

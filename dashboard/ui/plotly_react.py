@@ -36,6 +36,9 @@ _CSS = f".{CSS_CLASS} {{ width: 100%; }}"
 
 # One module for every chart (Streamlit imports it once per content): plotly.js is loaded once per page
 # from the app's own static route, found next to Streamlit's own scripts (so a proxy prefix is kept).
+# A chart is drawn when it is on screen or near it (300 px): a slider step redraws the charts the reader
+# sees, and a chart further down the page is drawn with its newest figure as it scrolls into view (or
+# before the page is printed). `data-cgd-pending` marks a chart waiting for that.
 _JS = r"""
 let loading = null;
 function plotlyUrl() {
@@ -56,29 +59,49 @@ function plotly() {
   }
   return loading;
 }
+function draw(el) {
+  const spec = el.__cgdSpec;
+  if (spec === el.__cgdDrawn) { el.removeAttribute('data-cgd-pending'); return Promise.resolve(); }
+  return plotly().then((Plotly) => {
+    // a newer figure arrived while plotly.js loaded, or another call drew this one
+    if (el.__cgdSpec !== spec || el.__cgdDrawn === spec || !el.isConnected) return;
+    const fig = JSON.parse(spec);
+    Plotly.react(el, fig.data || [], fig.layout || {}, el.__cgdConfig || {});
+    el.__cgdDrawn = spec;
+    el.removeAttribute('data-cgd-pending');
+    if (!el.__cgdResize && window.ResizeObserver) {  // the sidebar opening or closing resizes the column, not the window
+      let width = el.clientWidth;
+      el.__cgdResize = new ResizeObserver(() => {
+        if (el.clientWidth !== width && el.__cgdDrawn) { width = el.clientWidth; Plotly.Plots.resize(el); }
+      });
+      el.__cgdResize.observe(el);
+    }
+  }).catch((err) => { el.textContent = String(err && err.message || err); });
+}
+const near = window.IntersectionObserver ? new IntersectionObserver((entries) => {
+  for (const e of entries) {
+    e.target.__cgdNear = e.isIntersecting;
+    if (e.isIntersecting && e.target.__cgdSpec !== e.target.__cgdDrawn) draw(e.target);
+  }
+}, {rootMargin: '300px 0px'}) : null;
+window.cgdDrawAllCharts = () => Promise.all([...document.querySelectorAll('.CSS_CLASS')].filter((el) => el.__cgdSpec).map(draw));
+window.addEventListener('beforeprint', () => window.cgdDrawAllCharts());
 export default function ({ parentElement, data }) {
   const el = parentElement.querySelector('.CSS_CLASS');
   if (!el || !data) return;
   if (data.key) el.dataset.key = data.key;
   if (data.label) el.setAttribute('aria-label', data.label);
+  if (!el.style.minHeight && data.height) el.style.minHeight = data.height + 'px';
+  el.__cgdConfig = data.config || {};
   if (el.__cgdSpec !== data.spec) {
     el.__cgdSpec = data.spec;
-    if (!el.style.minHeight && data.height) el.style.minHeight = data.height + 'px';
-    plotly().then((Plotly) => {
-      if (el.__cgdSpec !== data.spec) return;  // a newer figure arrived while plotly.js loaded
-      const fig = JSON.parse(data.spec);
-      Plotly.react(el, fig.data || [], fig.layout || {}, data.config || {});
-      el.__cgdDrawn = data.spec;
-      if (!el.__cgdResize && window.ResizeObserver) {  // the sidebar opening or closing resizes the column, not the window
-        let width = el.clientWidth;
-        el.__cgdResize = new ResizeObserver(() => {
-          if (el.clientWidth !== width && el.__cgdDrawn) { width = el.clientWidth; Plotly.Plots.resize(el); }
-        });
-        el.__cgdResize.observe(el);
-      }
-    }).catch((err) => { el.textContent = String(err && err.message || err); });
+    if (!near) draw(el);
+    else if (el.__cgdNear) draw(el);
+    else el.setAttribute('data-cgd-pending', '1');  // drawn when it comes near the screen
+    if (near && !el.__cgdObserved) { el.__cgdObserved = true; near.observe(el); }
   }
   return () => {
+    if (near) near.unobserve(el);
     if (el.__cgdResize) el.__cgdResize.disconnect();
     if (window.Plotly) window.Plotly.purge(el);
   };
