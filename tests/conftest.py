@@ -74,6 +74,14 @@ def charts(at) -> list[Chart]:
     return out
 
 
+def svg_markups(at) -> list[str]:
+    """The server-drawn SVG maps of an AppTest run (ui/plotly_react.py `svg_markup`), in page order."""
+    from dashboard.ui import plotly_react
+
+    return [json.loads(el.proto.json)["svg"] for el in at.get("bidi_component")
+            if el.proto.component_name == plotly_react.SVG_COMPONENT]
+
+
 def metric_values(at) -> dict[str, str]:
     """label -> displayed value of every st.metric tile of an AppTest run."""
     return {m.label: m.value for m in at.metric}

@@ -82,6 +82,8 @@ def _texts(node, skip_method: bool = True) -> list[str]:
     proto = getattr(node, "proto", None)
     if kind == "bidi_component" and proto is not None and proto.component_name == plotly_react.COMPONENT:
         out += _chart_text(json.loads(proto.json)["spec"])  # a chart (ui/plotly_react.py)
+    elif kind == "bidi_component" and proto is not None and proto.component_name == plotly_react.SVG_COMPONENT:
+        out.append(json.loads(proto.json)["svg"])  # a server-drawn map, read as its markdown was
     elif kind in ("download_button", "button", "page_link") and proto is not None:
         out.append(getattr(proto, "label", ""))
     return out

@@ -128,6 +128,30 @@ def available() -> bool:
         return False
 
 
+# Server-drawn SVG (core/figsvg.py) in the same way: keyed, so a step keeps the node, and markup that did not
+# change is not parsed again (st.markdown re-parses an SVG of ~2,000 shapes as Markdown+HTML on every rerun).
+SVG_COMPONENT = "cgd_svg_markup"
+_SVG_JS = r"""
+export default function ({ parentElement, data }) {
+  const el = parentElement.querySelector('.cgd-svg');
+  if (!el || !data) return;
+  if (data.key) el.dataset.key = data.key;
+  if (el.__cgdSvg !== data.svg) { el.__cgdSvg = data.svg; el.innerHTML = data.svg; }
+}
+"""
+
+
+@lru_cache(maxsize=1)
+def _svg_component():
+    return st.components.v2.component(SVG_COMPONENT, html='<div class="cgd-svg"></div>', js=_SVG_JS,
+                                      isolate_styles=False)
+
+
+def svg_markup(svg: str, key: str) -> None:
+    """Our own SVG markup (every text in it escaped, core/figsvg.py `svg_text`), replaced only when it changed."""
+    _svg_component()(key=key, data={"key": key, "svg": svg}, width="stretch", height="content")
+
+
 @lru_cache(maxsize=1)
 def _component():
     return st.components.v2.component(COMPONENT, html=_HTML, css=_CSS, js=_JS, isolate_styles=False)

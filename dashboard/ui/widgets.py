@@ -217,11 +217,11 @@ def plotly_chart(key: str, build: Callable[[], Any], deps: tuple = (), present_h
 
 def svg_map(key: str, build: Callable[[], Any], title: str, deps: tuple = (), max_height: str = "80vh") -> None:
     """The plotly map figure `build()` drawn on the server as inline SVG (core/figsvg.py), memoised as
-    `cached_figure`, in a container keyed `key`: a slider step sends markup instead of remounting a plotly map."""
+    `cached_figure`, in a component keyed `key` (ui/plotly_react.py `svg_markup`): a slider step sends markup instead
+    of remounting a plotly map, and the browser replaces it only when it changed."""
     svg = cached_figure(key + "_svg", lambda: figsvg.map_svg(build(), title, max_height=max_height),
                         deps + (max_height,))
-    with st.container(key=key):
-        st.markdown(svg, unsafe_allow_html=True)  # our own markup; every text in it is escaped (figsvg.svg_text)
+    plotly_react.svg_markup(svg, key)  # our own markup; every text in it is escaped (figsvg.svg_text)
 
 
 # ---------------------------------------------------------------- numbers and sources

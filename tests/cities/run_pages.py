@@ -13,6 +13,14 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from dashboard import PACKAGE_DIR, registry
+from dashboard.ui import plotly_react
+
+
+def svg_markups(at) -> list[str]:
+    """The server-drawn SVG maps (ui/plotly_react.py `svg_markup`), as tests/conftest.py reads them."""
+    return [json.loads(el.proto.json)["svg"] for el in at.get("bidi_component")
+            if el.proto.component_name == plotly_react.SVG_COMPONENT]
+
 
 lang = sys.argv[1] if len(sys.argv) > 1 else "zh"
 for p in registry.PAGES:
@@ -30,6 +38,6 @@ for p in registry.PAGES:
         "info": [i.value for i in at.info],
         "metrics": len(at.metric),
         "tables": [f.astype(str).to_dict(orient="list") for f in frames][:2],
-        "map_has": [n for n in ("西陵区", "伍家岗区", "夷陵区") if any("<svg" in m.value and n in m.value
-                                                             for m in at.markdown)],
+        "map_has": [n for n in ("西陵区", "伍家岗区", "夷陵区")
+                    if any("<svg" in svg and n in svg for svg in [m.value for m in at.markdown] + svg_markups(at))],
     }, ensure_ascii=False), flush=True)

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from dashboard import registry
-from tests.conftest import assert_no_exception, metric_values, run_page
+from tests.conftest import assert_no_exception, metric_values, run_page, svg_markups
 from tests.upload.test_validate import BAD, EXPECTED, GOOD, tree_digest
 
 
@@ -181,7 +181,7 @@ def test_upload_changes_numbers_in_that_session_only(dataset, name, page):
 
 def _square_fills(at, name: str) -> list[str]:
     """Filled shapes of the coverage map (inline SVG) titled `name` that are four-cornered rings."""
-    (svg,) = [m.value for m in at.markdown if 'class="figure-map"' in m.value]
+    (svg,) = svg_markups(at)
     shapes = re.findall(r'<path class="fill" d="M([^"]*)Z"[^>]*><title>([^<]*)</title>', svg)
     return [d for d, title in shapes if name in title and d.count("L") == 4]  # five points: the ring closes
 
