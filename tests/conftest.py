@@ -51,6 +51,10 @@ def app_page():
     return run_page
 
 
+# Pages that build one section at a time (a segmented control keyed `<page>_section`), with their sections.
+SECTIONS = {"beds": ("supply", "projection", "map", "home_care", "assumptions", "table")}
+
+
 class Chart(NamedTuple):
     """One chart of an AppTest run: its element key and the figure sent to the browser."""
 

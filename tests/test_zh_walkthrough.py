@@ -18,7 +18,7 @@ import pytest
 
 from dashboard import registry
 from dashboard.ui import hearing, plotly_react, ranges_panel
-from tests.conftest import run_page
+from tests.conftest import SECTIONS, run_page
 from tests.e2e.test_screens import english_words
 
 # Proper names on member-facing text besides the browser test's units and formats.
@@ -84,6 +84,8 @@ def _texts(node, skip_method: bool = True) -> list[str]:
         out += _chart_text(json.loads(proto.json)["spec"])  # a chart (ui/plotly_react.py)
     elif kind == "bidi_component" and proto is not None and proto.component_name == plotly_react.SVG_COMPONENT:
         out.append(json.loads(proto.json)["svg"])  # a server-drawn map, read as its markdown was
+    elif kind == "button_group" and proto is not None:  # a segmented control's choices (the beds page's sections)
+        out += list(node.options)
     elif kind in ("download_button", "button", "page_link") and proto is not None:
         out.append(getattr(proto, "label", ""))
     return out
@@ -96,7 +98,12 @@ def test_no_english_on_a_chinese_page(page):
         at.session_state[key] = True  # lazy expanders (built only while open): read their contents too
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-    text = _CODE.sub(" ", "\n".join(_texts(at.main) + _texts(at.sidebar)))
+    texts = _texts(at.main) + _texts(at.sidebar)
+    for section in SECTIONS.get(page, ()):  # a page that builds one section at a time: read every section
+        at.button_group(key=f"{page}_section").set_value(section).run()
+        assert not at.exception, [e.message for e in at.exception]
+        texts += _texts(at.main)
+    text = _CODE.sub(" ", "\n".join(texts))
     words = [w for w in english_words(text) if w not in NAMES]
     assert not words, f"English in the Chinese {page} page: {words[:30]}"
 
@@ -105,5 +112,5 @@ def test_the_walk_reads_tiles_buttons_and_charts():
     at = run_page("beds")
     text = "\n".join(_texts(at.main))
     assert "沙市区床位缺口" in text  # a tile label
-    assert "2020–2035预测" in text  # a tab
+    assert "2020–2035预测" in text  # a section's name (segmented control)
     assert english_words("覆盖率 · 200 firms") == ["firms"]

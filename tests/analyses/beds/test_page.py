@@ -12,13 +12,21 @@ from dashboard.analyses.beds import model as beds
 from dashboard.core import ranges
 from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Scenario
-from tests.conftest import REPO, assert_no_exception, charts, metric_values, run_page
+from tests.conftest import REPO, SECTIONS, assert_no_exception, charts, metric_values, run_page
 
 pytestmark = pytest.mark.slow
 
 
 def _label(key: str, scenario: Scenario, lang: str = "zh") -> str:
     return next(m for m in ranges.headline("beds", scenario) if m.key == key).label(lang)
+
+
+def each_section(at):
+    """Show each of the page's sections in turn (one is built at a time); yields the section's key."""
+    for section in SECTIONS["beds"]:
+        at.button_group(key="beds_section").set_value(section).run()
+        assert_no_exception(at)
+        yield section
 
 
 def test_page_runs_with_defaults():
@@ -32,7 +40,20 @@ def test_page_runs_with_defaults():
         assert tiles[metrics[key].label("zh")] == metrics[key].formatted("zh")
     assert tiles[_label("closing_year", default)] == ">2035"
     assert beds.summary_sentence(default, "zh") in at.success[0].value
-    assert len(charts(at)) >= 4  # supply bars, projection, map, coverage
+    # one section is built at a time (a slider step redraws only what is on screen): the first shows the supply bars
+    assert [c.key for c in charts(at)] == ["beds_supply_chart", "beds_drivers"]
+    assert len(at.button_group(key="beds_section").options) == len(SECTIONS["beds"])
+    keys = {section: [c.key for c in charts(at)] for section in each_section(at)}
+    assert keys["projection"] == ["beds_projection_chart", "beds_drivers"]
+    assert keys["map"] == ["beds_map", "beds_drivers"] and keys["home_care"] == ["beds_coverage_chart", "beds_drivers"]
+    assert at.dataframe and at.get("download_button")  # the data table and its CSV
+
+
+def test_clicking_the_shown_section_again_keeps_a_section_on_screen():
+    at = run_page("beds")
+    at.button_group(key="beds_section").set_value(None).run()
+    assert_no_exception(at)
+    assert "beds_supply_chart" in [c.key for c in charts(at)]
 
 
 def test_build_slider_moves_the_closing_year_and_the_url():
@@ -48,6 +69,7 @@ def test_build_slider_moves_the_closing_year_and_the_url():
 
 def test_other_sliders_and_method_switch():
     at = run_page("beds")
+    at.button_group(key="beds_section").set_value("projection").run()  # the growth sliders sit by the projection
     at.slider(key="beds__beds_growth_60_plus_pct_per_year").set_value(4.0).run()
     at.slider(key="beds__beds_target_year").set_value(2030).run()
     at.selectbox(key="beds__beds_demand_method").set_value("norm").run()
@@ -95,6 +117,8 @@ def test_cli_and_page_agree():
     at = run_page("beds", settings)
     assert_no_exception(at)
     tiles = metric_values(at)
+    for _ in each_section(at):  # tiles of every section
+        tiles |= metric_values(at)
     shown = 0
     for m in cli["metrics"]:
         if m["label_zh"] in tiles:
