@@ -178,7 +178,8 @@ def _quiet_streamlit_logs() -> None:
 def _page_rerun_row(info: dict) -> dict:
     page = info["page"]
     at = _apptest(page)
-    sliders = common.slider_params(page)
+    shown = {s.key for s in at.slider}  # a slider in a section not shown first (beds) is not on the page
+    sliders = [p for p in common.slider_params(page) if f"{p.page}__{p.key}" in shown]
     times: list[float] = []
     if sliders:
         per_slider = max(2, -(-RERUN_RUNS // len(sliders)))
