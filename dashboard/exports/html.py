@@ -139,26 +139,22 @@ def _metrics_table(slide: content.Slide, lang: str, show_baseline: bool, kinds: 
         head += [t("hearing.col_baseline", lang), t("hearing.col_difference", lang)]
     head += [t("hearing.html_kind", lang), t("hearing.col_source", lang)]
     rows = ["<tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>"]
+    titles = {sid: title for sid, _, title in slide.sources}  # the slide's sources, named in `lang` (with the upload's)
     for m in slide.metrics:
-        rows.append("<tr>" + "".join(_metric_cells(m, base.get(m.key), lang, show_baseline, kinds)) + "</tr>")
+        rows.append("<tr>" + "".join(_metric_cells(m, base.get(m.key), lang, show_baseline, kinds, titles)) + "</tr>")
     return f'<div class="table-wrap"><table class="metrics">{"".join(rows)}</table></div>'
 
 
-def _metric_cells(m: Metric, ref: Metric | None, lang: str, show_baseline: bool, kinds: dict[str, str]) -> list[str]:
+def _metric_cells(m: Metric, ref: Metric | None, lang: str, show_baseline: bool, kinds: dict[str, str],
+                  titles: dict[str, str]) -> list[str]:
     note = m.note(lang)
     label = _e(m.label(lang)) + (f'<span class="note">{_e(note)}</span>' if note else "")
     cells = [f"<td>{label}</td>", f'<td class="num">{_e(m.formatted(lang))}</td>']
     if show_baseline:
         cells += [f'<td class="num">{_e(baseline_text(m, ref, lang))}</td>',
                   f'<td class="num">{_e(difference_text(m, ref, lang))}</td>']
-    cells += [f"<td>{_kind_badges(m.source_ids, kinds, lang)}</td>", f"<td>{_e(_source_names(m.source_ids, lang))}</td>"]
+    cells += [f"<td>{_kind_badges(m.source_ids, kinds, lang)}</td>", f"<td>{_e(join_list((titles.get(s, s) for s in m.source_ids), lang))}</td>"]  # by name, not id
     return cells
-
-
-def _source_names(source_ids: Sequence[str], lang: str) -> str:
-    """The figure's sources by name in the reader's language (not their ids)."""
-    table = content.sources_table()
-    return join_list((content.source_title(str(table.get(s, {}).get("title") or s), lang) for s in source_ids), lang)
 
 
 def _frame_table(frame: pd.DataFrame, lang: str) -> str:
