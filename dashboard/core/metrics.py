@@ -53,18 +53,17 @@ class Metric:
         """`x` (the value or a range end) as a number rounded as the tile shows it (`shown_decimals`,
         whole for counts of people, beds, households; money to the digits its shown unit keeps, e.g. whole
         万元 = 0.01 million): for tables that keep numbers as numbers, in the metric's own unit."""
-        if not isinstance(x, int | float) or isinstance(x, bool) or not math.isfinite(x):
+        if not _is_number(x):
             return x
         from dashboard.core import numbers
 
         decimals = 0 if self.unit in WHOLE_UNITS else self.shown_decimals
-        if self.unit in MONEY_TOTAL_UNITS:
+        if self.unit in MONEY_TOTAL_UNITS:  # the decimals the tile shows in its unit (format_money), in ours
             shown_unit = numbers.money_unit([float(self.value if _is_number(self.value) else x)
                                              * MONEY_TOTAL_UNITS[self.unit]], lang)
             shift = round(math.log10(numbers.money_factor(shown_unit) / MONEY_TOTAL_UNITS[self.unit]))
-            decimals = min(2, max(0, decimals + shift)) - shift
-        round_half_up = numbers.round_half_up
-        out = round_half_up(float(x), decimals)
+            decimals = numbers.money_decimals(shown_unit, decimals) - shift
+        out = numbers.round_half_up(float(x), decimals)
         return int(out) if decimals == 0 else out
 
     def qualifier_text(self, lang: str = "zh") -> str:

@@ -58,6 +58,8 @@ def test_headline_values_are_rounded_as_the_tiles_show_them():
     assert gini.rounded(gini.value) == 0.4
     money = Metric("m", 20.4312, "million_yuan", "x", "x", (), decimals=0)
     assert money.rounded(money.value, "zh") == 20.43  # shown as 2,043万元: whole 万 = 0.01 million
+    # English shows the same whole 万 (20.43 million yuan), so its table keeps the same digits
+    assert money.formatted("en") == "20.43 million yuan" and money.rounded(money.value, "en") == 20.43
     frame = tables.metrics_frame([gini, people], "zh")
     assert list(frame["单位"]) == ["", "人"]  # a coefficient has no unit; never the code 'count'
     assert list(frame["数值"]) == [0.4, 25]
