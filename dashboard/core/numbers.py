@@ -156,7 +156,7 @@ def format_amount_difference(value: float, ref: float, decimals: int, unit_text:
         f = _SCALE_FACTOR[scale]
         d = 1 if max(abs(value), abs(ref)) / f < 1000 else 0
         diff = shown_value(value / f, d) - shown_value(ref / f, d)
-    diff = _round_half_up(diff, d) if diff >= 0 else -_round_half_up(-diff, d)
+    diff = _round_half_up(diff, d)  # symmetric about zero
     if diff == 0:
         return ""
     if scale is None:
@@ -173,7 +173,7 @@ def format_money_difference(yuan: float, ref_yuan: float, lang: str = "zh", deci
     factor = money_factor(unit)
     d = money_decimals(unit, decimals_millions)
     diff = shown_value(yuan / factor, d) - shown_value(ref_yuan / factor, d)
-    diff = _round_half_up(diff, d) if diff >= 0 else -_round_half_up(-diff, d)
+    diff = _round_half_up(diff, d)  # symmetric about zero
     if diff == 0:
         return ""
     return ("+" if diff > 0 else "-") + join_unit(format_number(abs(diff), d, lang), _word(unit, lang), lang)

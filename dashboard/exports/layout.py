@@ -9,7 +9,7 @@ from dashboard.core import clock
 from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import join_clauses, join_list, t
-from dashboard.exports.content import Brief, Slide
+from dashboard.exports.content import Brief, Slide, sources_table
 from dashboard.exports.tables import baseline_text, difference_text
 
 
@@ -123,8 +123,6 @@ def metric_rows(slide: Slide, lang: str, show_baseline: bool, kinds: dict[str, s
                 max_figures: int = SLIDE_MAX_FIGURES) -> list[list[str]]:
     """The figures table: indicator, value [, baseline, difference], range, source kind."""
     if kinds is None:
-        from dashboard.exports.content import sources_table
-
         kinds = {sid: str(row.get("kind")) for sid, row in sources_table().items()}
     header = [t("hearing.col_indicator", lang), t("hearing.col_scenario" if show_baseline else "hearing.col_value", lang)]
     if show_baseline:
@@ -172,10 +170,11 @@ def slide_plan(slide: Slide, brief: Brief):
     # fewer figures (the rest counted in the last row, all in the downloaded tables) rather than text
     # below TABLE_FLOOR_PT: a six-column table with ranges and kinds does not always fit twelve rows
     caption = f"{t('hearing.brief_title', lang)} · {scenario_caption(brief)}"
+    kinds = {sid: str(row.get("kind")) for sid, row in sources_table().items()}  # once, not per attempt
     for n in range(SLIDE_MAX_FIGURES, 3, -1):
         plan = fit.plan_slide(
             slide.title, caption, slide.summary,
-            metric_rows(slide, lang, blocks["show_baseline"], max_figures=n), t("hearing.headline", lang), params,
+            metric_rows(slide, lang, blocks["show_baseline"], kinds, max_figures=n), t("hearing.headline", lang), params,
             blocks["footer"], f"{t('hearing.link', lang)}: ", slide.link, "   " + t("hearing.generated", lang, date=today()),
             extra=blocks.get("extra") or None)
         if plan.table.size >= fit.TABLE_FLOOR_PT and plan.table.bottom <= plan.boxes.get("extra", plan.boxes["params"])[1]:
