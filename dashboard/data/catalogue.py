@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dashboard.core.metrics import format_value, qualifier_code, qualify
+from dashboard.core.text import area_name, by_lang, catalog, join_clauses, join_list, t, unit_label
 from dashboard.data import db
 from dashboard.data.schemas import DATASETS
 
@@ -27,8 +29,6 @@ def dataset_summary(overlay: db.Overlay | None = None) -> pd.DataFrame:
 def column_table(name: str, lang: str = "zh") -> pd.DataFrame:
     """The columns of a dataset as a reader sees them: name in the file, meaning, kind of value, unit, whether
     a value is required, allowed values; headers and words in `lang` (the upload templates' words)."""
-    from dashboard.core.text import by_lang, join_list, unit_label
-
     return pd.DataFrame([
         {_t("data.cd_header_en", lang): f.name, _t("data.cd_meaning", lang): by_lang(lang, f.zh, f.en),
          _t("data.cd_type", lang): _t(f"data.type_{f.type}", lang), _t("data.cd_unit", lang): unit_label(f.unit, lang),
@@ -40,8 +40,6 @@ def column_table(name: str, lang: str = "zh") -> pd.DataFrame:
 
 def preview(name: str, frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """A dataset's rows with each column headed by its meaning in `lang` (the file keeps its column names)."""
-    from dashboard.core.text import by_lang
-
     ds = DATASETS[name]
     return frame.rename(columns={f.name: by_lang(lang, f.zh, f.en) for f in ds.fields})
 
@@ -52,8 +50,6 @@ def preview(name: str, frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 
 def _t(key: str, lang: str, **kw) -> str:
-    from dashboard.core.text import t
-
     return t(key, lang, **kw)
 
 
@@ -78,8 +74,6 @@ def _note_parts_zh(note_zh: str) -> tuple[str, str]:
 def definition_and_caveats(row: dict, lang: str = "zh") -> tuple[str, str]:
     """An indicator's definition and caveats in `lang`: the `note_zh` column in Chinese, `note` in English;
     a file without a Chinese note shows its English one (the only definition it gives)."""
-    from dashboard.core.text import by_lang
-
     english = _note_parts(_str(row.get("note")))
     chinese = _note_parts_zh(_str(row.get("note_zh")))
     return by_lang(lang, chinese if chinese[0] else english, english)
@@ -101,8 +95,6 @@ def _note_parts(note: str) -> tuple[str, str]:
 
 def indicator_names(row: dict) -> tuple[str, str]:
     """(zh, en) name of an indicator: the catalog's where it has one, else built from the report's words."""
-    from dashboard.core.text import catalog
-
     entry = catalog().get(f"overview.ind.{row['indicator_id']}")
     if entry:
         return entry["zh"], entry["en"]
@@ -110,8 +102,6 @@ def indicator_names(row: dict) -> tuple[str, str]:
     en = (definition[:1].upper() + definition[1:]) if definition else str(row["indicator_id"])
     area, quote = str(row.get("area_name") or ""), str(row.get("quote") or en)
     zh = quote if quote.startswith(area) else f"{area} · {quote}"
-    from dashboard.core.text import area_name
-
     return zh, f"{en} ({area_name(row.get('area_code'), str(row.get('area_name') or ''), 'en')})"
 
 
@@ -119,10 +109,6 @@ def indicator_table(lang: str = "zh", overlay: db.Overlay | None = None, topic: 
                     text: str = "") -> pd.DataFrame:
     """The indicator catalogue as a reader sees it: name (both languages), value with its qualifier and unit,
     year, area, the report's words and where, definition, caveats, source and its kind."""
-    from dashboard.analyses.overview.model import qualifier_code
-    from dashboard.core.metrics import format_value, qualify
-    from dashboard.core.text import area_name, by_lang, unit_label
-
     found = db.run_query("indicators_search", overlay=overlay, topic=topic, text=text)
     titles = dict(zip(db.frames(overlay)["sources"]["source_id"], db.frames(overlay)["sources"]["title"], strict=True))
     col = {k: _t(f"sources.col_{k}", lang) for k in (
@@ -153,8 +139,6 @@ def indicator_table(lang: str = "zh", overlay: db.Overlay | None = None, topic: 
 
 def dataset_table(lang: str = "zh", overlay: db.Overlay | None = None) -> pd.DataFrame:
     """Each dataset in words: what one row is, how many, where its rows come from (kind and title)."""
-    from dashboard.core.text import by_lang, join_clauses
-
     frames = db.frames(overlay)
     src = frames["sources"]
     kinds = dict(zip(src["source_id"], src["kind"], strict=True))
@@ -177,8 +161,6 @@ def dataset_table(lang: str = "zh", overlay: db.Overlay | None = None) -> pd.Dat
 
 
 def _has(key: str) -> bool:
-    from dashboard.core.text import catalog
-
     return key in catalog()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.core.metrics import Metric, format_value, qualifier_code, qualify  # noqa: F401 (qualifier_code: re-exported)
+from dashboard.core.metrics import Metric, format_value, qualifier_code, qualify
 from dashboard.core.scenario import Param, Scenario
 from dashboard.core.text import t
 from dashboard.data import db
