@@ -334,12 +334,11 @@ def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
         "no_grid_households": tot["no_grid_households"], "lo": lo, "hi": hi, "target": a.target,
         "workers_per_grid": a.workers_per_grid, "grids_needed": tot["grids_needed"],
         "workers_needed": tot["workers_needed"], "extra_workers": tot["extra_workers"], "wage_yuan": a.wage_yuan,
-        "extra_cost_yuan_wan": tot["extra_cost_yuan"] / 1e4, "tasks": wl["tasks"],
+        "tasks": wl["tasks"],
         "lawful_own": wl["lawful_own"] or 0, "lawful_assist": wl["lawful_assist"] or 0,
         "lawful_total": wl["lawful_total"], "excess": excess, "removed_share_pct": wl["removed_share_pct"],
         "tasks_after": wl["tasks_after"], "posts_shashi": wl["posts_shashi"] or 0, "fte_freed": wl["fte_freed"] or 0,
         "cadres": party["cadres"], "branches": party["branches"], "cadres_per_branch": party["cadres_per_branch"],
-        "extra_cost_yuan_million": tot["extra_cost_yuan"] / 1e6,
         "extra_cost_text": numbers.format_money(tot["extra_cost_yuan"], lang)}
     text = t("grids.sentence", lang, **fields)
     if wl["tasks"]:
