@@ -190,15 +190,20 @@ def axis_ticks(vmin: float, vmax: float, lang: str = "zh", n: int = 5) -> tuple[
     top = max(abs(vmin), abs(vmax))
     if top < 1e4:
         return None
-    step = _nice_step((vmax - vmin) / n)
-    start = math.floor(vmin / step) * step
-    values = []
-    v = start
-    while v <= vmax + step * 0.5 and len(values) < 3 * n:
-        values.append(round(v, 10))
-        v += step
+    values, _ = tick_values(vmin, vmax, n)
     texts = [axis_number(v, lang) for v in values]
     return values, texts
+
+
+def tick_values(vmin: float, vmax: float, n: int = 5) -> tuple[list[float], float]:
+    """Round tick values for [vmin, vmax] (about `n` steps of 1, 2, 2.5 or 5 × 10^k, from the step at or
+    below vmin to half a step past vmax, at most 3n), and the step."""
+    step = _nice_step((vmax - vmin) / n)
+    start = math.floor(vmin / step) * step
+    values: list[float] = []
+    while len(values) < 3 * n and start + len(values) * step <= vmax + step * 0.5:
+        values.append(round(start + len(values) * step, 10))
+    return values, step
 
 
 def axis_ticks_for(vmin: float, vmax: float, lang: str = "zh") -> tuple[list[float], list[str]] | None:

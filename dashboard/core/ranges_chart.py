@@ -98,12 +98,10 @@ def _value_ticks(values, main: Metric, dec: int, lang: str) -> dict:
     lo, hi = min(values), max(values)
     if hi <= lo:
         return {}
-    step = numbers._nice_step((hi - lo) / 5)
+    vals, step = numbers.tick_values(lo, hi)
+    vals = [v for v in vals if v >= lo - step * 0.5]
     tick_dec = max(dec, -math.floor(math.log10(step))) if step < 1 else dec
     unit = _money_unit(main, values, lang)
-    start = math.floor(lo / step) * step
-    vals = [round(start + i * step, 10) for i in range(int((hi - start) / step) + 2)]
-    vals = [v for v in vals if lo - step * 0.5 <= v <= hi + step * 0.5]
     # a money figure keeps whole 万 in its text (20.43 million yuan); a tick is a round number: no trailing zeros
     texts = [_TRAILING_ZEROS.sub(lambda m: m.group(1) or "", format_value(v, main.unit, tick_dec, lang, unit))
              for v in vals]
