@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.core import labels, params, ranges
+from dashboard.core import labels, numbers, params, ranges
 from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Param, Scenario, param_values, scenario_of
 from dashboard.core.text import t
@@ -417,7 +417,7 @@ def _sentence(scenario: Scenario, lang: str, overlay: db.Overlay | None) -> str:
         "oc_share_shashi": fig.get("oc_share_shashi", 0), "min_fee": a.min_fee, "min_revenue": a.min_revenue,
         "resident": a.resident, "subsidy": a.subsidy, "old_before": a.old_before, "years": a.years,
         "served_compounds": tot["served_compounds"], "served_households": tot["served_households"],
-        "cost_wan": tot["annual_cost_full_yuan"] / 1e4, "cost_million": tot["annual_cost_full_yuan"] / 1e6,
+        "cost_text": numbers.format_money(tot["annual_cost_full_yuan"], lang),  # 582万元 / 5.82 million yuan
         "managed_pct": tot["managed_share_pct"], "managed_after_pct": tot["managed_share_after_pct"],
         "simple_compounds": tot["simple_compounds"], "simple_households": tot["simple_households"],
         "oc_target_year": a.oc_target_year, "oc_target_pct": 100 * a.oc_target, "oc_needed": oc_all["needed_per_year"],

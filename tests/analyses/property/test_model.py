@@ -188,3 +188,14 @@ def test_compounds_without_a_profile_are_of_unknown_age_not_a_crash():
     tot = res["totals"]
     assert tot["unknown_year"] == 1790 and tot["old_unmanaged"] == 0 and tot["served_compounds"] == 0
     assert tot["managed"] == 713  # management comes from the compounds table itself
+
+
+def test_the_sentence_writes_the_subsidy_with_the_money_formatter():
+    """The yearly subsidy reads as every other money total: 582万元 / 5.82 million yuan (not '¥5.82 million')."""
+    from dashboard.core.numbers import format_money
+
+    scenario = Scenario.default()
+    cost = prop.results(scenario)["totals"]["annual_cost_full_yuan"]
+    zh, en = prop.summary_sentence(scenario, "zh"), prop.summary_sentence(scenario, "en")
+    assert "¥" not in en
+    assert f"约{format_money(cost, 'zh')}" in zh and f"about {format_money(cost, 'en')}" in en
