@@ -90,7 +90,8 @@ def _page_rows(page: str) -> list[dict]:
     on: list[float] = []
     off: list[float] = []
     inside: list[float] = []
-    sliders = common.slider_params(page)
+    shown = {s.key for s in at.slider}  # a slider in a closed (lazy) expander is not on the page
+    sliders = [p for p in common.slider_params(page) if f"{p.page}__{p.key}" in shown]
     for param in sliders:
         values = bench_app._fresh_values(param, 4)
         for i, value in enumerate(values):

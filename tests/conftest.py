@@ -51,6 +51,18 @@ def app_page():
     return run_page
 
 
+def lazy_keys(page: str) -> tuple[str, ...]:
+    """State keys of the page's own lazy expanders (`ui.lazy_expander(..., key="<page>_..._open")` in its
+    page.py): tests set them True to open them, as a member's click does. The footer's and the drivers
+    table's keys come from their modules (`hearing.lazy_keys`, `ranges_panel.table_key`)."""
+    import re
+
+    source = (REPO / "dashboard" / "analyses" / page / "page.py")
+    if not source.is_file():
+        return ()
+    return tuple(re.findall(r'lazy_expander\([^\n]*key="(' + page + r'_\w+_open)"', source.read_text("utf-8")))
+
+
 # Pages that build one section at a time (a segmented control keyed `<page>_section`), with their sections.
 SECTIONS = {"beds": ("supply", "projection", "map", "home_care", "assumptions", "table")}
 

@@ -18,14 +18,12 @@ import pytest
 
 from dashboard import registry
 from dashboard.ui import hearing, plotly_react, ranges_panel
-from tests.conftest import SECTIONS, run_page
+from tests.conftest import SECTIONS, lazy_keys, run_page
 from tests.e2e.test_screens import english_words
 
 # Proper names on member-facing text besides the browser test's units and formats.
 NAMES = {"OpenStreetMap", "HiGHS", "English", "Natural", "Earth", "World", "Bank", "Data", "II"}  # "English": the language switch names its language
 CHART_KEYS = ("text", "name", "ticktext")
-# The pages' own lazy expanders (the footer's and the drivers table's keys come from their modules).
-LAZY = {"coverage": ("coverage_capacity_all_open", "coverage_plan_sites_open")}
 _CODE = re.compile(r"<(style|script)\b.*?</\1>|<[^>]+>|`[^`]*`|:material/\w+:", re.S | re.I)  # CSS, JS, tags, code spans
 
 
@@ -94,7 +92,7 @@ def _texts(node, skip_method: bool = True) -> list[str]:
 @pytest.mark.parametrize("page", [p.key for p in registry.PAGES])
 def test_no_english_on_a_chinese_page(page):
     at = run_page(page)
-    for key in LAZY.get(page, ()) + (ranges_panel.table_key(page), *hearing.lazy_keys(page).values()):
+    for key in lazy_keys(page) + (ranges_panel.table_key(page), *hearing.lazy_keys(page).values()):
         at.session_state[key] = True  # lazy expanders (built only while open): read their contents too
     at.run()
     assert not at.exception, [e.message for e in at.exception]

@@ -461,9 +461,9 @@ def footer_extras(page: str) -> None:
     """
     keys = lazy_keys(page)
     if page != "overview":
-        with st.expander(ui.tr("hearing.compare_saved_title"), key=keys["saved"], on_change="rerun") as box:
-            if box.open:
+        with ui.lazy_expander(ui.tr("hearing.compare_saved_title"), key=keys["saved"]) as shown:
+            if shown:
                 saved_comparison(page)
-    with st.expander(ui.tr("hearing.downloads_title"), key=keys["downloads"], on_change="rerun") as box:
-        if box.open:
+    with ui.lazy_expander(ui.tr("hearing.downloads_title"), key=keys["downloads"]) as shown:
+        if shown:
             downloads(page)

@@ -35,6 +35,6 @@ def table_key(page: str) -> str:
 @st.fragment
 def drivers_table(page: str, scenario: Scenario, lang: str, overlay: db.Overlay | None) -> None:
     """The table behind the tornado, built only while its expander is open (opening reruns this part only)."""
-    with st.expander(ui.tr("ranges.drivers_table"), key=table_key(page), on_change="rerun") as box:
-        if box.open:
+    with ui.lazy_expander(ui.tr("ranges.drivers_table"), key=table_key(page)) as shown:
+        if shown:
             st.dataframe(ranges_chart.drivers_table(page, scenario, lang, overlay), hide_index=True, width="stretch")

@@ -6,7 +6,8 @@ and every number is shown with its source.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import streamlit as st
@@ -316,6 +317,19 @@ def metric_tiles(metrics: Sequence[Metric], columns: int = 4, baseline: Sequence
                 st.caption(span + (note + " · " if note else "") + source_text(metric.source_ids, short=True))
             else:  # on a projector the tile is the number: the source line names the kinds only
                 st.caption(span + source_kinds_text(metric.source_ids))
+
+
+@contextmanager
+def lazy_expander(label: str, key: str, expanded: bool = False) -> Iterator[bool]:
+    """An expander whose content is built and sent only while it is open (yields whether it is).
+
+    A closed expander's elements are still sent and rendered by the browser on every rerun (hidden); a slider
+    step should not pay for settings, tables and source lists nobody has opened. Opening it reruns the script
+    (or the fragment it sits in). Widgets inside lose nothing when it closes: their values live in the
+    scenario (`param_widget`), not in the widget. Tests open one with `at.session_state[key] = True`.
+    """
+    with st.expander(label, expanded=expanded, key=key, on_change="rerun") as box:
+        yield bool(box.open)
 
 
 def key_columns(frame: Any, keys: Sequence[str]) -> dict[str, Any]:

@@ -74,24 +74,25 @@ cal = res.calibration
 
 
 def calibration_section() -> None:
-    with st.expander(ui.tr("beds.calibration_title"), expanded=False):
-        mark = {True: ui.tr("beds.ok"), False: ui.tr("beds.off")}
-        lines = [ui.tr("beds.cal_per_1000", model=cal["beds_per_1000_city"], report=cal["beds_per_1000_report"] or 0,
-                       tol=cal["beds_per_1000_tolerance"], mark=mark[cal["beds_per_1000_ok"]])]
-        if cal["shashi_met_share_need_pct"] is not None:
-            need_ok = abs(cal["shashi_met_share_need_pct"] - 100 / 3) <= cal["met_share_tolerance_pt"]
-            lines.append(ui.tr("beds.cal_shashi_need", supply=cal["shashi_supply"], model=cal["shashi_met_share_need_pct"],
-                               tol=cal["met_share_tolerance_pt"], mark=mark[need_ok]))
-            lines.append(ui.tr("beds.cal_shashi_norm", norm=res.rule.norm_per_1000, model=cal["shashi_met_share_norm_pct"]))
-        if cal["jingzhou_reform_communities"]:
-            n, k = cal["jingzhou_reform_communities"], cal["jingzhou_reform_with_centre"]
-            lines.append(ui.tr("beds.cal_jingzhou", n=n, k=k, mark=mark[k / n < 0.25]))
-        shares = cal["city_age_shares"]
-        lines.append(ui.tr("beds.cal_age_mix", s60=shares["aged_60_plus"], s80=shares["aged_80_plus"]))
-        st.markdown("\n".join(f"- {line}" for line in lines))
-        demand_keys = ("beds_ltc_need_60_79_pct", "beds_ltc_need_80_plus_pct", "beds_bed_use_pct", "beds_occupancy_pct")
-        if any(k in scenario.changes() for k in demand_keys):
-            st.warning(ui.tr("beds.cal_changed"))
+    with ui.lazy_expander(ui.tr("beds.calibration_title"), key="beds_calibration_open") as cal_open:
+        if cal_open:
+            mark = {True: ui.tr("beds.ok"), False: ui.tr("beds.off")}
+            lines = [ui.tr("beds.cal_per_1000", model=cal["beds_per_1000_city"], report=cal["beds_per_1000_report"] or 0,
+                           tol=cal["beds_per_1000_tolerance"], mark=mark[cal["beds_per_1000_ok"]])]
+            if cal["shashi_met_share_need_pct"] is not None:
+                need_ok = abs(cal["shashi_met_share_need_pct"] - 100 / 3) <= cal["met_share_tolerance_pt"]
+                lines.append(ui.tr("beds.cal_shashi_need", supply=cal["shashi_supply"], model=cal["shashi_met_share_need_pct"],
+                                   tol=cal["met_share_tolerance_pt"], mark=mark[need_ok]))
+                lines.append(ui.tr("beds.cal_shashi_norm", norm=res.rule.norm_per_1000, model=cal["shashi_met_share_norm_pct"]))
+            if cal["jingzhou_reform_communities"]:
+                n, k = cal["jingzhou_reform_communities"], cal["jingzhou_reform_with_centre"]
+                lines.append(ui.tr("beds.cal_jingzhou", n=n, k=k, mark=mark[k / n < 0.25]))
+            shares = cal["city_age_shares"]
+            lines.append(ui.tr("beds.cal_age_mix", s60=shares["aged_60_plus"], s80=shares["aged_80_plus"]))
+            st.markdown("\n".join(f"- {line}" for line in lines))
+            demand_keys = ("beds_ltc_need_60_79_pct", "beds_ltc_need_80_plus_pct", "beds_bed_use_pct", "beds_occupancy_pct")
+            if any(k in scenario.changes() for k in demand_keys):
+                st.warning(ui.tr("beds.cal_changed"))
 
 
 if not present:
@@ -99,18 +100,19 @@ if not present:
 
 # ---- demand assumptions (controls are hidden on a projector)
 if not ui.presenting():
-    with st.expander(ui.tr("beds.demand_params"), expanded=False):
-        left, right = st.columns(2)
-        with left:
-            ui.param_widget("beds_norm_per_1000")
-            if res.rule.method == "need":
-                st.caption(ui.tr("beds.norm_inactive"))
-        with right:
-            if res.rule.method == "norm":
-                st.caption(ui.tr("beds.need_inactive"))
-            for key in ("beds_ltc_need_60_79_pct", "beds_ltc_need_80_plus_pct", "beds_bed_use_pct",
-                        "beds_occupancy_pct"):
-                ui.param_widget(key)
+    with ui.lazy_expander(ui.tr("beds.demand_params"), key="beds_demand_params_open") as params_open:
+        if params_open:
+            left, right = st.columns(2)
+            with left:
+                ui.param_widget("beds_norm_per_1000")
+                if res.rule.method == "need":
+                    st.caption(ui.tr("beds.norm_inactive"))
+            with right:
+                if res.rule.method == "norm":
+                    st.caption(ui.tr("beds.need_inactive"))
+                for key in ("beds_ltc_need_60_79_pct", "beds_ltc_need_80_plus_pct", "beds_bed_use_pct",
+                            "beds_occupancy_pct"):
+                    ui.param_widget(key)
 
 TABS = ("supply", "projection", "map", "home_care", "assumptions", "table")
 SECTION_KEY = "beds_section"

@@ -177,8 +177,8 @@ with ui.step():
         st.dataframe(over, width="stretch", hide_index=True, key="coverage_over_capacity")
     if not ui.presenting():  # the full list and its downloads are for the desk
         # lazy: the full list, its CSV and the downloads are built (and sent) only while the expander is open
-        with st.expander(ui.tr("coverage.capacity_all"), key="coverage_capacity_all_open", on_change="rerun") as box:
-            if box.open:
+        with ui.lazy_expander(ui.tr("coverage.capacity_all"), key="coverage_capacity_all_open") as shown:
+            if shown:
                 st.dataframe(facilities, width="stretch", hide_index=True, key="coverage_facility_load")
                 left, right = st.columns(2)
                 left.download_button(ui.tr("coverage.download_facilities"),
@@ -211,25 +211,27 @@ with ui.step():
         else:
             st.dataframe(sites, width="stretch", hide_index=True)
     if not present:
-        with st.expander(ui.tr("coverage.method_sites")):
-            how = ui.tr(f"coverage.method.{suggestion.method}", candidates=f"{suggestion.candidates:,}",
-                        greedy=f"{round(suggestion.greedy_added):,}", added=f"{round(suggestion.added):,}",
-                        screen=coverage.SERVED_SCREEN)
-            if not served_goal:
-                how += " " + ui.tr(f"coverage.proof.{suggestion.proof or 'none'}",
-                                   gap=coverage.gap_text(suggestion.gap, lang))
-            st.markdown(how)
+        with ui.lazy_expander(ui.tr("coverage.method_sites"), key="coverage_method_sites_open") as method_open:
+            if method_open:
+                how = ui.tr(f"coverage.method.{suggestion.method}", candidates=f"{suggestion.candidates:,}",
+                            greedy=f"{round(suggestion.greedy_added):,}", added=f"{round(suggestion.added):,}",
+                            screen=coverage.SERVED_SCREEN)
+                if not served_goal:
+                    how += " " + ui.tr(f"coverage.proof.{suggestion.proof or 'none'}",
+                                       gap=coverage.gap_text(suggestion.gap, lang))
+                st.markdown(how)
 
 plan_step = ui.step()
 plan_step.__enter__()
 st.subheader(ui.tr("coverage.plan_title"))
 st.markdown(ui.tr("coverage.plan_intro"))
 if not present:
-    with st.expander(ui.tr("coverage.plan_assumptions"), expanded=False):
-        a, b, c = st.columns(3)
-        ui.param_widget("clinic_gps_per_centre", container=a)
-        ui.param_widget("clinic_nurses_per_centre", container=b)
-        ui.param_widget("clinic_centre_cost_million_yuan", container=c)
+    with ui.lazy_expander(ui.tr("coverage.plan_assumptions"), key="coverage_plan_assumptions_open") as params_open:
+        if params_open:
+            a, b, c = st.columns(3)
+            ui.param_widget("clinic_gps_per_centre", container=a)
+            ui.param_widget("clinic_nurses_per_centre", container=b)
+            ui.param_widget("clinic_centre_cost_million_yuan", container=c)
 ui.metric_tiles([metrics[k] for k in PLAN], columns=3 if not present else 5, baseline=baseline)
 plan = result.plan
 if plan["streets_without_public_centre"]:
@@ -240,8 +242,8 @@ if plan["streets_public_centre_below_standard"]:
     st.markdown(ui.tr("coverage.plan_below_standard", names=names))
 plan_step.__exit__(None, None, None)
 if not result.plan_sites.empty and not present:
-    with st.expander(ui.tr("coverage.plan_sites"), key="coverage_plan_sites_open", on_change="rerun") as box:
-        if box.open:  # lazy, as the facility list above
+    with ui.lazy_expander(ui.tr("coverage.plan_sites"), key="coverage_plan_sites_open") as shown:
+        if shown:  # lazy, as the facility list above
             st.dataframe(charts_coverage.sites_table(result.plan_sites, lang, names_of_areas), width="stretch",
                          hide_index=True)
 
@@ -258,5 +260,6 @@ if not present:  # the detail table and the method are for reading at a desk, no
     st.download_button(ui.tr("common.download_csv"), partial(page_csv_bytes, "coverage", table, scenario, lang, overlay), "clinic_coverage_by_subdistrict.csv",
                        "text/csv", key="coverage_download")
 
-    with st.expander(ui.tr("coverage.method_title")):
-        st.markdown(ui.tr("coverage.method_text"))
+    with ui.lazy_expander(ui.tr("coverage.method_title"), key="coverage_method_open") as method_open:
+        if method_open:
+            st.markdown(ui.tr("coverage.method_text"))

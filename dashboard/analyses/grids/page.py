@@ -10,6 +10,7 @@ from dashboard.analyses.grids import model as grids
 from dashboard.core import ranges
 from dashboard.core.safetext import md_escape
 from dashboard.core.scenario import Scenario
+from dashboard.core.text import t
 from dashboard.exports.provenance import page_csv_bytes
 from dashboard.ui import widgets as ui
 
@@ -56,24 +57,31 @@ ui.plotly_chart("grids_communities", lambda: charts_grids.communities_figure(res
                 config=PLOT_CONFIG)
 st.caption(ui.tr("grids.communities_caption"))
 comm = pd.DataFrame(res["by_community"])
-with st.expander(ui.tr("grids.community_table")):
-    st.dataframe(pd.DataFrame({
-        ui.tr("grids.col_community"): comm["committee_name"],
-        ui.tr("grids.col_subdistrict"): comm["subdistrict_name"],
-        ui.tr("grids.col_grids"): comm["grids"],
-        ui.tr("grids.col_households"): comm["households"],
-        ui.tr("grids.col_workers"): comm["workers"],
-        ui.tr("grids.col_per_grid"): pd.to_numeric(comm["households_per_grid"]).round(0),
-        ui.tr("grids.col_per_worker"): pd.to_numeric(comm["households_per_worker"]).round(0),
-        ui.tr("grids.col_no_grid"): comm["no_grid_compounds"],
-        ui.tr("grids.col_needed"): comm["grids_needed"],
-        ui.tr("grids.col_extra"): comm["extra_workers"],
-    }), hide_index=True, width="stretch")
+with ui.lazy_expander(ui.tr("grids.community_table"), key="grids_community_table_open") as table_open:
+    if table_open:
+        st.dataframe(pd.DataFrame({
+            ui.tr("grids.col_community"): comm["committee_name"],
+            ui.tr("grids.col_subdistrict"): comm["subdistrict_name"],
+            ui.tr("grids.col_grids"): comm["grids"],
+            ui.tr("grids.col_households"): comm["households"],
+            ui.tr("grids.col_workers"): comm["workers"],
+            ui.tr("grids.col_per_grid"): pd.to_numeric(comm["households_per_grid"]).round(0),
+            ui.tr("grids.col_per_worker"): pd.to_numeric(comm["households_per_worker"]).round(0),
+            ui.tr("grids.col_no_grid"): comm["no_grid_compounds"],
+            ui.tr("grids.col_needed"): comm["grids_needed"],
+            ui.tr("grids.col_extra"): comm["extra_workers"],
+        }), hide_index=True, width="stretch")
 no_grid = pd.DataFrame(res["no_grid"])
 if not no_grid.empty:
-    with st.expander(ui.tr("grids.no_grid_table", n=len(no_grid))):
-        st.dataframe(no_grid[["name", "subdistrict_name", "committee_name", "households", "build_year"]],
-                     hide_index=True, width="stretch")
+    with ui.lazy_expander(ui.tr("grids.no_grid_table", n=len(no_grid)), key="grids_no_grid_table_open") as no_grid_open:
+        if no_grid_open:
+            st.dataframe(pd.DataFrame({  # the reader's column names, not the data's field names
+                ui.tr("grids.col_compound"): no_grid["name"],
+                ui.tr("grids.col_subdistrict"): no_grid["subdistrict_name"],
+                ui.tr("grids.col_community"): no_grid["committee_name"],
+                ui.tr("grids.col_households"): no_grid["households"],
+                t("columns.build_year", lang): no_grid["build_year"],
+            }), hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------- re-dividing
 st.subheader(ui.tr("grids.redivision_title"))
@@ -94,7 +102,8 @@ ui.metric_tiles([metrics[k] for k in ("grids_tasks_report", "grids_lawful_report
 ui.plotly_chart("grids_tasks", lambda: charts_grids.tasks_figure(res, lang), width="stretch", config=PLOT_CONFIG)
 st.caption(ui.tr("grids.tasks_caption"))
 
-with st.expander(ui.tr("grids.sources_title")):
-    for _, q in sorted(res["report"]["quotes"].items()):  # the report's words, not internal ids
-        st.markdown(f"- “{md_escape(q['quote'])}” — {q['value']:,.4g} · {q['locator']} · "
-                    f"{ui.source_text([q['source_id']])}")
+with ui.lazy_expander(ui.tr("grids.sources_title"), key="grids_sources_open") as sources_open:
+    if sources_open:
+        st.markdown("\n".join(  # one list, one element; the report's words, not internal ids
+            f"- “{md_escape(q['quote'])}” — {q['value']:,.4g} · {md_escape(q['locator'])} · "
+            f"{ui.source_text([q['source_id']])}" for _, q in sorted(res["report"]["quotes"].items())))

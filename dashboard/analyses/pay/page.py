@@ -39,15 +39,16 @@ if not ui.presenting():  # on a projector the figures speak; the settings travel
         ui.param_widget("pay_wage_growth_pct", middle)
         ui.param_widget("pay_oncost_pct", right)
         ui.param_widget("pay_quit_elasticity", right)
-    with st.expander(ui.tr("pay.more_settings")):
-        left, middle, right = st.columns(3)
-        for key in ("pay_social_wage_yuan", "pay_current_growth_pct", "pay_years", "pay_no_cut"):
-            ui.param_widget(key, left)
-        for key in ("pay_years_per_grade", "pay_entry_grade_head", "pay_entry_grade_deputy",
-                    "pay_entry_grade_member", "pay_entry_grade_staff"):
-            ui.param_widget(key, middle)
-        for key in ("pay_quits_per_year", "pay_turnover_cost_yuan", "pay_households_per_worker"):
-            ui.param_widget(key, right)
+    with ui.lazy_expander(ui.tr("pay.more_settings"), key="pay_more_settings_open") as more_open:
+        if more_open:
+            left, middle, right = st.columns(3)
+            for key in ("pay_social_wage_yuan", "pay_current_growth_pct", "pay_years", "pay_no_cut"):
+                ui.param_widget(key, left)
+            for key in ("pay_years_per_grade", "pay_entry_grade_head", "pay_entry_grade_deputy",
+                        "pay_entry_grade_member", "pay_entry_grade_staff"):
+                ui.param_widget(key, middle)
+            for key in ("pay_quits_per_year", "pay_turnover_cost_yuan", "pay_households_per_worker"):
+                ui.param_widget(key, right)
 
 scenario = ui.scenario()
 overlay = ui.overlay()
@@ -74,18 +75,19 @@ st.caption(ui.tr("pay.today_caption"))
 names = {d["district_code"]: by_lang(lang, d["name_zh"], d["name_en"]) for d in res["districts"]}
 today_rows = pd.DataFrame([r for r in res["distribution"] if r["pay"] == "today"])
 if not today_rows.empty and not present:
-    with st.expander(ui.tr("pay.today_table")):
-        table = pd.DataFrame({
-            ui.tr("pay.col_district"): today_rows["district_code"].map(names),
-            ui.tr("pay.col_post"): today_rows["post"].map(lambda p: charts_pay.post_label(p, lang)),
-            ui.tr("pay.col_workers"): today_rows["workers"],
-            ui.tr("pay.col_min"): today_rows["min"].round(0),
-            ui.tr("pay.col_median"): today_rows["median"].round(0),
-            ui.tr("pay.col_mean"): today_rows["mean"].round(0),
-            ui.tr("pay.col_max"): today_rows["max"].round(0),
-            ui.tr("pay.col_share"): today_rows["mean_share_of_social_wage_pct"].round(1),
-        })
-        st.dataframe(table, hide_index=True, width="stretch")
+    with ui.lazy_expander(ui.tr("pay.today_table"), key="pay_today_table_open") as table_open:
+        if table_open:
+            table = pd.DataFrame({
+                ui.tr("pay.col_district"): today_rows["district_code"].map(names),
+                ui.tr("pay.col_post"): today_rows["post"].map(lambda p: charts_pay.post_label(p, lang)),
+                ui.tr("pay.col_workers"): today_rows["workers"],
+                ui.tr("pay.col_min"): today_rows["min"].round(0),
+                ui.tr("pay.col_median"): today_rows["median"].round(0),
+                ui.tr("pay.col_mean"): today_rows["mean"].round(0),
+                ui.tr("pay.col_max"): today_rows["max"].round(0),
+                ui.tr("pay.col_share"): today_rows["mean_share_of_social_wage_pct"].round(1),
+            })
+            st.dataframe(table, hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------- ladder
 @st.fragment
@@ -104,10 +106,11 @@ def ladder_section(res: dict, ref: dict) -> None:
     if present:
         return
     ladder_rows = pd.DataFrame(lad["rows"])
-    with st.expander(ui.tr("pay.ladder_table")):
-        wide = ladder_rows.pivot(index="post", columns="grade", values="coefficient").reindex(lad["posts"])
-        wide.index = [charts_pay.post_label(p, lang) for p in wide.index]
-        st.dataframe(wide, width="stretch")
+    with ui.lazy_expander(ui.tr("pay.ladder_table"), key="pay_ladder_table_open") as table_open:
+        if table_open:  # opening it reruns this fragment only
+            wide = ladder_rows.pivot(index="post", columns="grade", values="coefficient").reindex(lad["posts"])
+            wide.index = [charts_pay.post_label(p, lang) for p in wide.index]
+            st.dataframe(wide, width="stretch")
     st.download_button(ui.tr("pay.download_ladder"), partial(page_csv_bytes, "pay", ladder_rows, scenario, lang, overlay), file_name="pay_ladder.csv",
                        mime="text/csv", key="pay_download_ladder")
 
@@ -169,8 +172,11 @@ st.caption(ui.tr("pay.workload_caption"))
 
 ranges_panel.show("pay", scenario, overlay)
 ui.end_steps()  # the sources are not a finding: they follow the last screen
-with st.expander(ui.tr("pay.sources_title")):
-    for _, q in sorted(res["report"]["quotes"].items()):  # member-facing: the figure in words, not its id
-        figure = format_value(q["value"], q["unit"], 0 if float(q["value"]).is_integer() else 2, ui.lang())
-        st.markdown(f"- “{md_escape(q['quote'])}” — {md_escape(q['area_name'])} {figure} · {md_escape(q['locator'])}"
-                    f" · {ui.source_text([q['source_id']])}")
+with ui.lazy_expander(ui.tr("pay.sources_title"), key="pay_sources_open") as sources_open:
+    if sources_open:  # one list, one element
+        lines = []
+        for _, q in sorted(res["report"]["quotes"].items()):  # member-facing: the figure in words, not its id
+            figure = format_value(q["value"], q["unit"], 0 if float(q["value"]).is_integer() else 2, ui.lang())
+            lines.append(f"- “{md_escape(q['quote'])}” — {md_escape(q['area_name'])} {figure} · "
+                         f"{md_escape(q['locator'])} · {ui.source_text([q['source_id']])}")
+        st.markdown("\n".join(lines))

@@ -36,10 +36,11 @@ if not ui.presenting():
         ui.param_widget("prop_min_revenue_yuan", middle)
         ui.param_widget("prop_years", right)
         ui.param_widget("prop_old_before_year", right)
-    with st.expander(ui.tr("property.more_settings")):
-        left, right = st.columns(2)
-        ui.param_widget("prop_oc_target_pct", left)
-        ui.param_widget("prop_oc_target_year", right)
+    with ui.lazy_expander(ui.tr("property.more_settings"), key="property_more_settings_open") as more_open:
+        if more_open:
+            left, right = st.columns(2)
+            ui.param_widget("prop_oc_target_pct", left)
+            ui.param_widget("prop_oc_target_year", right)
 
 scenario = ui.scenario()
 overlay = ui.overlay()
@@ -70,16 +71,17 @@ ui.plotly_chart("property_shares", lambda: charts_property.shares_figure(res, la
                 config=PLOT_CONFIG)
 districts = pd.DataFrame(res["by_district"])
 name_col = by_lang(lang, "name_zh", "name_en")
-with st.expander(ui.tr("property.district_table")):
-    st.dataframe(pd.DataFrame({
-        ui.tr("property.col_district"): districts[name_col],
-        ui.tr("property.col_compounds"): districts["compounds"],
-        ui.tr("property.col_managed"): districts["managed_compounds"],
-        ui.tr("property.col_managed_share"): districts["managed_share_pct"].round(1),
-        ui.tr("property.col_oc"): districts["owners_committee"],
-        ui.tr("property.col_oc_share"): districts["owners_committee_share_pct"].round(1),
-        ui.tr("property.col_old_unmanaged"): districts["old_unmanaged_compounds"],
-    }), hide_index=True, width="stretch")
+with ui.lazy_expander(ui.tr("property.district_table"), key="property_district_table_open") as table_open:
+    if table_open:
+        st.dataframe(pd.DataFrame({
+            ui.tr("property.col_district"): districts[name_col],
+            ui.tr("property.col_compounds"): districts["compounds"],
+            ui.tr("property.col_managed"): districts["managed_compounds"],
+            ui.tr("property.col_managed_share"): districts["managed_share_pct"].round(1),
+            ui.tr("property.col_oc"): districts["owners_committee"],
+            ui.tr("property.col_oc_share"): districts["owners_committee_share_pct"].round(1),
+            ui.tr("property.col_old_unmanaged"): districts["old_unmanaged_compounds"],
+        }), hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------- the scenario: basic service for old compounds
 st.subheader(ui.tr("property.scheme_title"))
@@ -129,7 +131,8 @@ st.caption(ui.tr("property.oc_caption"))
 
 ranges_panel.show("property", scenario, overlay)
 
-with st.expander(ui.tr("property.sources_title")):
-    for _, q in sorted(res["report"]["quotes"].items()):  # the report's words, not internal ids
-        st.markdown(f"- “{md_escape(q['quote'])}” — {q['value']:,.4g} · {q['locator']} · "
-                    f"{ui.source_text([q['source_id']])}")
+with ui.lazy_expander(ui.tr("property.sources_title"), key="property_sources_open") as sources_open:
+    if sources_open:
+        st.markdown("\n".join(  # one list, one element; the report's words, not internal ids
+            f"- “{md_escape(q['quote'])}” — {q['value']:,.4g} · {md_escape(q['locator'])} · "
+            f"{ui.source_text([q['source_id']])}" for _, q in sorted(res["report"]["quotes"].items())))

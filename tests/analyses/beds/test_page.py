@@ -73,6 +73,9 @@ def test_other_sliders_and_method_switch():
     at.slider(key="beds__beds_growth_60_plus_pct_per_year").set_value(4.0).run()
     at.slider(key="beds__beds_target_year").set_value(2030).run()
     at.selectbox(key="beds__beds_demand_method").set_value("norm").run()
+    assert not [s for s in at.slider if s.key == "beds__beds_norm_per_1000"]  # a lazy expander, closed
+    at.session_state["beds_demand_params_open"] = True  # the member opens "demand assumptions"
+    at.run()
     at.slider(key="beds__beds_norm_per_1000").set_value(40.0).run()
     assert_no_exception(at)
     scenario = Scenario.default().with_values(beds_growth_60_plus_pct_per_year=4.0, beds_target_year=2030,
