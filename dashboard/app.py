@@ -13,6 +13,7 @@ from dashboard.data.db import get_database, sources_pinned
 from dashboard.data.load import DataError
 from dashboard.ui import hearing, readiness
 from dashboard.ui import widgets as ui
+from dashboard.ui.delta_batch import batched
 
 # The icon is a file, not an emoji: Streamlit checks an emoji string against its emoji table, a
 # one-off ~35-100 ms regex compile on the first page (measured); an SVG file costs ~2 ms and is
@@ -57,6 +58,7 @@ def main() -> None:
     hearing.end_page(page_key)  # link, baseline vs scenario, saved scenarios, brief and downloads
 
 
-# The source files are stat-ed once for the whole run (every database lookup of the run reuses it).
-with sources_pinned():
+# The source files are stat-ed once for the whole run (every database lookup of the run reuses it), and the
+# run's elements reach the browser in one burst (ui/delta_batch.py: one render, not one per element).
+with sources_pinned(), batched():
     main()
