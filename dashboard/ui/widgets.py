@@ -39,8 +39,12 @@ def init_session() -> None:
 
 
 def scenario() -> Scenario:
-    init_session()
-    return st.session_state[_SCENARIO]
+    # one session-state read (a page asks ~130 times a rerun; each read takes the state's lock)
+    try:
+        return st.session_state[_SCENARIO]
+    except KeyError:
+        init_session()
+        return st.session_state[_SCENARIO]
 
 
 def set_scenario(new: Scenario) -> None:
@@ -62,8 +66,11 @@ def pop_notices() -> list[str]:
 
 
 def overlay() -> db.Overlay:
-    init_session()
-    return st.session_state[_OVERLAY]
+    try:
+        return st.session_state[_OVERLAY]
+    except KeyError:
+        init_session()
+        return st.session_state[_OVERLAY]
 
 
 def set_overlay(new: db.Overlay) -> None:
@@ -237,18 +244,33 @@ def _sources_table(token: str, overlay_token: str = "", _overlay: db.Overlay | N
     return {row["source_id"]: row for row in frame.to_dict("records")}
 
 
-_last_sources: tuple[tuple[str, str], dict] | None = None  # (database, overlay) tokens -> the table last used
+# (database, overlay) tokens -> (the sources table, texts made from it: tooltips and source lines)
+_last_sources: tuple[tuple[str, str], dict, dict] | None = None
 
 
-def source_info(source_id: str) -> dict[str, str]:
+def _sources() -> tuple[dict, dict]:
     global _last_sources
     ov = overlay()
     key = (db.database_token(), ov.token)
     last = _last_sources  # one read: another session's thread may replace it meanwhile
     if last is None or last[0] != key:  # a page asks ~400 times a rerun; st.cache_resource costs ~0.3 ms a call
-        last = _last_sources = (key, _sources_table(*key, ov))
-    table = last[1]
+        last = _last_sources = (key, _sources_table(*key, ov), {})
+    return last[1], last[2]
+
+
+def source_info(source_id: str) -> dict[str, str]:
+    table = _sources()[0]
     return table.get(source_id, {"source_id": source_id, "kind": "?", "title": source_id})
+
+
+def _memo_text(kind: str, source_ids: Sequence[str], make: Callable[[], str], short: bool = False) -> str:
+    """`make()`, kept with the sources table it was made from (a tile asks for the same text every rerun)."""
+    texts = _sources()[1]
+    key = (kind, tuple(source_ids), lang(), short)
+    text = texts.get(key)
+    if text is None:
+        text = texts[key] = make()
+    return text
 
 
 def source_text(source_ids: Sequence[str], short: bool = False) -> str:
@@ -257,6 +279,10 @@ def source_text(source_ids: Sequence[str], short: bool = False) -> str:
     With `short` (tiles), only the kinds are named, once each: the tile's tooltip carries the titles,
     and the quote beside a report figure already says where it stands.
     """
+    return _memo_text("line", source_ids, lambda: _source_text(source_ids, short), short)
+
+
+def _source_text(source_ids: Sequence[str], short: bool) -> str:
     parts: list[str] = []
     for sid in source_ids:
         info = source_info(sid)
@@ -270,6 +296,10 @@ def source_text(source_ids: Sequence[str], short: bool = False) -> str:
 
 def source_help(source_ids: Sequence[str]) -> str:
     """Full source descriptions (title, publisher, date, note) for a tooltip."""
+    return _memo_text("help", source_ids, lambda: _source_help(source_ids))
+
+
+def _source_help(source_ids: Sequence[str]) -> str:
     lines = []
     for sid in source_ids:
         info = source_info(sid)
