@@ -15,10 +15,11 @@ from dashboard.ui import hearing, readiness
 from dashboard.ui import widgets as ui
 from dashboard.ui.delta_batch import batched
 
-# The icon is a file, not an emoji: Streamlit checks an emoji string against its emoji table, a
-# one-off ~35-100 ms regex compile on the first page (measured); an SVG file costs ~2 ms and is
-# sent as a data: URL (offline).
-FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.svg"
+# The icon is a PNG file (drawn by scripts/make_favicon.py from assets/favicon.svg). Not an emoji:
+# Streamlit checks an emoji string against its emoji table, a one-off ~35-100 ms regex compile on the
+# first page. Not the SVG: Streamlit sets the icon again on every rerun and Chromium parses an SVG icon
+# into a document of its own each time (9-20 ms of the page's main thread per slider step).
+FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
 st.set_page_config(page_title="社区治理决策看板 · Community Governance Dashboard", page_icon=FAVICON, layout="wide")
 
 

@@ -28,7 +28,7 @@ def test_wheel_carries_the_shipped_data(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for path in ("dashboard/_shipped/queries/_schema.sql", "dashboard/_shipped/data/sources.csv",
                  "dashboard/_shipped/data/indicators.csv", "dashboard/_shipped/.streamlit/config.toml",
-                 "dashboard/catalog/common.json", "dashboard/app.py"):
+                 "dashboard/catalog/common.json", "dashboard/app.py", "dashboard/assets/favicon.png"):
         assert path in names, path
     shipped = {n for n in names if n.startswith("dashboard/_shipped/geodata/") and n.endswith(".geojson")}
     assert shipped == {f"dashboard/_shipped/geodata/{p.name}" for p in (REPO / "geodata").glob("*.geojson")}
