@@ -266,3 +266,35 @@ def test_coverage_map_is_inline_svg_and_a_capacity_step_redraws_no_chart(page):
     kept, drawn_anew = page.evaluate(CHARTS_KEPT_JS)
     assert drawn_anew == [] and kept >= 2, (kept, drawn_anew)
     assert svg.inner_html() == before  # the map does not depend on the panel size
+
+
+def test_a_lazy_settings_expander_opens_with_its_sliders_and_keeps_their_values(page):
+    """The pay page's "more assumptions" are built only while open (ui.lazy_expander): closed, its sliders
+    are not in the page; a click opens it with them; a step there moves the URL; closed and opened again,
+    the slider shows the value set."""
+    info = next(p for p in PAGES if p["page"] == "pay")
+    param = params_by_key()["pay_years"]
+    open_app(page, page_url(info))
+    label = slider_label(param, "zh")
+    sliders = page.locator(f'[data-testid="stSlider"] input[type="range"][aria-label="{label}"]')
+    assert sliders.count() == 0  # closed: not built
+    summary = page.locator('.st-key-pay_more_settings_open summary')
+    assert summary.count() == 1, "no 'more assumptions' expander on the pay page"
+
+    def toggle():
+        t0 = common.now_ms(page)
+        summary.click()
+        common.wait_settled(page, t0)
+        assert_no_exception(page)
+
+    toggle()
+    assert sliders.count() == 1 and float(sliders.input_value()) == param.default
+    sliders.focus()
+    t0 = common.now_ms(page)
+    page.keyboard.press("ArrowLeft")
+    common.wait_settled(page, t0)
+    assert query_of(page).get("pay_years") == param.to_text(param.default - param.step)
+    toggle()  # closed: the slider leaves the page, its value stays in the scenario and the link
+    assert sliders.count() == 0 and query_of(page).get("pay_years") == param.to_text(param.default - param.step)
+    toggle()
+    assert float(sliders.input_value()) == param.default - param.step
