@@ -92,7 +92,8 @@ def _texts(node, skip_method: bool = True) -> list[str]:
 @pytest.mark.parametrize("page", [p.key for p in registry.PAGES])
 def test_no_english_on_a_chinese_page(page):
     at = run_page(page)
-    for key in lazy_keys(page) + (ranges_panel.table_key(page), *hearing.lazy_keys(page).values()):
+    for key in lazy_keys(page) + (ranges_panel.table_key(page), *hearing.lazy_keys(page).values(),
+                                  hearing.SCENARIOS_KEY):
         at.session_state[key] = True  # lazy expanders (built only while open): read their contents too
     at.run()
     assert not at.exception, [e.message for e in at.exception]

@@ -231,6 +231,9 @@ def _read_upload(upload_key: str) -> None:
     st.session_state["_hearing_uploaded"] = len(named)
 
 
+SCENARIOS_KEY = "hearing_scenarios_open"  # the sidebar's saved-scenarios expander (tests open it by this key)
+
+
 def scenario_manager() -> None:
     """Save the current scenario under a name, apply or delete a saved one, download/upload them as JSON."""
     name_key, select_key, upload_key = "hearing_name", "hearing_choose", "hearing_upload"
@@ -282,8 +285,10 @@ def sidebar() -> None:
         ui.tr("hearing.sidebar_changed", n=changed) if changed else ui.tr("hearing.sidebar_default")))
     if changed:
         st.button(ui.tr("hearing.reset"), on_click=_reset, key="hearing_reset", width="stretch")
-    with st.expander(ui.tr("hearing.scenarios_title")):
-        scenario_manager()
+    # lazy: the name box, the buttons, the two JSON downloads and the uploader are built only while open
+    with ui.lazy_expander(ui.tr("hearing.scenarios_title"), key=SCENARIOS_KEY) as shown:
+        if shown:
+            scenario_manager()
 
 
 # ---------------------------------------------------------------- presentation mode

@@ -75,6 +75,9 @@ def test_presentation_next_and_exit():
     next(b for b in at.button if b.key == "hearing_exit").click().run()
     assert_no_exception(at)
     assert "present" not in at.query_params
+    assert [e for e in at.sidebar.get("expander") if e.proto.id.endswith(hearing.SCENARIOS_KEY)]
+    at.session_state[hearing.SCENARIOS_KEY] = True
+    at.run()
     assert [b for b in at.button if b.key == "hearing_save"]  # the scenario manager is back
 
 
@@ -128,6 +131,8 @@ def test_save_compare_and_apply_named_scenarios():
     page = MODEL_PAGES[0] if MODEL_PAGES else "overview"
     key, value = CHANGED.get(page, ("lang", "en"))
     at = open_page(page, {key: value})
+    at.session_state[hearing.SCENARIOS_KEY] = True  # the member opens "saved scenarios" in the sidebar
+    at.run()
     at.text_input(key="hearing_name").input("方案甲").run()
     next(b for b in at.button if b.key == "hearing_save").click().run()
     assert_no_exception(at)
@@ -149,6 +154,8 @@ def test_save_compare_and_apply_named_scenarios():
 
 def test_saved_scenarios_download_as_json():
     at = open_page("overview")
+    at.session_state[hearing.SCENARIOS_KEY] = True
+    at.run()
     at.text_input(key="hearing_name").input("A").run()
     next(b for b in at.button if b.key == "hearing_save").click().run()
     button = next(d for d in at.get("download_button") if d.proto.label == t("hearing.download_json", "zh"))
