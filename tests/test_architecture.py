@@ -99,3 +99,22 @@ def test_no_module_in_the_package_is_over_500_lines():
     assert len(sizes) > 50 and sizes["dashboard/analyses/coverage/model.py"] > 0  # the walk found the package
     over = [f"{rel}: {n} lines" for rel, n in sizes.items() if n > MAX_MODULE_LINES]
     assert not over, f"over {MAX_MODULE_LINES} lines (split along its seams):\n" + "\n".join(over)
+
+
+def test_every_download_button_downloads_without_a_rerun():
+    """A download changes nothing on the page: `on_click="ignore"` on every download button. The default
+    ("rerun") reruns the whole page on each click, a full step's cost for nothing, and the rerun races the
+    file made on click (a callable): a page's CSV download in the browser tests once never started under
+    load while that rerun ran."""
+    import ast
+
+    missing = []
+    for path in PACKAGE.rglob("*.py"):
+        if "static" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "download_button":
+                given = {k.arg: k.value for k in node.keywords}
+                if not (isinstance(given.get("on_click"), ast.Constant) and given["on_click"].value == "ignore"):
+                    missing.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert not missing, missing

@@ -34,7 +34,7 @@ def gate(page_key: str) -> bool:
             files = templates.templates(name)
             cols = st.columns(len(files))
             for col, (kind, (payload, filename)) in zip(cols, files.items(), strict=True):
-                col.download_button(filename, payload, file_name=filename, key=f"need_{page_key}_{name}_{kind}")
+                col.download_button(filename, payload, file_name=filename, key=f"need_{page_key}_{name}_{kind}", on_click="ignore")
     return False
 
 

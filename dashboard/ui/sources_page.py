@@ -42,7 +42,7 @@ with tab_ind:
                     shown = f"`{card[col]}`" if col == id_col else md_escape(str(card[col]))
                     st.markdown(f"- **{md_escape(col)}**{ui.tr('common.colon')}{shown}")
     st.download_button(ui.tr("common.download_csv"), csv_bytes(found), "indicators.csv", "text/csv",
-                       key="sources_dl_indicators")
+                       key="sources_dl_indicators", on_click="ignore")
 
 with tab_data:
     summary = catalogue.dataset_table(lang, ui.overlay())
@@ -53,7 +53,7 @@ with tab_data:
     st.dataframe(catalogue.column_table(name, lang), width="stretch", hide_index=True)
     frame = db.frames(ui.overlay())[name]
     st.dataframe(catalogue.preview(name, frame.head(200), lang), width="stretch", hide_index=True)
-    st.download_button(ui.tr("common.download_csv"), csv_bytes(frame), f"{name}.csv", "text/csv", key="sources_dl_dataset")
+    st.download_button(ui.tr("common.download_csv"), csv_bytes(frame), f"{name}.csv", "text/csv", key="sources_dl_dataset", on_click="ignore")
 
 with tab_src:
     st.dataframe(catalogue.sources_readable(lang, ui.overlay()), width="stretch", hide_index=True)

@@ -112,7 +112,7 @@ for col, (kind, (payload, filename)) in zip(cols, files.items(), strict=True):
     mime = {"csv_zh": "text/csv", "csv_en": "text/csv", "geojson": "application/geo+json"}.get(
         kind, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     label = ui.tr(f"data.template_{kind}")
-    col.download_button(label, payload, file_name=filename, mime=mime, key=f"data_template_{kind}", width="stretch")
+    col.download_button(label, payload, file_name=filename, mime=mime, key=f"data_template_{kind}", width="stretch", on_click="ignore")
 with st.expander(ui.tr("data.columns_title")):
     st.dataframe(templates.columns_table(dataset, lang), hide_index=True, width="stretch", key="data_columns")
 
@@ -153,7 +153,7 @@ if uploaded is not None:
         problems = result.table(lang)
         st.dataframe(problems, hide_index=True, width="stretch", key="data_problems")
         st.download_button(ui.tr("data.download_problems"), tables.csv_bytes(problems),
-                           file_name=f"{dataset}_problems.csv", mime="text/csv", key="data_problems_csv")
+                           file_name=f"{dataset}_problems.csv", mime="text/csv", key="data_problems_csv", on_click="ignore")
         if result.fixes:
             st.info(ui.tr("data.fixes_offer"), icon=":material/build:")
             for fix in result.fixes:
@@ -165,7 +165,7 @@ if uploaded is not None:
         if applied and ds.geo:
             st.download_button(ui.tr("data.download_repaired"), validate.repaired_geojson(result),
                                file_name=f"{dataset}_repaired.geojson", mime="application/geo+json",
-                               key="data_repaired")
+                               key="data_repaired", on_click="ignore")
         st.caption(ui.tr("data.preview"))
         preview = result.frame.drop(columns=["geometry"], errors="ignore").head(20)
         st.dataframe(preview, hide_index=True, width="stretch", key="data_preview")

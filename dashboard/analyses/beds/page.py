@@ -168,7 +168,7 @@ def projection_section() -> None:
         tiles(("plan_budget", "running_subsidy"), 2)
         if not present:
             st.download_button(ui.tr("beds.download_projection"), partial(page_csv_bytes, "beds", res.projection.round(1), scenario, lang, ui.overlay()),
-                               file_name=f"beds_projection_{res.area}.csv", mime="text/csv", key="beds_dl_projection")
+                               file_name=f"beds_projection_{res.area}.csv", mime="text/csv", key="beds_dl_projection", on_click="ignore")
 
 
 def map_section() -> None:
@@ -237,7 +237,7 @@ def table_section() -> None:
     st.dataframe(shown, width="stretch", hide_index=True)
     st.caption(ui.tr("beds.table_caption"))
     st.download_button(ui.tr("beds.download"), partial(page_csv_bytes, "beds", shown, scenario, lang, ui.overlay()), file_name="beds_areas.csv", mime="text/csv",
-                       key="beds_dl_areas")
+                       key="beds_dl_areas", on_click="ignore")
 
 
 SECTIONS = {"supply": supply_section, "projection": projection_section, "map": map_section,

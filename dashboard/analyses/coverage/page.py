@@ -183,11 +183,11 @@ with ui.step():
                 left, right = st.columns(2)
                 left.download_button(ui.tr("coverage.download_facilities"),
                                      partial(page_csv_bytes, "coverage", facilities, scenario, lang, overlay),
-                                     "clinic_facility_load.csv", "text/csv", key="coverage_download_facilities")
+                                     "clinic_facility_load.csv", "text/csv", key="coverage_download_facilities", on_click="ignore")
                 right.download_button(ui.tr("coverage.download_compounds"),  # built on click, not on every rerun
                                       lambda: page_csv_bytes("coverage", charts_coverage.compound_access_table(result, lang),
                                                              scenario, lang, overlay),
-                                      "clinic_access_by_compound.csv", "text/csv", key="coverage_download_compounds")
+                                      "clinic_access_by_compound.csv", "text/csv", key="coverage_download_compounds", on_click="ignore")
 
 with ui.step():
     st.subheader(ui.tr("coverage.sites_title"))
@@ -258,7 +258,7 @@ if not present:  # the detail table and the method are for reading at a desk, no
     table = table[[c for c in key_cols if c in table] + [c for c in table if c not in key_cols]]
     st.dataframe(table, width="stretch", hide_index=True, column_config=ui.key_columns(table, key_cols))
     st.download_button(ui.tr("common.download_csv"), partial(page_csv_bytes, "coverage", table, scenario, lang, overlay), "clinic_coverage_by_subdistrict.csv",
-                       "text/csv", key="coverage_download")
+                       "text/csv", key="coverage_download", on_click="ignore")
 
     with ui.lazy_expander(ui.tr("coverage.method_title"), key="coverage_method_open") as method_open:
         if method_open:

@@ -93,7 +93,7 @@ st.caption(ui.tr("grids.redivision_caption", target=a["target_households"], per=
                  wage=f"{a['wage_yuan']:,.0f}", surplus=f"{tot['surplus_workers']:,}",
                  gini=f"{tot['gini']:.2f}", gini_after=f"{tot['gini_after']:.2f}"))
 st.download_button(ui.tr("grids.download_communities"), partial(page_csv_bytes, "grids", comm, scenario, lang, overlay), file_name="grids_by_community.csv",
-                   mime="text/csv", key="grids_download_communities")
+                   mime="text/csv", key="grids_download_communities", on_click="ignore")
 
 # ---------------------------------------------------------------- the task burden
 st.subheader(ui.tr("grids.tasks_title"))

@@ -112,7 +112,7 @@ def ladder_section(res: dict, ref: dict) -> None:
             wide.index = [charts_pay.post_label(p, lang) for p in wide.index]
             st.dataframe(wide, width="stretch")
     st.download_button(ui.tr("pay.download_ladder"), partial(page_csv_bytes, "pay", ladder_rows, scenario, lang, overlay), file_name="pay_ladder.csv",
-                       mime="text/csv", key="pay_download_ladder")
+                       mime="text/csv", key="pay_download_ladder", on_click="ignore")
 
 
 ui.next_step()  # outside the fragment: a fragment draws into the container it is called in
@@ -146,7 +146,7 @@ if not present:
                  column_config={name: money_format for name in money_cols.values()}
                  | {ui.tr("pay.col_wage"): st.column_config.NumberColumn(format="%d")})
     st.download_button(ui.tr("pay.download_budget"), partial(page_csv_bytes, "pay", budget, scenario, lang, overlay), file_name="pay_budget.csv", mime="text/csv",
-                       key="pay_download_budget")
+                       key="pay_download_budget", on_click="ignore")
 
 # ---------------------------------------------------------------- retention
 ui.next_step()

@@ -120,7 +120,7 @@ if not priority.empty:
         ui.tr("property.col_programme_year"): priority["programme_year"].map(lambda y: int(y) + 2020),
     }).head(30), hide_index=True, width="stretch")
     st.download_button(ui.tr("property.download_priority"), partial(page_csv_bytes, "property", priority, scenario, lang, overlay), file_name="property_priority.csv",
-                       mime="text/csv", key="property_download_priority")
+                       mime="text/csv", key="property_download_priority", on_click="ignore")
 
 # ---------------------------------------------------------------- owners' committees
 st.subheader(ui.tr("property.oc_title"))
