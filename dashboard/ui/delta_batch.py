@@ -4,8 +4,9 @@ Why: Streamlit sends each element to the browser as soon as the script writes it
 renders each message that arrives on its own (a React pass over the changed blocks, then style, layout
 and paint). A slider step on a page of ~80 elements whose script takes ~200 ms (the model, the ranges,
 the figures, computed between the writes) arrives as dozens of small updates, and the browser renders
-the page dozens of times. Measured (bench/RESULTS.md, "One burst per rerun"): 80 Markdown elements
-written over 250 ms cost 0.41 CPU-s in Chromium, the same 80 written at once 0.13-0.18.
+the page dozens of times. Measured (`bench/bench_burst.py`, bench/RESULTS.md "One burst per rerun"): 80
+Markdown elements written over 250 ms cost 0.40 CPU-s of Chromium's time per rerun sent one by one, 0.14
+held and sent together.
 
 What is held, and for how long: every message the run writes from the script thread, until the run ends
 or `HOLD_S` has passed. After that (a cold first load, a long solve) the held messages go out at once and
