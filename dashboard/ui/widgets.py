@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard.core import figsvg, figure_style
-from dashboard.core.metrics import Metric
+from dashboard.core.metrics import Metric, format_value
 from dashboard.core.safetext import md_escape
 from dashboard.core.scenario import Param, Scenario, params_by_key
 from dashboard.core.text import join_list, t, unit_label
@@ -360,6 +360,24 @@ def lazy_expander(label: str, key: str, expanded: bool = False) -> Iterator[bool
     """
     with st.expander(label, expanded=expanded, key=key, on_change="rerun") as box:
         yield bool(box.open)
+
+
+def report_quotes(quotes: dict[str, dict]) -> None:
+    """The report's words behind the page's figures, as one Markdown list (one element, not one per quote).
+
+    Each line: the quote, the area (if named), the figure (with its unit where the quote has one), where
+    in the report it stands, and its source in words. Quote, area and locator are the data's text: escaped.
+    """
+    lines = []
+    for _, q in sorted(quotes.items()):  # member-facing: the figure in words, not its id
+        if q.get("unit"):
+            figure = format_value(q["value"], q["unit"], 0 if float(q["value"]).is_integer() else 2, lang())
+        else:
+            figure = f"{q['value']:,.4g}"
+        area = f"{md_escape(q['area_name'])} " if q.get("area_name") else ""
+        lines.append(f"- “{md_escape(q['quote'])}” — {area}{figure} · {md_escape(q['locator'])} · "
+                     f"{source_text([q['source_id']])}")
+    st.markdown("\n".join(lines))
 
 
 def key_columns(frame: Any, keys: Sequence[str]) -> dict[str, Any]:

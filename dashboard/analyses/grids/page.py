@@ -8,7 +8,6 @@ import streamlit as st
 from dashboard.analyses.grids import charts as charts_grids
 from dashboard.analyses.grids import model as grids
 from dashboard.core import ranges
-from dashboard.core.safetext import md_escape
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import t
 from dashboard.exports.provenance import page_csv_bytes
@@ -104,6 +103,4 @@ st.caption(ui.tr("grids.tasks_caption"))
 
 with ui.lazy_expander(ui.tr("grids.sources_title"), key="grids_sources_open") as sources_open:
     if sources_open:
-        st.markdown("\n".join(  # one list, one element; the report's words, not internal ids
-            f"- “{md_escape(q['quote'])}” — {q['value']:,.4g} · {md_escape(q['locator'])} · "
-            f"{ui.source_text([q['source_id']])}" for _, q in sorted(res["report"]["quotes"].items())))
+        ui.report_quotes(res["report"]["quotes"])

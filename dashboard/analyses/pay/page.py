@@ -8,9 +8,7 @@ import streamlit as st
 from dashboard.analyses.pay import charts as charts_pay
 from dashboard.analyses.pay import model as pay
 from dashboard.core import numbers, ranges
-from dashboard.core.metrics import format_value
 from dashboard.core.numbers import format_money
-from dashboard.core.safetext import md_escape
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import by_lang
 from dashboard.exports.provenance import page_csv_bytes
@@ -173,10 +171,5 @@ st.caption(ui.tr("pay.workload_caption"))
 ranges_panel.show("pay", scenario, overlay)
 ui.end_steps()  # the sources are not a finding: they follow the last screen
 with ui.lazy_expander(ui.tr("pay.sources_title"), key="pay_sources_open") as sources_open:
-    if sources_open:  # one list, one element
-        lines = []
-        for _, q in sorted(res["report"]["quotes"].items()):  # member-facing: the figure in words, not its id
-            figure = format_value(q["value"], q["unit"], 0 if float(q["value"]).is_integer() else 2, ui.lang())
-            lines.append(f"- “{md_escape(q['quote'])}” — {md_escape(q['area_name'])} {figure} · "
-                         f"{md_escape(q['locator'])} · {ui.source_text([q['source_id']])}")
-        st.markdown("\n".join(lines))
+    if sources_open:
+        ui.report_quotes(res["report"]["quotes"])

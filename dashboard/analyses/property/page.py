@@ -8,7 +8,6 @@ import streamlit as st
 from dashboard.analyses.property import charts as charts_property
 from dashboard.analyses.property import model as prop
 from dashboard.core import ranges
-from dashboard.core.safetext import md_escape
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import by_lang
 from dashboard.data import geo
@@ -133,6 +132,4 @@ ranges_panel.show("property", scenario, overlay)
 
 with ui.lazy_expander(ui.tr("property.sources_title"), key="property_sources_open") as sources_open:
     if sources_open:
-        st.markdown("\n".join(  # one list, one element; the report's words, not internal ids
-            f"- “{md_escape(q['quote'])}” — {q['value']:,.4g} · {md_escape(q['locator'])} · "
-            f"{ui.source_text([q['source_id']])}" for _, q in sorted(res["report"]["quotes"].items())))
+        ui.report_quotes(res["report"]["quotes"])
