@@ -218,6 +218,11 @@ def sources_table(overlay: db.Overlay | None = None) -> dict[str, dict[str, Any]
     return {r["source_id"]: r for r in frame.to_dict("records")}
 
 
+def source_kinds(overlay: db.Overlay | None = None) -> dict[str, str]:
+    """source_id -> its kind (report, official_statistics, standard, assumption, illustrative, ...)."""
+    return {sid: str(row.get("kind")) for sid, row in sources_table(overlay).items()}
+
+
 def source_rows(source_ids: Sequence[str], lang: str, overlay: db.Overlay | None = None
                 ) -> tuple[list[tuple[str, str, str]], list[int]]:
     """(source_id, kind label, title) per distinct id, and the data years their dates give."""

@@ -236,7 +236,7 @@ def brief_html(scenario: Scenario, lang: str = "zh", overlay: db.Overlay | None 
                pages: Sequence[str] | None = None, charts: bool = True, tables: bool = True) -> str:
     """The whole brief as one HTML document (str)."""
     slides = content.build_slides(scenario, lang, overlay, pages, base, with_figures=False)
-    kinds = {sid: str(row.get("kind")) for sid, row in content.sources_table(overlay).items()}
+    kinds = content.source_kinds(overlay)
     title = f"{t('common.app_title', lang)} · {t('hearing.brief_title', lang)}"
     caption = content.scenario_caption(scenario, lang, overlay)
     toc = "".join(f'<a href="#page-{_e(s.page)}">{_e(s.title)}</a>' for s in slides)

@@ -9,7 +9,7 @@ from dashboard.core import clock
 from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Scenario
 from dashboard.core.text import join_clauses, join_list, t
-from dashboard.exports.content import Brief, Slide, sources_table
+from dashboard.exports.content import Brief, Slide, source_kinds
 from dashboard.exports.tables import baseline_text, difference_text
 
 
@@ -123,7 +123,7 @@ def metric_rows(slide: Slide, lang: str, show_baseline: bool, kinds: dict[str, s
                 max_figures: int = SLIDE_MAX_FIGURES) -> list[list[str]]:
     """The figures table: indicator, value [, baseline, difference], range, source kind."""
     if kinds is None:
-        kinds = {sid: str(row.get("kind")) for sid, row in sources_table().items()}
+        kinds = source_kinds()
     header = [t("hearing.col_indicator", lang), t("hearing.col_scenario" if show_baseline else "hearing.col_value", lang)]
     if show_baseline:
         header += [t("hearing.col_baseline", lang), t("hearing.col_difference", lang)]
@@ -170,7 +170,7 @@ def slide_plan(slide: Slide, brief: Brief):
     # fewer figures (the rest counted in the last row, all in the downloaded tables) rather than text
     # below TABLE_FLOOR_PT: a six-column table with ranges and kinds does not always fit twelve rows
     caption = f"{t('hearing.brief_title', lang)} · {scenario_caption(brief)}"
-    kinds = {sid: str(row.get("kind")) for sid, row in sources_table().items()}  # once, not per attempt
+    kinds = source_kinds()  # once, not per attempt
     for n in range(SLIDE_MAX_FIGURES, 3, -1):
         plan = fit.plan_slide(
             slide.title, caption, slide.summary,
