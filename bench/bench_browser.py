@@ -127,20 +127,7 @@ class Side:
         return next(m["value"] for m in metrics if m["name"] == "TaskDuration")
 
     def _tree_cpu_s(self) -> float:
-        import psutil
-
-        if self.pid is None:
-            return float("nan")
-        total = 0.0
-        try:
-            root = psutil.Process(self.pid)
-            for proc in [root, *root.children(recursive=True)]:
-                with contextlib.suppress(psutil.Error):
-                    times = proc.cpu_times()
-                    total += times.user + times.system
-        except psutil.Error:
-            return float("nan")
-        return total
+        return tree_cpu_s(self.pid)
 
     def change(self, slider_index: int = 0) -> dict:
         """Press an arrow key on the page's first visible slider; what the change cost."""
@@ -159,6 +146,24 @@ class Side:
             raise RuntimeError(f"{self.name}: the page shows an exception after a slider change")
         return {"settle": (last - t0) / 1000, "cpu": cpu1 - cpu0, "task": task1 - task0,
                 "replaced": page.evaluate("window.__paint.plotlyAdded")}
+
+
+def tree_cpu_s(pid: int | None) -> float:
+    """CPU seconds (user + system) used so far by browser process `pid` and all its children (NaN if gone)."""
+    import psutil
+
+    if pid is None:
+        return float("nan")
+    total = 0.0
+    try:
+        root = psutil.Process(pid)
+        for proc in [root, *root.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                times = proc.cpu_times()
+                total += times.user + times.system
+    except psutil.Error:
+        return float("nan")
+    return total
 
 
 def _chromium_pids(psutil) -> set[int]:

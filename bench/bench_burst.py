@@ -14,7 +14,6 @@ browser's CPU per step (whole process tree, psutil) and the settle time, for eac
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 import tempfile
@@ -66,15 +65,6 @@ def measure(steps: int = STEPS) -> list[dict]:
                 main_pid = next(p for p in bench_browser._chromium_pids(psutil) - before
                                 if bench_browser._is_browser_main(psutil, p))
 
-                def tree_cpu() -> float:
-                    root = psutil.Process(main_pid)
-                    total = 0.0
-                    for proc in [root, *root.children(recursive=True)]:
-                        with contextlib.suppress(psutil.Error):
-                            t = proc.cpu_times()
-                            total += t.user + t.system
-                    return total
-
                 page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
                 page.add_init_script(common.STATE_PROBE_JS)
                 page.add_init_script(bench_browser.PAINT_PROBE_JS)
@@ -83,11 +73,11 @@ def measure(steps: int = STEPS) -> list[dict]:
                 slider = page.locator('[data-testid="stSlider"] input[type="range"]').first
                 for i in range(2 * steps + 2):
                     slider.focus()
-                    c0, t0 = tree_cpu(), common.now_ms(page)
+                    c0, t0 = bench_browser.tree_cpu_s(main_pid), common.now_ms(page)
                     page.keyboard.press("ArrowRight")
                     last = page.wait_for_function(bench_browser._DONE_JS, arg=[t0, bench_browser.QUIET_MS],
                                                   timeout=60_000, polling=25).json_value()
-                    cpu = tree_cpu() - c0
+                    cpu = bench_browser.tree_cpu_s(main_pid) - c0
                     mode = "burst" if "mode: burst" in page.locator('[data-testid="stMain"]').inner_text() else "streamed"
                     if i >= 2:  # the first two steps warm the page up
                         results[mode]["cpu"].append(cpu)
