@@ -63,8 +63,18 @@ def lazy_keys(page: str) -> tuple[str, ...]:
     return tuple(re.findall(r'lazy_expander\([^\n]*key="(' + page + r'_\w+_open)"', source.read_text("utf-8")))
 
 
-# Pages that build one section at a time (a segmented control keyed `<page>_section`), with their sections.
-SECTIONS = {"beds": ("supply", "projection", "map", "home_care", "assumptions", "table")}
+# Pages that build one section at a time (`ui.sections`: a segmented control keyed `<page>_section`), with
+# their sections; the first is shown when a page opens.
+SECTIONS = {"beds": ("supply", "projection", "map", "home_care", "assumptions", "table"),
+            "pay": ("today", "ladder", "budget", "retention", "workload"),
+            "property": ("today", "shares", "scheme", "priority", "oc"),
+            "coverage": ("map", "capacity", "sites", "plan", "table")}
+
+
+def show_section(at, page: str, section: str):
+    """Show another section of a page that builds one at a time, as a member's click on its switch does."""
+    at.button_group(key=f"{page}_section").set_value(section).run()
+    return at
 
 
 class Chart(NamedTuple):

@@ -110,6 +110,29 @@ def end_steps() -> None:
     screens.end_steps()
 
 
+def section_key(page: str) -> str:
+    """The state key of a page's section switch (`sections`); tests set it to read another section."""
+    return f"{page}_section"
+
+
+def sections(page: str, keys: Sequence[str], present_order: Sequence[str] | None = None) -> list[tuple[str, Any]]:
+    """The page's sections to build now, each with the block to build it in: `for key, box in ...: with box:`.
+
+    At a desk or on a phone: one section at a time, chosen with a segmented control above it (labels
+    `<page>.tab_<key>`); the others are not built, so a slider step re-sends and re-renders only what is
+    on screen. On a projector (presentation mode): every section, each one finding (`step`), in
+    `present_order` (default: `keys`). Clicking the chosen section again clears the control: the first
+    section stays shown.
+    """
+    if presenting():
+        return [(key, step()) for key in (present_order or keys)]
+    language = lang()  # bound now: the labels do not depend on when they are drawn
+    shown = st.segmented_control(t(f"{page}.section_label", language), list(keys), default=keys[0],
+                                 key=section_key(page), format_func=lambda k: t(f"{page}.tab_{k}", language),
+                                 label_visibility="collapsed")
+    return [(shown if shown in keys else keys[0], st.container())]
+
+
 # ---------------------------------------------------------------- widgets
 
 

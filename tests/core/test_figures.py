@@ -78,18 +78,19 @@ def test_every_chart_on_a_page_is_the_registered_figure(page):
     """What the browser is sent is exactly a figure of an analysis's charts.figures (the brief's and the
     CLI's source), one per registered chart: no page draws a chart the registry, and so these
     validation tests and the brief, do not know about."""
-    from tests.conftest import SECTIONS, charts, run_page, svg_markups
+    from tests.conftest import SECTIONS, charts, run_page, show_section, svg_markups
 
     at = run_page(page)
     assert not at.exception, [e.value for e in at.exception]
     shown = {c.key: c.figure for c in charts(at)}
+    # maps drawn on the server as inline SVG from the registered figure (core/figsvg.py)
+    svgs = {_no_aria(svg) for svg in svg_markups(at)}
     for section in SECTIONS.get(page, ()):  # a page that builds one section at a time: every section's charts
-        at.button_group(key=f"{page}_section").set_value(section).run()
+        show_section(at, page, section)
         assert not at.exception, [e.value for e in at.exception]
         shown |= {c.key: c.figure for c in charts(at)}
+        svgs |= {_no_aria(svg) for svg in svg_markups(at)}
     shown = list(shown.values())
-    # maps drawn on the server as inline SVG from the registered figure (core/figsvg.py)
-    svgs = [_no_aria(svg) for svg in svg_markups(at)]
     figures = content.page_figures(page, Scenario.default())
     registered = [json.loads(pio.to_json(fig.to_dict(), validate=False)) for fig in figures.values()]
     assert len(shown) + len(svgs) == len(registered), \

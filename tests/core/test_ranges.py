@@ -16,7 +16,7 @@ from dashboard.core import scenario as scenario_mod
 from dashboard.core.metrics import Metric, range_decimals
 from dashboard.core.scenario import Param, Scenario, param_values
 from dashboard.core.text import t
-from tests.conftest import REPO, assert_no_exception, charts, run_page
+from tests.conftest import REPO, assert_no_exception, charts, run_page, show_section
 
 PAGES = ("coverage", "beds", "pay")
 # a moved scenario per page, away from the defaults (ranges are per scenario)
@@ -317,7 +317,7 @@ def test_cli_json_brief_and_page_print_the_same_ranges():
             assert d.label("zh") in slides[page].drivers
         assert doc[page]["ranges"]["runs"] > 0 and doc[page]["ranges"]["method"] == ranges.METHOD
     # the page shows the same range under its tile
-    at = run_page("pay", {"pay_quit_elasticity": "1.5"})
+    at = show_section(run_page("pay", {"pay_quit_elasticity": "1.5"}), "pay", "retention")  # the quits tile
     assert_no_exception(at)
     captions = " ".join(c.value for c in at.caption)
     quits = {m.key: m for m in ranges.headline("pay", sc)}["pay_quits_ladder"]

@@ -115,15 +115,9 @@ if not ui.presenting():
                     ui.param_widget(key)
 
 TABS = ("supply", "projection", "map", "home_care", "assumptions", "table")
-SECTION_KEY = "beds_section"
-if present:  # on a projector: the projection (the page's answer) first, one finding per screen, no tabs
-    order = ("projection", "supply", "map", "home_care")
-    sections = {k: ui.step() for k in order}
-else:  # one section at a time: the others are not built, so a slider step redraws only what is on screen
-    shown = st.segmented_control(ui.tr("beds.section_label"), TABS, default=TABS[0], key=SECTION_KEY,
-                                 format_func=lambda k: ui.tr(f"beds.tab_{k}"), label_visibility="collapsed")
-    order = (shown or TABS[0],)  # clicking the chosen one again clears it: keep showing the first
-    sections = {order[0]: st.container()}
+# on a projector: the projection (the page's answer) first, one finding per screen, no switch; at a desk or on a
+# phone one section at a time: the others are not built, so a slider step redraws only what is on screen
+sections = ui.sections("beds", TABS, present_order=("projection", "supply", "map", "home_care"))
 HEIGHT = 640  # a chart and its title on one 1080-px screen
 
 
@@ -242,8 +236,8 @@ def table_section() -> None:
 
 SECTIONS = {"supply": supply_section, "projection": projection_section, "map": map_section,
             "home_care": home_care_section, "assumptions": assumptions_section, "table": table_section}
-for key in order:
-    with sections[key]:
+for key, box in sections:
+    with box:
         SECTIONS[key]()
 
 ranges_panel.show("beds", scenario, ui.overlay())

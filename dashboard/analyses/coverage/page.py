@@ -148,7 +148,9 @@ ui.metric_tiles([metrics[k] for k in HEADLINE], columns=4, baseline=baseline)
 st.markdown(coverage.summary_sentence(scenario, lang, overlay, network))
 top_step.__exit__(None, None, None)
 
-with ui.step():
+
+# ---------------------------------------------------------------- sections
+def map_section() -> None:
     st.subheader(ui.tr("coverage.map_title"))
     # drawn on the server as inline SVG from the brief's own figure (core/figsvg.py): a slider step
     # changes a few tens of kB of markup instead of remounting a 45-trace plotly chart in the browser
@@ -160,7 +162,8 @@ with ui.step():
     if not present:
         ui.metric_tiles([metrics[k] for k in MORE], columns=4, baseline=baseline)
 
-with ui.step():
+
+def capacity_section() -> None:
     st.subheader(ui.tr("coverage.capacity_title"))
     st.caption(ui.tr("coverage.capacity_intro"))
     if not ui.presenting():
@@ -189,7 +192,8 @@ with ui.step():
                                                              scenario, lang, overlay),
                                       "clinic_access_by_compound.csv", "text/csv", key="coverage_download_compounds", on_click="ignore")
 
-with ui.step():
+
+def sites_section() -> None:
     st.subheader(ui.tr("coverage.sites_title"))
     suggestion = result.suggestion
     served_goal = result.settings.site_objective == "served"
@@ -221,36 +225,34 @@ with ui.step():
                                        gap=coverage.gap_text(suggestion.gap, lang))
                 st.markdown(how)
 
-plan_step = ui.step()
-plan_step.__enter__()
-st.subheader(ui.tr("coverage.plan_title"))
-st.markdown(ui.tr("coverage.plan_intro"))
-if not present:
-    with ui.lazy_expander(ui.tr("coverage.plan_assumptions"), key="coverage_plan_assumptions_open") as params_open:
-        if params_open:
-            a, b, c = st.columns(3)
-            ui.param_widget("clinic_gps_per_centre", container=a)
-            ui.param_widget("clinic_nurses_per_centre", container=b)
-            ui.param_widget("clinic_centre_cost_million_yuan", container=c)
-ui.metric_tiles([metrics[k] for k in PLAN], columns=3 if not present else 5, baseline=baseline)
-plan = result.plan
-if plan["streets_without_public_centre"]:
-    names = join_list((s["subdistrict_name"] for s in plan["streets_without_public_centre"]), lang)
-    st.markdown(ui.tr("coverage.plan_streets", names=names))
-if plan["streets_public_centre_below_standard"]:
-    names = join_list((s["subdistrict_name"] for s in plan["streets_public_centre_below_standard"]), lang)
-    st.markdown(ui.tr("coverage.plan_below_standard", names=names))
-plan_step.__exit__(None, None, None)
-if not result.plan_sites.empty and not present:
-    with ui.lazy_expander(ui.tr("coverage.plan_sites"), key="coverage_plan_sites_open") as shown:
-        if shown:  # lazy, as the facility list above
-            st.dataframe(charts_coverage.sites_table(result.plan_sites, lang, names_of_areas), width="stretch",
-                         hide_index=True)
 
-if network is None:  # the drivers of the headline's range (the default method's assumptions)
-    ranges_panel.show("coverage", scenario, overlay)
+def plan_section() -> None:
+    st.subheader(ui.tr("coverage.plan_title"))
+    st.markdown(ui.tr("coverage.plan_intro"))
+    if not present:
+        with ui.lazy_expander(ui.tr("coverage.plan_assumptions"), key="coverage_plan_assumptions_open") as params_open:
+            if params_open:
+                a, b, c = st.columns(3)
+                ui.param_widget("clinic_gps_per_centre", container=a)
+                ui.param_widget("clinic_nurses_per_centre", container=b)
+                ui.param_widget("clinic_centre_cost_million_yuan", container=c)
+    ui.metric_tiles([metrics[k] for k in PLAN], columns=3 if not present else 5, baseline=baseline)
+    plan = result.plan
+    if plan["streets_without_public_centre"]:
+        names = join_list((s["subdistrict_name"] for s in plan["streets_without_public_centre"]), lang)
+        st.markdown(ui.tr("coverage.plan_streets", names=names))
+    if plan["streets_public_centre_below_standard"]:
+        names = join_list((s["subdistrict_name"] for s in plan["streets_public_centre_below_standard"]), lang)
+        st.markdown(ui.tr("coverage.plan_below_standard", names=names))
+    if not result.plan_sites.empty and not present:  # for the desk
+        with ui.lazy_expander(ui.tr("coverage.plan_sites"), key="coverage_plan_sites_open") as shown:
+            if shown:  # lazy, as the facility list above
+                st.dataframe(charts_coverage.sites_table(result.plan_sites, lang, names_of_areas), width="stretch",
+                             hide_index=True)
 
-if not present:  # the detail table and the method are for reading at a desk, not from the back of a room
+
+def table_section() -> None:
+    """The detail table and the method: for reading at a desk, not from the back of a room."""
     st.subheader(ui.tr("coverage.table_title"))
     table = charts_coverage.subdistrict_table(result, lang)
     # key columns first and pinned: the name and its coverage stay in view on a phone
@@ -263,3 +265,14 @@ if not present:  # the detail table and the method are for reading at a desk, no
     with ui.lazy_expander(ui.tr("coverage.method_title"), key="coverage_method_open") as method_open:
         if method_open:
             st.markdown(ui.tr("coverage.method_text"))
+
+
+SECTIONS = {"map": map_section, "capacity": capacity_section, "sites": sites_section, "plan": plan_section,
+            "table": table_section}
+for key, box in ui.sections("coverage", tuple(SECTIONS), present_order=("map", "capacity", "sites", "plan")):
+    with box:  # at a desk: one at a time; on a projector: one finding per screen (no detail table)
+        SECTIONS[key]()
+
+if network is None:  # the drivers of the headline's range (the default method's assumptions)
+    ranges_panel.show("coverage", scenario, overlay)
+

@@ -59,20 +59,24 @@ ui.metric_tiles([metrics[k] for k in ("pay_increment_year1", "pay_today_share", 
                                       "pay_ladder_mean_yuan")], columns=4 if lang == "zh" else 2, baseline=baseline)
 st.markdown(f"**{ui.tr('pay.summary_title')}** · {pay.summary_sentence(scenario, lang, overlay)}")
 
-# ---------------------------------------------------------------- today
-ui.next_step()
-st.subheader(ui.tr("pay.today_title"))
-ref, today = res["reference"], res["today"]
-st.markdown(ui.tr("pay.rule_text", k=f"{ref['coefficient']:g}", wage=f"{ref['social_wage_yuan']:,.0f}",
-                  rule=f"{ref['rule_pay_yuan']:,.0f}", mean=f"{today['pay_mean_yuan']:,.0f}",
-                  share=f"{today['mean_share_of_rule_pct']:.0f}", below=f"{today['workers_below_rule']:,}",
-                  gap=format_money(today["gap_to_rule_yuan"], lang, 2, money)))
-ui.plotly_chart("pay_distribution", lambda: charts_pay.pay_distribution_figure(res, lang, height=height),
-                deps=(height,), width="stretch", config=PLOT_CONFIG, present_height=560)
-st.caption(ui.tr("pay.today_caption"))
+# ---------------------------------------------------------------- sections
+ui.end_steps()  # the headline was the first finding
 names = {d["district_code"]: by_lang(lang, d["name_zh"], d["name_en"]) for d in res["districts"]}
-today_rows = pd.DataFrame([r for r in res["distribution"] if r["pay"] == "today"])
-if not today_rows.empty and not present:
+
+
+def today_section() -> None:
+    st.subheader(ui.tr("pay.today_title"))
+    ref, today = res["reference"], res["today"]
+    st.markdown(ui.tr("pay.rule_text", k=f"{ref['coefficient']:g}", wage=f"{ref['social_wage_yuan']:,.0f}",
+                      rule=f"{ref['rule_pay_yuan']:,.0f}", mean=f"{today['pay_mean_yuan']:,.0f}",
+                      share=f"{today['mean_share_of_rule_pct']:.0f}", below=f"{today['workers_below_rule']:,}",
+                      gap=format_money(today["gap_to_rule_yuan"], lang, 2, money)))
+    ui.plotly_chart("pay_distribution", lambda: charts_pay.pay_distribution_figure(res, lang, height=height),
+                    deps=(height,), width="stretch", config=PLOT_CONFIG, present_height=560)
+    st.caption(ui.tr("pay.today_caption"))
+    today_rows = pd.DataFrame([r for r in res["distribution"] if r["pay"] == "today"])
+    if today_rows.empty or present:
+        return
     with ui.lazy_expander(ui.tr("pay.today_table"), key="pay_today_table_open") as table_open:
         if table_open:
             table = pd.DataFrame({
@@ -87,12 +91,12 @@ if not today_rows.empty and not present:
             })
             st.dataframe(table, hide_index=True, width="stretch")
 
-# ---------------------------------------------------------------- ladder
+
 @st.fragment
-def ladder_section(res: dict, ref: dict) -> None:
+def ladder_section() -> None:
     """The ladder heat-map, table and download; its view toggle (coefficient / yuan) reruns only this part."""
     st.subheader(ui.tr("pay.ladder_title"))
-    lad = res["ladder"]
+    ref, lad = res["reference"], res["ladder"]
     view = st.segmented_control(ui.tr("pay.ladder_view"), ["coefficient", "yuan"], default="coefficient",
                                 format_func=lambda v: ui.tr(f"pay.ladder_view_{v}"), key="pay_ladder_view")
     ui.plotly_chart("pay_ladder", lambda: charts_pay.ladder_heatmap(res, lang, value=view or "coefficient"),
@@ -113,63 +117,67 @@ def ladder_section(res: dict, ref: dict) -> None:
                        mime="text/csv", key="pay_download_ladder", on_click="ignore")
 
 
-ui.next_step()  # outside the fragment: a fragment draws into the container it is called in
-ladder_section(res, ref)
-
-# ---------------------------------------------------------------- budget
-ui.next_step()
-st.subheader(ui.tr("pay.budget_title"))
-ui.metric_tiles([metrics["pay_increment_year1"], metrics["pay_increment_cumulative"],
-                 metrics["pay_posts_budgeted"]], columns=3 if lang == "zh" else 2, baseline=baseline)
-ui.plotly_chart("pay_budget", lambda: charts_pay.budget_figure(res, lang), width="stretch", config=PLOT_CONFIG,
-                present_height=520)
-oncost = (ui.tr("pay.oncost_text", pct=f"{ref['oncost_pct']:g}") if ref["oncost_pct"] else ui.tr("pay.oncost_none"))
-st.caption(ui.tr("pay.budget_caption", wage=f"{ref['social_wage_yuan']:,.0f}", growth=f"{ref['wage_growth_pct']:g}",
-                 current=f"{ref['current_growth_pct']:g}", oncost=oncost))
-budget = pd.DataFrame(res["budget"])
-factor, unit_name = numbers.money_factor(money), ui.tr(f"units.{money}")
-money_cols = {k: ui.tr(k, unit=unit_name) for k in ("pay.col_today", "pay.col_ladder", "pay.col_increment")}
-budget_table = pd.DataFrame({
-    ui.tr("pay.col_year"): budget["calendar_year"],
-    ui.tr("pay.col_district"): budget["district_code"].map(names),
-    ui.tr("pay.col_posts"): budget["posts_budgeted"],
-    ui.tr("pay.col_wage"): budget["reference_wage_yuan"].round(0),
-    money_cols["pay.col_today"]: (budget["today_yuan"] / factor).round(2),
-    money_cols["pay.col_ladder"]: (budget["ladder_yuan"] / factor).round(2),
-    money_cols["pay.col_increment"]: (budget["increment_yuan"] / factor).round(2),
-})
-money_format = st.column_config.NumberColumn(format="%.1f" if factor < 1e6 else "%.2f")
-if not present:
+def budget_section() -> None:
+    st.subheader(ui.tr("pay.budget_title"))
+    ref = res["reference"]
+    ui.metric_tiles([metrics["pay_increment_year1"], metrics["pay_increment_cumulative"],
+                     metrics["pay_posts_budgeted"]], columns=3 if lang == "zh" else 2, baseline=baseline)
+    ui.plotly_chart("pay_budget", lambda: charts_pay.budget_figure(res, lang), width="stretch", config=PLOT_CONFIG,
+                    present_height=520)
+    oncost = (ui.tr("pay.oncost_text", pct=f"{ref['oncost_pct']:g}") if ref["oncost_pct"] else ui.tr("pay.oncost_none"))
+    st.caption(ui.tr("pay.budget_caption", wage=f"{ref['social_wage_yuan']:,.0f}", growth=f"{ref['wage_growth_pct']:g}",
+                     current=f"{ref['current_growth_pct']:g}", oncost=oncost))
+    if present:
+        return
+    budget = pd.DataFrame(res["budget"])
+    factor, unit_name = numbers.money_factor(money), ui.tr(f"units.{money}")
+    money_cols = {k: ui.tr(k, unit=unit_name) for k in ("pay.col_today", "pay.col_ladder", "pay.col_increment")}
+    budget_table = pd.DataFrame({
+        ui.tr("pay.col_year"): budget["calendar_year"],
+        ui.tr("pay.col_district"): budget["district_code"].map(names),
+        ui.tr("pay.col_posts"): budget["posts_budgeted"],
+        ui.tr("pay.col_wage"): budget["reference_wage_yuan"].round(0),
+        money_cols["pay.col_today"]: (budget["today_yuan"] / factor).round(2),
+        money_cols["pay.col_ladder"]: (budget["ladder_yuan"] / factor).round(2),
+        money_cols["pay.col_increment"]: (budget["increment_yuan"] / factor).round(2),
+    })
+    money_format = st.column_config.NumberColumn(format="%.1f" if factor < 1e6 else "%.2f")
     st.dataframe(budget_table, hide_index=True, width="stretch",
                  column_config={name: money_format for name in money_cols.values()}
                  | {ui.tr("pay.col_wage"): st.column_config.NumberColumn(format="%d")})
     st.download_button(ui.tr("pay.download_budget"), partial(page_csv_bytes, "pay", budget, scenario, lang, overlay), file_name="pay_budget.csv", mime="text/csv",
                        key="pay_download_budget", on_click="ignore")
 
-# ---------------------------------------------------------------- retention
-ui.next_step()
-st.subheader(ui.tr("pay.retention_title"))
-ui.metric_tiles([metrics["pay_quits_ladder"], metrics["pay_turnover_cost_avoided"]], columns=2, baseline=baseline)
-ui.plotly_chart("pay_retention", lambda: charts_pay.retention_figure(res, lang), width="stretch",
-                config=PLOT_CONFIG, present_height=480)
-ret = res["retention"]
-st.caption(ui.tr("pay.retention_caption", e=f"{ret['elasticity']:.1f}", q=f"{ret['quits_today']:.0f}",
-                 cost=f"{ret['turnover_cost_yuan']:,.0f}"))
 
-# ---------------------------------------------------------------- workload
-ui.next_step()
-st.subheader(ui.tr("pay.workload_title"))
-wl = res["workload"]
-ui.plotly_chart("pay_workload", lambda: charts_pay.workload_figure(res, lang), width="stretch",
-                config=PLOT_CONFIG, present_height=520)
-if wl.get("tasks_over_lawful"):
-    st.markdown(ui.tr("pay.workload_text", lawful=f"{wl['lawful_total']:.0f}", ratio=f"{wl['tasks_over_lawful']:.1f}",
-                      hh=f"{wl['households_per_worker']:,.0f}", norm=f"{wl['norm_posts_total']:,.0f}",
-                      posts=f"{wl['posts_budgeted_total']:,.0f}"))
-st.caption(ui.tr("pay.workload_caption"))
+def retention_section() -> None:
+    st.subheader(ui.tr("pay.retention_title"))
+    ui.metric_tiles([metrics["pay_quits_ladder"], metrics["pay_turnover_cost_avoided"]], columns=2, baseline=baseline)
+    ui.plotly_chart("pay_retention", lambda: charts_pay.retention_figure(res, lang), width="stretch",
+                    config=PLOT_CONFIG, present_height=480)
+    ret = res["retention"]
+    st.caption(ui.tr("pay.retention_caption", e=f"{ret['elasticity']:.1f}", q=f"{ret['quits_today']:.0f}",
+                     cost=f"{ret['turnover_cost_yuan']:,.0f}"))
+
+
+def workload_section() -> None:
+    st.subheader(ui.tr("pay.workload_title"))
+    wl = res["workload"]
+    ui.plotly_chart("pay_workload", lambda: charts_pay.workload_figure(res, lang), width="stretch",
+                    config=PLOT_CONFIG, present_height=520)
+    if wl.get("tasks_over_lawful"):
+        st.markdown(ui.tr("pay.workload_text", lawful=f"{wl['lawful_total']:.0f}", ratio=f"{wl['tasks_over_lawful']:.1f}",
+                          hh=f"{wl['households_per_worker']:,.0f}", norm=f"{wl['norm_posts_total']:,.0f}",
+                          posts=f"{wl['posts_budgeted_total']:,.0f}"))
+    st.caption(ui.tr("pay.workload_caption"))
+
+
+SECTIONS = {"today": today_section, "ladder": ladder_section, "budget": budget_section,
+            "retention": retention_section, "workload": workload_section}
+for key, box in ui.sections("pay", tuple(SECTIONS)):  # at a desk: one at a time; on a projector: one per screen
+    with box:  # a fragment draws into the block it is called in
+        SECTIONS[key]()
 
 ranges_panel.show("pay", scenario, overlay)
-ui.end_steps()  # the sources are not a finding: they follow the last screen
 with ui.lazy_expander(ui.tr("pay.sources_title"), key="pay_sources_open") as sources_open:
     if sources_open:
         ui.report_quotes(res["report"]["quotes"])

@@ -19,6 +19,7 @@ lang = ui.lang()
 PLOT_CONFIG = {"displaylogo": False}
 map_height = 700 if ui.presenting() else 620
 
+ui.next_step()  # presentation mode: one finding per screen (ui/screens.py)
 st.title(ui.tr("property.title"))
 if not ui.presenting():
     st.markdown(ui.tr("property.intro"))
@@ -52,62 +53,76 @@ ui.metric_tiles([metrics[k] for k in ("prop_households_served", "prop_cost_full_
                                       "prop_simple_households")], columns=4 if lang == "zh" else 2, baseline=baseline)
 st.markdown(f"**{ui.tr('property.summary_title')}** · {prop.summary_sentence(scenario, lang, overlay)}")
 
-# ---------------------------------------------------------------- today: the map and the report's figures
-st.subheader(ui.tr("property.map_title"))
-ui.plotly_chart("property_map", lambda: charts_property.map_figure(res, geo.layer("subdistricts", overlay),
-                                                                    geo.layer("districts", overlay), lang,
-                                                                    height=map_height),
-                deps=(map_height,), width="stretch", config=PLOT_CONFIG)
-st.caption(ui.tr("property.map_caption", old=res["assumptions"]["old_before"]))
-
-st.subheader(ui.tr("property.shares_title"))
-ui.metric_tiles([metrics[k] for k in ("prop_compounds_report", "prop_managed_share_report", "prop_oc_share_shashi",
-                                      "prop_firms_report")], columns=4 if lang == "zh" else 2, baseline=baseline)
-st.markdown(ui.tr("property.calibration_text", n=f"{tot['compounds']:,}", managed=f"{tot['managed']:,}",
-                  share=f"{tot['managed_share_pct']:.1f}", oc=f"{tot['shashi_owners_committee_share_pct'] or 0:.1f}",
-                  firms=f"{tot['firms']:,}"))
-ui.plotly_chart("property_shares", lambda: charts_property.shares_figure(res, lang), width="stretch",
-                config=PLOT_CONFIG)
+# ---------------------------------------------------------------- sections
+ui.end_steps()  # the headline was the first finding
 districts = pd.DataFrame(res["by_district"])
 name_col = by_lang(lang, "name_zh", "name_en")
-with ui.lazy_expander(ui.tr("property.district_table"), key="property_district_table_open") as table_open:
-    if table_open:
-        st.dataframe(pd.DataFrame({
-            ui.tr("property.col_district"): districts[name_col],
-            ui.tr("property.col_compounds"): districts["compounds"],
-            ui.tr("property.col_managed"): districts["managed_compounds"],
-            ui.tr("property.col_managed_share"): districts["managed_share_pct"].round(1),
-            ui.tr("property.col_oc"): districts["owners_committee"],
-            ui.tr("property.col_oc_share"): districts["owners_committee_share_pct"].round(1),
-            ui.tr("property.col_old_unmanaged"): districts["old_unmanaged_compounds"],
-        }), hide_index=True, width="stretch")
 
-# ---------------------------------------------------------------- the scenario: basic service for old compounds
-st.subheader(ui.tr("property.scheme_title"))
-a = res["assumptions"]
-st.markdown(ui.tr("property.scheme_text", old=a["old_before"], eligible=f"{tot['eligible']:,}",
-                  eligible_hh=f"{tot['eligible_households']:,}", fee=f"{a['min_fee_yuan']:,.0f}",
-                  revenue=f"{a['min_revenue_yuan']:,.0f}", resident=f"{a['resident_yuan']:,.0f}",
-                  subsidy=f"{a['subsidy_yuan']:,.0f}", served=f"{tot['served_compounds']:,}",
-                  served_hh=f"{tot['served_households']:,}", simple=f"{tot['simple_compounds']:,}"))
-ui.plotly_chart("property_rollout", lambda: charts_property.rollout_figure(res, lang), width="stretch",
-                config=PLOT_CONFIG)
-st.caption(ui.tr("property.rollout_caption", years=a["years"], first=a["first_year"]))
-st.dataframe(pd.DataFrame({
-    ui.tr("property.col_district"): districts[name_col],
-    ui.tr("property.col_eligible"): districts["eligible_compounds"],
-    ui.tr("property.col_served"): districts["served_compounds"],
-    ui.tr("property.col_served_hh"): districts["served_households"],
-    ui.tr("property.col_cost"): (districts["annual_cost_yuan"] / 1e4).round(1),
-    ui.tr("property.col_simple"): districts["simple_compounds"],
-}), hide_index=True, width="stretch")
 
-st.subheader(ui.tr("property.priority_title"))
-ui.plotly_chart("property_priority", lambda: charts_property.priority_figure(res, lang), width="stretch",
-                config=PLOT_CONFIG)
-st.caption(ui.tr("property.priority_caption"))
-priority = pd.DataFrame(res["priority"])
-if not priority.empty:
+def today_section() -> None:
+    """Today: the map and the report's figures."""
+    st.subheader(ui.tr("property.map_title"))
+    ui.plotly_chart("property_map", lambda: charts_property.map_figure(res, geo.layer("subdistricts", overlay),
+                                                                        geo.layer("districts", overlay), lang,
+                                                                        height=map_height),
+                    deps=(map_height,), width="stretch", config=PLOT_CONFIG)
+    st.caption(ui.tr("property.map_caption", old=res["assumptions"]["old_before"]))
+
+
+def shares_section() -> None:
+    st.subheader(ui.tr("property.shares_title"))
+    ui.metric_tiles([metrics[k] for k in ("prop_compounds_report", "prop_managed_share_report", "prop_oc_share_shashi",
+                                          "prop_firms_report")], columns=4 if lang == "zh" else 2, baseline=baseline)
+    st.markdown(ui.tr("property.calibration_text", n=f"{tot['compounds']:,}", managed=f"{tot['managed']:,}",
+                      share=f"{tot['managed_share_pct']:.1f}", oc=f"{tot['shashi_owners_committee_share_pct'] or 0:.1f}",
+                      firms=f"{tot['firms']:,}"))
+    ui.plotly_chart("property_shares", lambda: charts_property.shares_figure(res, lang), width="stretch",
+                    config=PLOT_CONFIG)
+    if ui.presenting():
+        return
+    with ui.lazy_expander(ui.tr("property.district_table"), key="property_district_table_open") as table_open:
+        if table_open:
+            st.dataframe(pd.DataFrame({
+                ui.tr("property.col_district"): districts[name_col],
+                ui.tr("property.col_compounds"): districts["compounds"],
+                ui.tr("property.col_managed"): districts["managed_compounds"],
+                ui.tr("property.col_managed_share"): districts["managed_share_pct"].round(1),
+                ui.tr("property.col_oc"): districts["owners_committee"],
+                ui.tr("property.col_oc_share"): districts["owners_committee_share_pct"].round(1),
+                ui.tr("property.col_old_unmanaged"): districts["old_unmanaged_compounds"],
+            }), hide_index=True, width="stretch")
+
+
+def scheme_section() -> None:
+    """The scenario: basic service for old compounds."""
+    st.subheader(ui.tr("property.scheme_title"))
+    a = res["assumptions"]
+    st.markdown(ui.tr("property.scheme_text", old=a["old_before"], eligible=f"{tot['eligible']:,}",
+                      eligible_hh=f"{tot['eligible_households']:,}", fee=f"{a['min_fee_yuan']:,.0f}",
+                      revenue=f"{a['min_revenue_yuan']:,.0f}", resident=f"{a['resident_yuan']:,.0f}",
+                      subsidy=f"{a['subsidy_yuan']:,.0f}", served=f"{tot['served_compounds']:,}",
+                      served_hh=f"{tot['served_households']:,}", simple=f"{tot['simple_compounds']:,}"))
+    ui.plotly_chart("property_rollout", lambda: charts_property.rollout_figure(res, lang), width="stretch",
+                    config=PLOT_CONFIG)
+    st.caption(ui.tr("property.rollout_caption", years=a["years"], first=a["first_year"]))
+    st.dataframe(pd.DataFrame({
+        ui.tr("property.col_district"): districts[name_col],
+        ui.tr("property.col_eligible"): districts["eligible_compounds"],
+        ui.tr("property.col_served"): districts["served_compounds"],
+        ui.tr("property.col_served_hh"): districts["served_households"],
+        ui.tr("property.col_cost"): (districts["annual_cost_yuan"] / 1e4).round(1),
+        ui.tr("property.col_simple"): districts["simple_compounds"],
+    }), hide_index=True, width="stretch")
+
+
+def priority_section() -> None:
+    st.subheader(ui.tr("property.priority_title"))
+    ui.plotly_chart("property_priority", lambda: charts_property.priority_figure(res, lang), width="stretch",
+                    config=PLOT_CONFIG)
+    st.caption(ui.tr("property.priority_caption"))
+    priority = pd.DataFrame(res["priority"])
+    if priority.empty:
+        return
     st.dataframe(pd.DataFrame({
         ui.tr("property.col_rank"): range(1, len(priority) + 1),
         ui.tr("property.col_compound"): priority["name"],
@@ -118,15 +133,25 @@ if not priority.empty:
         ui.tr("property.col_cost"): (priority["annual_cost_yuan"] / 1e4).round(2),
         ui.tr("property.col_programme_year"): priority["programme_year"].map(lambda y: int(y) + 2020),
     }).head(30), hide_index=True, width="stretch")
-    st.download_button(ui.tr("property.download_priority"), partial(page_csv_bytes, "property", priority, scenario, lang, overlay), file_name="property_priority.csv",
-                       mime="text/csv", key="property_download_priority", on_click="ignore")
+    if not ui.presenting():
+        st.download_button(ui.tr("property.download_priority"), partial(page_csv_bytes, "property", priority, scenario, lang, overlay), file_name="property_priority.csv",
+                           mime="text/csv", key="property_download_priority", on_click="ignore")
 
-# ---------------------------------------------------------------- owners' committees
-st.subheader(ui.tr("property.oc_title"))
-ui.metric_tiles([metrics["prop_oc_needed_per_year"]], columns=2, baseline=baseline)
-ui.plotly_chart("property_owners_committees", lambda: charts_property.owners_committee_figure(res, lang),
-                width="stretch", config=PLOT_CONFIG)
-st.caption(ui.tr("property.oc_caption"))
+
+def oc_section() -> None:
+    """Owners' committees."""
+    st.subheader(ui.tr("property.oc_title"))
+    ui.metric_tiles([metrics["prop_oc_needed_per_year"]], columns=2, baseline=baseline)
+    ui.plotly_chart("property_owners_committees", lambda: charts_property.owners_committee_figure(res, lang),
+                    width="stretch", config=PLOT_CONFIG)
+    st.caption(ui.tr("property.oc_caption"))
+
+
+SECTIONS = {"today": today_section, "shares": shares_section, "scheme": scheme_section,
+            "priority": priority_section, "oc": oc_section}
+for key, box in ui.sections("property", tuple(SECTIONS)):  # at a desk: one at a time; on a projector: one per screen
+    with box:
+        SECTIONS[key]()
 
 ranges_panel.show("property", scenario, overlay)
 

@@ -14,7 +14,7 @@ from dashboard.analyses.coverage import network as nw
 from dashboard.core import ranges
 from dashboard.core.metrics import format_value
 from dashboard.core.scenario import Scenario
-from tests.conftest import assert_no_exception, metric_values, run_page
+from tests.conftest import assert_no_exception, metric_values, run_page, show_section
 
 CAPACITY_ZH = ("容量内可获服务居民", "可及但超出容量的居民", "超出容量的机构", "每万居民可及全科医生(两步移动搜寻法)")
 
@@ -51,6 +51,7 @@ def page():
 
 
 def test_capacity_tiles_and_over_capacity_table(page):
+    show_section(page, "coverage", "capacity")
     shown = metric_values(page)
     expected = _expected()
     for label in CAPACITY_ZH:
@@ -59,12 +60,13 @@ def test_capacity_tiles_and_over_capacity_table(page):
     over = next(t for t in tables if "负荷(%)" in t.columns)
     n_over = cv.scenario_result(Scenario.default()).city["facilities_over_capacity"]
     assert len(over) == n_over and (over["超出(人)"] > 0).all()
-    subs = next(t for t in tables if "容量内获服务(%)" in t.columns)
+    show_section(page, "coverage", "table")  # the sub-district table has the capacity columns too
+    subs = next(t.value for t in page.dataframe if "容量内获服务(%)" in t.value.columns)
     assert "每万居民可及全科医生(两步移动搜寻法)" in subs.columns
 
 
 def test_panel_slider_changes_served_not_reach():
-    at = run_page("coverage")
+    at = show_section(run_page("coverage"), "coverage", "capacity")  # the panel slider sits with capacity
     before = metric_values(at)
     at.slider(key="coverage__clinic_panel_per_gp").set_value(6000).run()
     assert_no_exception(at)
@@ -76,7 +78,7 @@ def test_panel_slider_changes_served_not_reach():
 
 def test_network_upload_changes_reach_as_the_model_says():
     data = _grid_geojson()
-    at = _upload(run_page("coverage"), "jingzhou_grid.geojson", data)
+    at = _upload(show_section(run_page("coverage"), "coverage", "capacity"), "jingzhou_grid.geojson", data)
     assert_no_exception(at)
     net = nw.read_network(data, "jingzhou_grid.geojson")
     expected = _expected(net)
@@ -134,13 +136,20 @@ def test_lazy_expanders_build_their_tables_only_when_opened():
     from dashboard.ui import ranges_panel
 
     at = run_page("coverage")
-    closed = [list(d.value.columns) for d in at.dataframe]
-    for key in ("coverage_capacity_all_open", "coverage_plan_sites_open", ranges_panel.table_key("coverage")):
-        at.session_state[key] = True
-    at.run()
-    assert_no_exception(at)
-    opened = [list(d.value.columns) for d in at.dataframe]
-    assert len(opened) == len(closed) + 3
+    closed, opened = [], []
+    for section in ("capacity", "plan"):  # the sections with lazy tables
+        show_section(at, "coverage", section)
+        closed += [list(d.value.columns) for d in at.dataframe]
+    for section, key in (("capacity", "coverage_capacity_all_open"), ("plan", "coverage_plan_sites_open")):
+        # an expander's state lives while it is drawn: open it with its section, as a member does
+        for open_key in (key, ranges_panel.table_key("coverage")):
+            at.session_state[open_key] = True
+        show_section(at, "coverage", section)
+        assert_no_exception(at)
+        opened += [list(d.value.columns) for d in at.dataframe]
+        if section == "capacity":
+            downloads = {d.key for d in at.get("download_button")}
+    assert len(opened) == len(closed) + 4  # the drivers table is on both sections' runs
     load_tables = sum("负荷(%)" in c for c in opened) - sum("负荷(%)" in c for c in closed)
     assert load_tables == 1  # the full facility-load list beside the over-capacity one
-    assert {d.key for d in at.get("download_button")} >= {"coverage_download_facilities", "coverage_download_compounds"}
+    assert downloads >= {"coverage_download_facilities", "coverage_download_compounds"}

@@ -15,7 +15,7 @@ from dashboard.analyses.coverage import model as cv
 from dashboard.core import ranges
 from dashboard.core.metrics import Metric
 from dashboard.core.scenario import Scenario
-from tests.conftest import REPO, assert_no_exception, metric_values, run_page
+from tests.conftest import REPO, assert_no_exception, metric_values, run_page, show_section
 
 HEADLINE_ZH = ("可及覆盖率(现状)", "新建后覆盖率", "每名全科医生服务居民", "无公办中心的街道")
 
@@ -107,6 +107,7 @@ def test_cli_prints_the_same_figures_and_sites_as_the_model_and_page():
     for m in page["metrics"]:
         if m["label_zh"] in shown:
             assert shown[m["label_zh"]] == Metric(**{**m, "source_ids": tuple(m["source_ids"])}).formatted("zh"), m["key"]
+    show_section(at, "coverage", "sites")
     tables = [d.value for d in at.dataframe]
     site_table = next(t for t in tables if "位置(小区)" in t.columns)
     assert site_table["位置(小区)"].tolist() == [s["name"] for s in sites]

@@ -13,7 +13,14 @@ import pytest
 from dashboard.analyses.pay import model as pay
 from dashboard.core import ranges
 from dashboard.core.scenario import Scenario
-from tests.conftest import assert_no_exception, charts, metric_values, run_page
+from tests.conftest import (
+    SECTIONS,
+    assert_no_exception,
+    charts,
+    metric_values,
+    run_page,
+    show_section,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -25,14 +32,20 @@ def _expected(scenario: Scenario, lang: str = "zh") -> dict[str, str]:
 def test_page_runs_and_shows_the_model_figures():
     at = run_page("pay")
     assert_no_exception(at)
-    tiles = metric_values(at)
+    assert len(charts(at)) == 2  # one section at a time: today's chart, and the drivers (tornado)
+    tiles, keys = {}, []
+    for section in SECTIONS["pay"]:  # every section, as a member's clicks on the switch show them
+        show_section(at, "pay", section)
+        assert_no_exception(at)
+        tiles |= metric_values(at)
+        keys += [c.key for c in charts(at) if c.key != "pay_drivers"]
+    assert keys == ["pay_distribution", "pay_ladder", "pay_budget", "pay_retention", "pay_workload"]
     expected = _expected(Scenario.default())
     for label in ("阶梯薪酬首年增支", "现行人均薪酬占社平工资", "0.94×社平工资(报告口径50,000元)", "核定社区工作者岗位"):
         assert tiles[label] == expected[label], label
     assert tiles["核定社区工作者岗位"] == "925"
     text = " ".join(m.value for m in at.markdown)
     assert pay.summary_sentence(Scenario.default(), "zh") in text
-    assert len(charts(at)) == 6  # five charts and the drivers (tornado)
     captions = " ".join(c.value for c in at.caption)
     assert "假设" in captions and "调研报告" in captions
 
@@ -47,6 +60,7 @@ def test_slider_change_updates_headline_and_url():
     changed = Scenario.default().with_values(pay_coefficient=1.0)
     assert after["阶梯薪酬首年增支"] == _expected(changed)["阶梯薪酬首年增支"]
     assert at.query_params["pay_coefficient"] in ("1", ["1"])
+    show_section(at, "pay", "retention")  # the quits tile sits with the retention chart
     at.slider(key="pay__pay_quit_elasticity").set_value(2.0).run()
     at.slider(key="pay__pay_oncost_pct").set_value(30.0).run()
     assert_no_exception(at)
@@ -61,6 +75,7 @@ def test_anchor_select_and_ladder_view():
     assert_no_exception(at)
     floor = Scenario.default().with_values(pay_ladder_anchor="floor")
     assert metric_values(at)["阶梯人均薪酬(首年)"] == _expected(floor)["阶梯人均薪酬(首年)"]
+    show_section(at, "pay", "ladder")
     at.segmented_control(key="pay_ladder_view").set_value("yuan").run()
     assert_no_exception(at)
 
@@ -68,7 +83,7 @@ def test_anchor_select_and_ladder_view():
 def test_url_reproduces_the_view_in_english():
     query = {"lang": "en", "pay_coefficient": "1.05", "pay_grade_step_pct": "4", "pay_wage_growth_pct": "3",
              "pay_years": "3", "pay_entry_grade_member": "3"}
-    at = run_page("pay", query)
+    at = show_section(run_page("pay", query), "pay", "budget")  # the multi-year tile sits with the budget
     assert_no_exception(at)
     scenario, notices = Scenario.from_query_params(query)
     assert not notices

@@ -14,7 +14,14 @@ from dashboard.analyses.property import model as prop
 from dashboard.core import ranges
 from dashboard.core.scenario import Scenario
 from dashboard.exports import content
-from tests.conftest import assert_no_exception, charts, metric_values, run_page
+from tests.conftest import (
+    SECTIONS,
+    assert_no_exception,
+    charts,
+    metric_values,
+    run_page,
+    show_section,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -26,7 +33,15 @@ def _expected(scenario: Scenario, lang: str = "zh") -> dict[str, str]:
 def test_page_shows_the_report_figures_and_the_model():
     at = run_page("property")
     assert_no_exception(at)
-    tiles = metric_values(at)
+    assert [c.key for c in charts(at)] == ["property_map", "property_drivers"]  # one section at a time
+    tiles, keys = {}, []
+    for section in SECTIONS["property"]:  # every section, as a member's clicks on the switch show them
+        show_section(at, "property", section)
+        assert_no_exception(at)
+        tiles |= metric_values(at)
+        keys += [c.key for c in charts(at) if c.key != "property_drivers"]
+    assert keys == ["property_map", "property_shares", "property_rollout", "property_priority",
+                    "property_owners_committees"]
     expected = _expected(Scenario.default())
     for label, value in expected.items():
         assert tiles[label] == value, label
@@ -35,7 +50,6 @@ def test_page_shows_the_report_figures_and_the_model():
     assert tiles["沙市区成立业委会的小区占比"] == "14.5%"
     text = " ".join(m.value for m in at.markdown)
     assert prop.summary_sentence(Scenario.default(), "zh") in text
-    assert len(charts(at)) == 6  # five of the page and the drivers (tornado)
 
 
 def test_sliders_update_tiles_and_url():
@@ -57,10 +71,13 @@ def test_url_reproduces_the_view_in_english_and_presentation_hides_the_sliders()
     scenario, notices = Scenario.from_query_params(query)
     assert not notices
     tiles = metric_values(at)
+    for section in SECTIONS["property"][1:]:
+        tiles |= metric_values(show_section(at, "property", section))
     for label, value in _expected(scenario, "en").items():
         assert tiles[label] == value, label
     at = run_page("property", {**query, "present": "1"})
-    assert_no_exception(at)
+    assert_no_exception(at)  # on a projector: every section, no switch
+    assert len(charts(at)) == 5 and not at.get("button_group")
     assert not [s for s in at.slider if s.key and s.key.startswith("property__")]
 
 
