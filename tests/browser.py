@@ -254,6 +254,17 @@ async def async_wait_settled(page, t0_ms: float, timeout_ms: float = 30_000, qui
     return (await handle.json_value() - t0_ms) / 1000
 
 
+def show_section(page, page_key: str, section: str, lang: str = "zh") -> None:
+    """Show another section of a page built one section at a time (`ui.sections`), as a member's tap on
+    its switch does, and wait for the run it starts."""
+    from dashboard.core.text import t
+
+    t0 = now_ms(page)
+    page.locator(f".st-key-{page_key}_section").get_by_role(  # a segmented control's buttons are radios
+        "radio", name=t(f"{page_key}.tab_{section}", lang), exact=True).click()
+    wait_settled(page, t0)
+
+
 def metric_pairs(page) -> list[tuple[str, str]]:
     """(label, value) of every st.metric tile on the page, as displayed."""
     return [tuple(pair) for pair in page.evaluate(

@@ -6,12 +6,13 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.browser import wait_ready
+from tests.browser import show_section, wait_ready
 
 
 def test_coverage_table_csv_downloads_with_provenance(page):
     page.goto("/coverage")
     wait_ready(page, 120_000)
+    show_section(page, "coverage", "table")  # the sub-district table and its download
     button = page.locator('[data-testid="stDownloadButton"]', has_text="CSV").first
     button.scroll_into_view_if_needed()
     with page.expect_download(timeout=60_000) as info:

@@ -118,7 +118,7 @@ def scheme_section() -> None:
 def priority_section() -> None:
     st.subheader(ui.tr("property.priority_title"))
     ui.plotly_chart("property_priority", lambda: charts_property.priority_figure(res, lang), width="stretch",
-                    config=PLOT_CONFIG)
+                    config=PLOT_CONFIG, present_height=320)
     st.caption(ui.tr("property.priority_caption"))
     priority = pd.DataFrame(res["priority"])
     if priority.empty:
@@ -132,7 +132,7 @@ def priority_section() -> None:
         ui.tr("property.col_subsidy"): priority["subsidy_yuan"].round(1),
         ui.tr("property.col_cost"): (priority["annual_cost_yuan"] / 1e4).round(2),
         ui.tr("property.col_programme_year"): priority["programme_year"].map(lambda y: int(y) + 2020),
-    }).head(30), hide_index=True, width="stretch")
+    }).head(6 if ui.presenting() else 30), hide_index=True, width="stretch")  # on a projector: the first six
     if not ui.presenting():
         st.download_button(ui.tr("property.download_priority"), partial(page_csv_bytes, "property", priority, scenario, lang, overlay), file_name="property_priority.csv",
                            mime="text/csv", key="property_download_priority", on_click="ignore")
