@@ -136,7 +136,12 @@ export default function ({ parentElement, data }) {
   const el = parentElement.querySelector('.cgd-svg');
   if (!el || !data) return;
   if (data.key) el.dataset.key = data.key;
-  if (el.__cgdSvg !== data.svg) { el.__cgdSvg = data.svg; el.innerHTML = data.svg; }
+  if (el.__cgdSvg === data.svg) return;
+  const first = el.__cgdSvg === undefined;
+  el.__cgdSvg = data.svg;
+  el.innerHTML = data.svg;
+  // on a phone the map is wider than its box (ui/screens.py): it opens on its middle, where the city is
+  if (first && el.scrollWidth > el.clientWidth) el.scrollLeft = (el.scrollWidth - el.clientWidth) / 2;
 }
 """
 

@@ -42,6 +42,9 @@ div:has(> [data-testid="stMetricDeltaDescription"]) {flex-wrap: wrap !important;
   [data-testid="stMainBlockContainer"] {padding-left: 0.75rem !important; padding-right: 0.75rem !important;}
   h1 {font-size: 1.6rem !important;}
   .overview-map-box svg {min-width: 640px;}  /* labels stay legible; the box scrolls, the page does not */
+  /* the server-drawn maps (coverage, property): legend and place names ≥ ~11 px; the map scrolls in its box */
+  .cgd-svg {overflow-x: auto; max-width: 100%;}
+  .cgd-svg svg.figure-map {min-width: 760px;}
   .overview-map-box svg text {font-size: max(1em, 12px);}
 }
 </style>"""

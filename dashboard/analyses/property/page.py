@@ -62,10 +62,13 @@ name_col = by_lang(lang, "name_zh", "name_en")
 def today_section() -> None:
     """Today: the map and the report's figures."""
     st.subheader(ui.tr("property.map_title"))
-    ui.plotly_chart("property_map", lambda: charts_property.map_figure(res, geo.layer("subdistricts", overlay),
-                                                                        geo.layer("districts", overlay), lang,
-                                                                        height=map_height),
-                    deps=(map_height,), width="stretch", config=PLOT_CONFIG)
+    # drawn on the server as inline SVG from the brief's own figure (core/figsvg.py), as the coverage map: a
+    # subsidy step changes markup instead of re-plotting ~1,800 markers in the browser (no zoom; hover kept)
+    ui.svg_map("property_map", lambda: charts_property.map_figure(res, geo.layer("subdistricts", overlay),
+                                                                   geo.layer("districts", overlay), lang,
+                                                                   height=map_height),
+               ui.tr("property.map_title"), deps=(map_height,),
+               max_height="70vh" if ui.presenting() else "80vh")  # on a projector: title, map and caption on one screen
     st.caption(ui.tr("property.map_caption", old=res["assumptions"]["old_before"]))
 
 

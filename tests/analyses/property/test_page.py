@@ -21,6 +21,7 @@ from tests.conftest import (
     metric_values,
     run_page,
     show_section,
+    svg_markups,
 )
 
 REPO = Path(__file__).resolve().parents[3]
@@ -33,14 +34,15 @@ def _expected(scenario: Scenario, lang: str = "zh") -> dict[str, str]:
 def test_page_shows_the_report_figures_and_the_model():
     at = run_page("property")
     assert_no_exception(at)
-    assert [c.key for c in charts(at)] == ["property_map", "property_drivers"]  # one section at a time
+    assert [c.key for c in charts(at)] == ["property_drivers"]  # one section at a time: the map is an SVG
+    assert len(svg_markups(at)) == 1 and "<title>" in svg_markups(at)[0]  # each compound's hover text
     tiles, keys = {}, []
     for section in SECTIONS["property"]:  # every section, as a member's clicks on the switch show them
         show_section(at, "property", section)
         assert_no_exception(at)
         tiles |= metric_values(at)
         keys += [c.key for c in charts(at) if c.key != "property_drivers"]
-    assert keys == ["property_map", "property_shares", "property_rollout", "property_priority",
+    assert keys == ["property_shares", "property_rollout", "property_priority",
                     "property_owners_committees"]
     expected = _expected(Scenario.default())
     for label, value in expected.items():
@@ -77,7 +79,7 @@ def test_url_reproduces_the_view_in_english_and_presentation_hides_the_sliders()
         assert tiles[label] == value, label
     at = run_page("property", {**query, "present": "1"})
     assert_no_exception(at)  # on a projector: every section, no switch
-    assert len(charts(at)) == 5 and not at.get("button_group")
+    assert len(charts(at)) == 4 and len(svg_markups(at)) == 1 and not at.get("button_group")
     assert not [s for s in at.slider if s.key and s.key.startswith("property__")]
 
 
