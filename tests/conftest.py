@@ -68,7 +68,8 @@ def lazy_keys(page: str) -> tuple[str, ...]:
 SECTIONS = {"beds": ("supply", "projection", "map", "home_care", "assumptions", "table"),
             "pay": ("today", "ladder", "budget", "retention", "workload"),
             "property": ("today", "shares", "scheme", "priority", "oc"),
-            "coverage": ("map", "capacity", "sites", "plan", "table")}
+            "coverage": ("map", "capacity", "sites", "plan", "table"),
+            "grids": ("sizes", "communities", "redivision", "tasks")}
 
 
 def show_section(at, page: str, section: str):
@@ -111,6 +112,15 @@ def svg_markups(at) -> list[str]:
 def metric_values(at) -> dict[str, str]:
     """label -> displayed value of every st.metric tile of an AppTest run."""
     return {m.label: m.value for m in at.metric}
+
+
+def every_section_metrics(at, page: str) -> dict[str, str]:
+    """`metric_values` over every section of a page built one section at a time, shown in turn."""
+    tiles = metric_values(at)
+    for section in SECTIONS.get(page, ()):
+        tiles |= metric_values(show_section(at, page, section))
+        assert_no_exception(at)
+    return tiles
 
 
 def assert_no_exception(at) -> None:

@@ -16,6 +16,7 @@ from dashboard.ui import widgets as ui
 lang = ui.lang()
 PLOT_CONFIG = {"displaylogo": False}
 
+ui.next_step()  # presentation mode: one finding per screen (ui/screens.py)
 st.title(ui.tr("grids.title"))
 if not ui.presenting():
     st.markdown(ui.tr("grids.intro"))
@@ -42,36 +43,45 @@ ui.metric_tiles([metrics[k] for k in ("grids_extra_workers", "grids_extra_cost",
                 baseline=baseline)
 st.markdown(f"**{ui.tr('grids.summary_title')}** · {grids.summary_sentence(scenario, lang, overlay)}")
 
-# ---------------------------------------------------------------- grid sizes
-st.subheader(ui.tr("grids.sizes_title"))
-ui.plotly_chart("grids_sizes", lambda: charts_grids.sizes_figure(res, lang), width="stretch", config=PLOT_CONFIG)
-st.caption(ui.tr("grids.sizes_caption", lo=a["norm_low"], hi=a["norm_high"], n=f"{tot['grids']:,}",
-                 within=f"{tot['grids_in_band_pct'] or 0:.0f}", below=f"{tot['grids_below_band']:,}",
-                 above=f"{tot['grids_above_band']:,}"))
-ui.metric_tiles([metrics[k] for k in ("grids_no_grid_compounds", "grids_cadres_per_branch")], columns=2,
-                baseline=baseline)
-
-st.subheader(ui.tr("grids.communities_title"))
-ui.plotly_chart("grids_communities", lambda: charts_grids.communities_figure(res, lang), width="stretch",
-                config=PLOT_CONFIG)
-st.caption(ui.tr("grids.communities_caption"))
+# ---------------------------------------------------------------- sections
+ui.end_steps()  # the headline was the first finding
 comm = pd.DataFrame(res["by_community"])
-with ui.lazy_expander(ui.tr("grids.community_table"), key="grids_community_table_open") as table_open:
-    if table_open:
-        st.dataframe(pd.DataFrame({
-            ui.tr("grids.col_community"): comm["committee_name"],
-            ui.tr("grids.col_subdistrict"): comm["subdistrict_name"],
-            ui.tr("grids.col_grids"): comm["grids"],
-            ui.tr("grids.col_households"): comm["households"],
-            ui.tr("grids.col_workers"): comm["workers"],
-            ui.tr("grids.col_per_grid"): pd.to_numeric(comm["households_per_grid"]).round(0),
-            ui.tr("grids.col_per_worker"): pd.to_numeric(comm["households_per_worker"]).round(0),
-            ui.tr("grids.col_no_grid"): comm["no_grid_compounds"],
-            ui.tr("grids.col_needed"): comm["grids_needed"],
-            ui.tr("grids.col_extra"): comm["extra_workers"],
-        }), hide_index=True, width="stretch")
-no_grid = pd.DataFrame(res["no_grid"])
-if not no_grid.empty:
+
+
+def sizes_section() -> None:
+    st.subheader(ui.tr("grids.sizes_title"))
+    ui.plotly_chart("grids_sizes", lambda: charts_grids.sizes_figure(res, lang), width="stretch", config=PLOT_CONFIG)
+    st.caption(ui.tr("grids.sizes_caption", lo=a["norm_low"], hi=a["norm_high"], n=f"{tot['grids']:,}",
+                     within=f"{tot['grids_in_band_pct'] or 0:.0f}", below=f"{tot['grids_below_band']:,}",
+                     above=f"{tot['grids_above_band']:,}"))
+    ui.metric_tiles([metrics[k] for k in ("grids_no_grid_compounds", "grids_cadres_per_branch")], columns=2,
+                    baseline=baseline)
+
+
+def communities_section() -> None:
+    st.subheader(ui.tr("grids.communities_title"))
+    ui.plotly_chart("grids_communities", lambda: charts_grids.communities_figure(res, lang), width="stretch",
+                    config=PLOT_CONFIG)
+    st.caption(ui.tr("grids.communities_caption"))
+    if ui.presenting():  # the tables are for the desk
+        return
+    with ui.lazy_expander(ui.tr("grids.community_table"), key="grids_community_table_open") as table_open:
+        if table_open:
+            st.dataframe(pd.DataFrame({
+                ui.tr("grids.col_community"): comm["committee_name"],
+                ui.tr("grids.col_subdistrict"): comm["subdistrict_name"],
+                ui.tr("grids.col_grids"): comm["grids"],
+                ui.tr("grids.col_households"): comm["households"],
+                ui.tr("grids.col_workers"): comm["workers"],
+                ui.tr("grids.col_per_grid"): pd.to_numeric(comm["households_per_grid"]).round(0),
+                ui.tr("grids.col_per_worker"): pd.to_numeric(comm["households_per_worker"]).round(0),
+                ui.tr("grids.col_no_grid"): comm["no_grid_compounds"],
+                ui.tr("grids.col_needed"): comm["grids_needed"],
+                ui.tr("grids.col_extra"): comm["extra_workers"],
+            }), hide_index=True, width="stretch")
+    no_grid = pd.DataFrame(res["no_grid"])
+    if no_grid.empty:
+        return
     with ui.lazy_expander(ui.tr("grids.no_grid_table", n=len(no_grid)), key="grids_no_grid_table_open") as no_grid_open:
         if no_grid_open:
             st.dataframe(pd.DataFrame({  # the reader's column names, not the data's field names
@@ -82,24 +92,35 @@ if not no_grid.empty:
                 t("columns.build_year", lang): no_grid["build_year"],
             }), hide_index=True, width="stretch")
 
-# ---------------------------------------------------------------- re-dividing
-st.subheader(ui.tr("grids.redivision_title"))
-ui.metric_tiles([metrics["grids_needed"], metrics["grids_extra_workers"], metrics["grids_extra_cost"]],
-                columns=3 if lang == "zh" else 2, baseline=baseline)
-ui.plotly_chart("grids_redivision", lambda: charts_grids.redivision_figure(res, lang), width="stretch",
-                config=PLOT_CONFIG)
-st.caption(ui.tr("grids.redivision_caption", target=a["target_households"], per=a["workers_per_grid"],
-                 wage=f"{a['wage_yuan']:,.0f}", surplus=f"{tot['surplus_workers']:,}",
-                 gini=f"{tot['gini']:.2f}", gini_after=f"{tot['gini_after']:.2f}"))
-st.download_button(ui.tr("grids.download_communities"), partial(page_csv_bytes, "grids", comm, scenario, lang, overlay), file_name="grids_by_community.csv",
-                   mime="text/csv", key="grids_download_communities", on_click="ignore")
 
-# ---------------------------------------------------------------- the task burden
-st.subheader(ui.tr("grids.tasks_title"))
-ui.metric_tiles([metrics[k] for k in ("grids_tasks_report", "grids_lawful_report", "grids_tasks_after",
-                                      "grids_fte_freed")], columns=4 if lang == "zh" else 2, baseline=baseline)
-ui.plotly_chart("grids_tasks", lambda: charts_grids.tasks_figure(res, lang), width="stretch", config=PLOT_CONFIG)
-st.caption(ui.tr("grids.tasks_caption"))
+def redivision_section() -> None:
+    st.subheader(ui.tr("grids.redivision_title"))
+    ui.metric_tiles([metrics["grids_needed"], metrics["grids_extra_workers"], metrics["grids_extra_cost"]],
+                    columns=3 if lang == "zh" else 2, baseline=baseline)
+    ui.plotly_chart("grids_redivision", lambda: charts_grids.redivision_figure(res, lang), width="stretch",
+                    config=PLOT_CONFIG)
+    st.caption(ui.tr("grids.redivision_caption", target=a["target_households"], per=a["workers_per_grid"],
+                     wage=f"{a['wage_yuan']:,.0f}", surplus=f"{tot['surplus_workers']:,}",
+                     gini=f"{tot['gini']:.2f}", gini_after=f"{tot['gini_after']:.2f}"))
+    if not ui.presenting():
+        st.download_button(ui.tr("grids.download_communities"), partial(page_csv_bytes, "grids", comm, scenario, lang, overlay), file_name="grids_by_community.csv",
+                           mime="text/csv", key="grids_download_communities", on_click="ignore")
+
+
+def tasks_section() -> None:
+    """The task burden."""
+    st.subheader(ui.tr("grids.tasks_title"))
+    ui.metric_tiles([metrics[k] for k in ("grids_tasks_report", "grids_lawful_report", "grids_tasks_after",
+                                          "grids_fte_freed")], columns=4 if lang == "zh" else 2, baseline=baseline)
+    ui.plotly_chart("grids_tasks", lambda: charts_grids.tasks_figure(res, lang), width="stretch", config=PLOT_CONFIG)
+    st.caption(ui.tr("grids.tasks_caption"))
+
+
+SECTIONS = {"sizes": sizes_section, "communities": communities_section, "redivision": redivision_section,
+            "tasks": tasks_section}
+for key, box in ui.sections("grids", tuple(SECTIONS)):  # at a desk: one at a time; on a projector: one per screen
+    with box:
+        SECTIONS[key]()
 
 with ui.lazy_expander(ui.tr("grids.sources_title"), key="grids_sources_open") as sources_open:
     if sources_open:

@@ -14,7 +14,12 @@ from dashboard.analyses.grids import model as grids
 from dashboard.core import ranges
 from dashboard.core.scenario import Scenario
 from dashboard.exports import content
-from tests.conftest import assert_no_exception, charts, metric_values, run_page
+from tests.conftest import (
+    assert_no_exception,
+    charts,
+    every_section_metrics,
+    run_page,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -26,16 +31,16 @@ def _expected(scenario: Scenario, lang: str = "zh") -> dict[str, str]:
 def test_page_shows_the_report_figures_and_the_model():
     at = run_page("grids")
     assert_no_exception(at)
-    tiles = metric_values(at)
+    assert [c.key for c in charts(at)] == ["grids_sizes"]  # one section at a time
+    text = " ".join(m.value for m in at.markdown)
+    assert grids.summary_sentence(Scenario.default(), "zh") in text
+    tiles = every_section_metrics(at, "grids")
     for label, value in _expected(Scenario.default()).items():
         assert tiles[label] == value, label
     assert tiles["沙市区社区承担的工作(项)"] == "130多"
     assert tiles["法定工作项目(18项+协助65项)"] == "83"
     assert tiles["每个小区(网格)党支部编入党员干部"] == "91人"
-    text = " ".join(m.value for m in at.markdown)
-    assert grids.summary_sentence(Scenario.default(), "zh") in text
-    assert "130多项" in text
-    assert len(charts(at)) == 4
+    assert "130多项" in " ".join(m.value for m in at.markdown) + text  # the tasks section or the summary
 
 
 def test_sliders_update_tiles_and_url_and_the_pay_wage_carries_over():
@@ -45,7 +50,7 @@ def test_sliders_update_tiles_and_url_and_the_pay_wage_carries_over():
     assert_no_exception(at)
     changed = Scenario.default().with_values(pay_coefficient=1.2, grids_target_households=300,
                                              grids_access_removed_pct=50.0)
-    tiles = metric_values(at)
+    tiles = every_section_metrics(at, "grids")
     for key in ("重新划分网格需增配网格员", "增配网格员每年人员经费", "实行准入制度后的工作(项)"):
         assert tiles[key] == _expected(changed)[key], key
     assert at.query_params["grids_target_households"] in ("300", ["300"])
@@ -57,11 +62,12 @@ def test_url_in_english_and_presentation_mode():
     at = run_page("grids", query)
     assert_no_exception(at)
     scenario, _ = Scenario.from_query_params(query)
-    tiles = metric_values(at)
+    tiles = every_section_metrics(at, "grids")
     for label, value in _expected(scenario, "en").items():
         assert tiles[label] == value, label
     at = run_page("grids", {**query, "present": "1"})
     assert_no_exception(at)
+    assert len(charts(at)) == 4 and not at.get("button_group")  # on a projector: every section, no switch
     assert not [s for s in at.slider if s.key and s.key.startswith("grids__")]
 
 
