@@ -121,15 +121,15 @@ def sections(page: str, keys: Sequence[str], present_order: Sequence[str] | None
     At a desk or on a phone: one section at a time, chosen with a segmented control above it (labels
     `<page>.tab_<key>`); the others are not built, so a slider step re-sends and re-renders only what is
     on screen. On a projector (presentation mode): every section, each one finding (`step`), in
-    `present_order` (default: `keys`). Clicking the chosen section again clears the control: the first
-    section stays shown.
+    `present_order` (default: `keys`). One section is always chosen: a second tap on it keeps it
+    (`required=True`); a cleared value (an old session) shows the first.
     """
     if presenting():
         return [(key, step()) for key in (present_order or keys)]
     language = lang()  # bound now: the labels do not depend on when they are drawn
     shown = st.segmented_control(t(f"{page}.section_label", language), list(keys), default=keys[0],
                                  key=section_key(page), format_func=lambda k: t(f"{page}.tab_{k}", language),
-                                 label_visibility="collapsed")
+                                 required=True, label_visibility="collapsed")
     return [(shown if shown in keys else keys[0], st.container())]
 
 
