@@ -50,7 +50,7 @@ def main() -> None:
     for notice in ui.pop_notices():
         st.toast(ui.tr("common.url_notice", notice=code_span(notice)), icon=":material/warning:")  # link text: never Markdown
 
-    ui.sync_url()
+    ui.sync_url(page_key)
     if not readiness.gate(page_key):  # a dataset the page needs is empty: which files to supply, not a traceback
         return
     hearing.begin_page(page_key)

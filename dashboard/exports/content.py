@@ -123,15 +123,19 @@ def link_host(url: str) -> str:
 
 
 def view_link(scenario: Scenario, page: str, lang: str | None = None, base: str | None = None,
-              present: bool | None = None) -> str:
-    """The URL that reopens `page` with `scenario` (non-default values only, readable keys)."""
+              present: bool | None = None, section: str | None = None) -> str:
+    """The URL that reopens `page` with `scenario` (non-default values only, readable keys), on `section`
+    (a page shown one section at a time: `<page>_section`, the section's key) when given."""
     changes = scenario.changes()
     if lang is not None:
         changes["lang"] = lang
     if present is not None:
         changes["present"] = present
     link_scenario, _ = Scenario.from_values(changes)
-    query = urlencode(link_scenario.to_query_params())
+    params = link_scenario.to_query_params()
+    if section:
+        params[f"{page}_section"] = section
+    query = urlencode(params)
     path = registry.page(page).url_path
     return f"{(base or base_url()).rstrip('/')}/{path}" + (f"?{query}" if query else "")
 

@@ -73,8 +73,11 @@ def app_base_url() -> str:
 
 
 def link(page: str, present: bool | None = False) -> str:
-    """The URL that reopens `page` with the session's scenario (language kept, presentation optional)."""
-    return content.view_link(ui.scenario(), page, lang=ui.lang(), base=app_base_url(), present=present)
+    """The URL that reopens `page` with the session's scenario (language kept, presentation optional), on the
+    section shown (a projector shows every section)."""
+    section = None if present else ui.shown_section(page)
+    return content.view_link(ui.scenario(), page, lang=ui.lang(), base=app_base_url(), present=present,
+                             section=section)
 
 
 # The share link is a plain link with a copy button, not st.code: st.code makes the browser load

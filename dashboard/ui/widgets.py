@@ -31,7 +31,8 @@ _NOTICES = "scenario_notices"
 def init_session() -> None:
     """On a session's first run, read the scenario from the URL (clamping or dropping bad values)."""
     if _SCENARIO not in st.session_state:
-        scenario, notices = Scenario.from_query_params(st.query_params.to_dict())
+        query = {k: v for k, v in st.query_params.to_dict().items() if not is_section_param(k)}
+        scenario, notices = Scenario.from_query_params(query)
         st.session_state[_SCENARIO] = scenario
         st.session_state[_NOTICES] = notices
     if _OVERLAY not in st.session_state:
@@ -53,12 +54,30 @@ def set_scenario(new: Scenario) -> None:
     sync_url()
 
 
-def sync_url() -> None:
+def is_section_param(key: str) -> bool:
+    """A page's section in the URL (`<page>_section`, bound to its switch by Streamlit): not a scenario value."""
+    return key.endswith("_section") and key[: -len("_section")] in _page_keys()
+
+
+def _page_keys() -> frozenset[str]:
+    from dashboard import registry
+
+    return frozenset(registry.keys())
+
+
+def sync_url(page: str | None = None) -> None:
+    """Mirror the scenario's non-default values into the URL. The shown section's parameter (`sections`) is
+    kept for `page` and dropped for every other page (the URL is the page's); with no page, all are kept."""
     wanted = scenario().to_query_params()
-    current = st.query_params.to_dict()
+    query = st.query_params.to_dict()
+    if page is not None:
+        for key in [k for k in query if is_section_param(k) and k != section_key(page)]:
+            del st.query_params[key]
+    current = {k: v for k, v in query.items() if not is_section_param(k)}
     if current != wanted:
-        st.query_params.clear()
-        st.query_params.update(wanted)
+        for key in current.keys() - wanted.keys():
+            del st.query_params[key]
+        st.query_params.update({k: v for k, v in wanted.items() if current.get(k) != v})
 
 
 def pop_notices() -> list[str]:
@@ -126,11 +145,27 @@ def sections(page: str, keys: Sequence[str], present_order: Sequence[str] | None
     """
     if presenting():
         return [(key, step()) for key in (present_order or keys)]
+    state = section_key(page)
+    if state not in st.session_state:  # a link names the section (`?pay_section=budget`); else the first
+        st.session_state[state] = st.query_params.get(state) if st.query_params.get(state) in keys else keys[0]
     language = lang()  # bound now: the labels do not depend on when they are drawn
-    shown = st.segmented_control(t(f"{page}.section_label", language), list(keys), default=keys[0],
-                                 key=section_key(page), format_func=lambda k: t(f"{page}.tab_{k}", language),
+    shown = st.segmented_control(t(f"{page}.section_label", language), list(keys), key=state,
+                                 format_func=lambda k: t(f"{page}.tab_{k}", language),
                                  required=True, label_visibility="collapsed")
-    return [(shown if shown in keys else keys[0], st.container())]
+    shown = shown if shown in keys else keys[0]
+    # the URL names the section by its key (the same in every language), and only when it is not the first,
+    # so the share link reopens it (`shown_section`)
+    if st.query_params.get(state) != (shown if shown != keys[0] else None):
+        if shown == keys[0]:
+            del st.query_params[state]
+        else:
+            st.query_params[state] = shown
+    return [(shown, st.container())]
+
+
+def shown_section(page: str) -> str | None:
+    """The section a page shows, as its URL names it (None: the first, or a page without sections)."""
+    return st.query_params.get(section_key(page))
 
 
 # ---------------------------------------------------------------- widgets

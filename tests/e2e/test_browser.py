@@ -273,6 +273,22 @@ def test_coverage_map_is_inline_svg_and_a_capacity_step_redraws_no_chart(page):
     assert svg.inner_html() == before  # the map does not depend on the panel size
 
 
+def test_a_link_opens_its_section_and_a_tap_names_the_section_in_the_url(page):
+    """A page built one section at a time opens on the section its link names (by key, in any language); a
+    tap on another section puts that section in the address bar, and the share link reopens it."""
+    info = next(p for p in PAGES if p["page"] == "pay")
+    open_app(page, page_url(info, {"lang": "en", "pay_section": "budget", "pay_coefficient": "1.1"}))
+    assert page.locator(".st-key-pay_budget").count() == 1 and page.locator(".st-key-pay_distribution").count() == 0
+    common.show_section(page, "pay", "retention", "en")
+    assert_no_exception(page)
+    query = parse_qs(urlparse(page.url).query)
+    assert query["pay_section"] == ["retention"] and query["pay_coefficient"] == ["1.1"]
+    share = page.locator(".share-link a").first.get_attribute("href")
+    assert "pay_section=retention" in share and "lang=en" in share
+    common.show_section(page, "pay", "today", "en")
+    assert "pay_section" not in parse_qs(urlparse(page.url).query)
+
+
 def test_a_lazy_settings_expander_opens_with_its_sliders_and_keeps_their_values(page):
     """The pay page's "more assumptions" are built only while open (ui.lazy_expander): closed, its sliders
     are not in the page; a click opens it with them; a step there moves the URL; closed and opened again,
