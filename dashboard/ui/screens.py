@@ -38,13 +38,15 @@ div:has(> [data-testid="stMetricDeltaDescription"]) {flex-wrap: wrap !important;
 .overview-map-box {overflow-x: auto; max-width: 100%;}
 /* heat-map cell labels shrink below legibility on narrow screens: the colours and the hover carry them */
 @media (max-width: 1000px) {.cgd-plot .heatmaplayer text {display: none;}}
+/* the server-drawn maps (coverage, property): in a box narrower than 920 px (a phone, a tablet, a small
+   laptop window with the sidebar open) the map keeps a width at which every label is at least 10 px (the
+   smallest, the site numbers, are 12.3 map units) and scrolls sideways in its own box */
+.cgd-svg {container-type: inline-size; overflow-x: auto; max-width: 100%;}
+@container (max-width: 919px) {svg.figure-map {min-width: 920px;}}
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] {padding-left: 0.75rem !important; padding-right: 0.75rem !important;}
   h1 {font-size: 1.6rem !important;}
   .overview-map-box svg {min-width: 640px;}  /* labels stay legible; the box scrolls, the page does not */
-  /* the server-drawn maps (coverage, property): legend and place names ≥ ~11 px; the map scrolls in its box */
-  .cgd-svg {overflow-x: auto; max-width: 100%;}
-  .cgd-svg svg.figure-map {min-width: 760px;}
   .overview-map-box svg text {font-size: max(1em, 12px);}
 }
 </style>"""

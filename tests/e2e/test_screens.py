@@ -99,6 +99,17 @@ _CHECK_JS = r"""
       if (px < minPx - 0.01) problems.push(`chart ${i}: text "${txt.textContent.slice(0, 30)}" is ${px} px (< ${minPx})`);
     });
   });
+  // 3b. server-drawn SVG maps (coverage, property): every label at least minPx as drawn (its font-size in the
+  // map's units times the map's scale); on a narrow screen the map keeps a legible width in its own box
+  document.querySelectorAll('svg.figure-map').forEach((svg, i) => {
+    const width = svg.getBoundingClientRect().width, vb = svg.viewBox.baseVal;
+    if (!width || !vb || !vb.width) return;
+    const k = width / vb.width;
+    svg.querySelectorAll('text').forEach((txt) => {
+      const px = parseFloat(txt.getAttribute('font-size') || getComputedStyle(txt).fontSize) * k;
+      if (txt.textContent.trim() && px < minPx - 0.01) problems.push(`map ${i}: text "${txt.textContent.slice(0, 30)}" is ${px.toFixed(1)} px (< ${minPx})`);
+    });
+  });
   // 4. presentation: every finding fits one screen
   if (present) {
     document.querySelectorAll('[class*="st-key-present_step_"]').forEach((step, i) => {
