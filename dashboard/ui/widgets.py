@@ -55,7 +55,7 @@ def set_scenario(new: Scenario) -> None:
 
 
 def is_section_param(key: str) -> bool:
-    """A page's section in the URL (`<page>_section`, bound to its switch by Streamlit): not a scenario value."""
+    """A page's section in the URL (`<page>_section`, written by `sections`): not a scenario value."""
     return key.endswith("_section") and key[: -len("_section")] in _page_keys()
 
 
