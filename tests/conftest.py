@@ -102,11 +102,17 @@ def charts(at) -> list[Chart]:
 
 
 def svg_markups(at) -> list[str]:
-    """The server-drawn SVG maps of an AppTest run (ui/plotly_react.py `svg_markup`), in page order."""
+    """The server-drawn SVG maps of an AppTest run (ui/plotly_react.py `svg_markup`), in page order, each as
+    the browser shows it: the map with its scenario layer in place (core/figsvg.py `map_svg_parts`)."""
+    from dashboard.core import figsvg
     from dashboard.ui import plotly_react
 
-    return [json.loads(el.proto.json)["svg"] for el in at.get("bidi_component")
-            if el.proto.component_name == plotly_react.SVG_COMPONENT]
+    out = []
+    for el in at.get("bidi_component"):
+        if el.proto.component_name == plotly_react.SVG_COMPONENT:
+            data = json.loads(el.proto.json)
+            out.append(figsvg.with_scenario_layer(data["svg"], data.get("layer", "")))
+    return out
 
 
 def metric_values(at) -> dict[str, str]:

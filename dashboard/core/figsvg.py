@@ -338,13 +338,31 @@ def _swatch(trace, size: float) -> str:
             f'{_dash(trace.line.dash, width)}/>')
 
 
+SCENARIO_META = "scenario"  # a trace's `meta`: the layer a slider step changes (e.g. the compounds a subsidy reaches)
+_SCENARIO_GROUP = re.compile(r'(<g data-scenario="1"[^>]*>)(</g>)')
+
+
 def map_svg(fig, aria_label: str = "", css_class: str = "figure-map", max_height: str = "80vh") -> str:
     """`fig` (built by `charts.map_figure`) as one line of inline SVG: the same traces, labels and legend.
 
     It takes the page's width, keeping its proportions, up to `max_height` (a CSS length)."""
+    return with_scenario_layer(*map_svg_parts(fig, aria_label, css_class, max_height))
+
+
+def with_scenario_layer(base: str, layer: str) -> str:
+    """The whole map: `layer` (the scenario traces' markup) inside `base`'s empty scenario group."""
+    return _SCENARIO_GROUP.sub(lambda m: m.group(1) + layer + m.group(2), base, count=1)
+
+
+def map_svg_parts(fig, aria_label: str = "", css_class: str = "figure-map",
+                  max_height: str = "80vh") -> tuple[str, str]:
+    """(the map with an empty scenario group, the scenario traces' markup): the traces whose `meta` is
+    `SCENARIO_META` are drawn apart, in a group of their own above the others, so a page can replace that
+    group alone when a slider step changes only them (ui/plotly_react.py `svg_markup`). `map_svg` is the two
+    put together: the same markup."""
     traces, layout = _raw(fig)
     frame = _Frame(layout)
-    body, legend_entries, colorbar = [], [], None
+    body, scenario_body, legend_entries, colorbar = [], [], [], None
     legend_size = 13 * frame.px
     for trace in traces:
         if (trace.type or "scatter") != "scatter":
@@ -354,12 +372,13 @@ def map_svg(fig, aria_label: str = "", css_class: str = "figure-map", max_height
         if m is not None and m.showscale:
             colorbar = trace
             continue
+        into = scenario_body if trace.meta == SCENARIO_META else body
         if "lines" in mode:
-            body.append(_line_trace(trace, frame))
+            into.append(_line_trace(trace, frame))
         if "markers" in mode:
-            body.append(_marker_trace(trace, frame))
+            into.append(_marker_trace(trace, frame))
         elif mode == "text":
-            body.append(_text_trace(trace, frame))
+            into.append(_text_trace(trace, frame))
         if trace.name and trace.showlegend is not False:
             legend_entries.append((trace.name, _swatch(trace, legend_size)))
     labels = [_annotation(_P(note), frame) for note in layout.annotations or ()]
@@ -370,7 +389,7 @@ def map_svg(fig, aria_label: str = "", css_class: str = "figure-map", max_height
         extra, width = markup, frame.width + 8 * frame.px + bar_w
     legend, legend_h = flow_legend(legend_entries, frame.height + 6 * frame.px, width, legend_size)
     height = frame.height + 6 * frame.px + legend_h
-    return (
+    base = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="{css_class}" viewBox="0 0 {_num(width)} {_num(height)}" '
         f'width="100%" role="img" aria-label="{svg_text(aria_label)}" font-family="{escape(FONT, quote=True)}" '
         f'style="display:block;height:auto;max-height:{escape(max_height, quote=True)}">'
@@ -378,10 +397,12 @@ def map_svg(fig, aria_label: str = "", css_class: str = "figure-map", max_height
         f".{css_class} .halo{{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}}</style>"
         f'<clipPath id="{css_class}-clip"><rect width="{_num(frame.width)}" height="{_num(frame.height)}"/></clipPath>'
         f'<g clip-path="url(#{css_class}-clip)" fill-rule="evenodd">{"".join(body)}</g>'
+        f'<g data-scenario="1" clip-path="url(#{css_class}-clip)" fill-rule="evenodd"></g>'
         f'<g class="labels" clip-path="url(#{css_class}-clip)" text-anchor="middle" dominant-baseline="central">'
         f'{"".join(labels)}</g>'
         f"{extra}{legend}</svg>"
     )
+    return base, "".join(scenario_body)
 
 
 def svg_size(svg: str) -> tuple[float, float]:

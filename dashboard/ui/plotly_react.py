@@ -136,12 +136,39 @@ export default function ({ parentElement, data }) {
   const el = parentElement.querySelector('.cgd-svg');
   if (!el || !data) return;
   if (data.key) el.dataset.key = data.key;
-  if (el.__cgdSvg === data.svg) return;
-  const first = el.__cgdSvg === undefined;
-  el.__cgdSvg = data.svg;
-  el.innerHTML = data.svg;
-  // on a phone the map is wider than its box (ui/screens.py): it opens on its middle, where the city is
-  if (first && el.scrollWidth > el.clientWidth) el.scrollLeft = (el.scrollWidth - el.clientWidth) / 2;
+  const layer = data.layer || '';
+  if (el.__cgdSvg !== data.svg) {
+    const first = el.__cgdSvg === undefined;
+    el.__cgdSvg = data.svg;
+    el.__cgdLayer = undefined;
+    el.innerHTML = data.svg;
+    // on a phone the map is wider than its box (ui/screens.py): it opens on its middle, where the city is
+    if (first && el.scrollWidth > el.clientWidth) el.scrollLeft = (el.scrollWidth - el.clientWidth) / 2;
+  }
+  // the scenario layer (core/figsvg.py map_svg_parts): a step that changes only it replaces only it, in an SVG
+  // of its own laid over the map (same viewBox, same box) on its own compositor layer, so the browser repaints
+  // the layer and not the ~2,000 shapes under it
+  if (el.__cgdLayer === layer) return;
+  el.__cgdLayer = layer;
+  let group = el.querySelector('svg.figure-map-layer g[data-scenario]');
+  if (!group && layer) {
+    const base = el.querySelector('svg.figure-map');
+    group = base && base.querySelector('g[data-scenario]');
+    if (!group) return;
+    const box = document.createElement('div');
+    box.style.position = 'relative';
+    base.replaceWith(box);
+    box.appendChild(base);
+    const over = base.cloneNode(false);
+    over.setAttribute('class', 'figure-map-layer');
+    over.setAttribute('aria-hidden', 'true');
+    over.removeAttribute('role');
+    over.removeAttribute('aria-label');
+    over.setAttribute('style', 'position:absolute;left:0;top:0;width:100%;height:100%;pointer-events:none;will-change:transform');
+    over.appendChild(group);
+    box.appendChild(over);
+  }
+  if (group) group.innerHTML = layer;
 }
 """
 
@@ -152,9 +179,10 @@ def _svg_component():
                                       isolate_styles=False)
 
 
-def svg_markup(svg: str, key: str) -> None:
-    """Our own SVG markup (every text in it escaped, core/figsvg.py `svg_text`), replaced only when it changed."""
-    _svg_component()(key=key, data={"key": key, "svg": svg}, width="stretch", height="content")
+def svg_markup(svg: str, key: str, layer: str = "") -> None:
+    """Our own SVG markup (every text in it escaped, core/figsvg.py `svg_text`), replaced only when it changed;
+    `layer` fills its scenario group (`figsvg.map_svg_parts`) and is replaced alone when only it changed."""
+    _svg_component()(key=key, data={"key": key, "svg": svg, "layer": layer}, width="stretch", height="content")
 
 
 @lru_cache(maxsize=1)

@@ -284,10 +284,11 @@ def plotly_chart(key: str, build: Callable[[], Any], deps: tuple = (), present_h
 def svg_map(key: str, build: Callable[[], Any], title: str, deps: tuple = (), max_height: str = "80vh") -> None:
     """The plotly map figure `build()` drawn on the server as inline SVG (core/figsvg.py), memoised as
     `cached_figure`, in a component keyed `key` (ui/plotly_react.py `svg_markup`): a slider step sends markup instead
-    of remounting a plotly map, and the browser replaces it only when it changed."""
-    svg = cached_figure(key + "_svg", lambda: figsvg.map_svg(build(), title, max_height=max_height),
-                        deps + (max_height,))
-    plotly_react.svg_markup(svg, key)  # our own markup; every text in it is escaped (figsvg.svg_text)
+    of remounting a plotly map, and the browser replaces it only when it changed. The traces marked as the
+    scenario's (`figsvg.SCENARIO_META`) are replaced alone when only they changed."""
+    base, layer = cached_figure(key + "_svg", lambda: figsvg.map_svg_parts(build(), title, max_height=max_height),
+                                deps + (max_height,))
+    plotly_react.svg_markup(base, key, layer)  # our own markup; every text in it is escaped (figsvg.svg_text)
 
 
 # ---------------------------------------------------------------- numbers and sources

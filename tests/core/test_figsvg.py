@@ -77,3 +77,26 @@ def test_open_markers_are_outlines_in_the_marker_colour():
     svg = figsvg.map_svg(fig)
     assert re.search(r'<g fill="none" stroke="#123456"[^>]*><circle ', svg)  # the marker (paint on its group)
     assert re.search(r'<circle [^>]*fill="none" stroke="#123456"', svg)  # its legend swatch
+
+
+def test_the_scenario_layer_is_drawn_apart_and_put_back_in_place():
+    """Traces marked as the scenario's (`meta=SCENARIO_META`) go to a group of their own, above the others: a
+    page replaces that group alone when a step changes only them; put back, the map is `map_svg`'s exactly."""
+    import plotly.graph_objects as go
+
+    from dashboard.core import charts
+
+    def fig(reached: list[float]) -> go.Figure:
+        base = go.Scatter(x=[112.1, 112.2], y=[30.3, 30.4], mode="markers", name="compounds",
+                          hovertext=["a", "b"], marker=dict(color="#123456", size=6))
+        layer = go.Scatter(x=reached, y=[30.35] * len(reached), mode="markers", name="reached", hoverinfo="skip",
+                           meta=figsvg.SCENARIO_META, marker=dict(symbol="circle-open", size=9, color="#FFD700"))
+        return charts.map_figure([base, layer], [112.0, 30.2, 112.3, 30.5], height=400)
+
+    one, two = figsvg.map_svg_parts(fig([112.15])), figsvg.map_svg_parts(fig([112.15, 112.25]))
+    assert one[0] == two[0]  # the map around the layer is the same markup: the browser keeps it
+    assert one[1].count("<circle") == 1 and two[1].count("<circle") == 2
+    assert "#FFD700" not in one[0].split("<g data-scenario")[0]  # the layer is not drawn with the rest
+    full = figsvg.map_svg(fig([112.15, 112.25]))
+    assert full == figsvg.with_scenario_layer(*two) and full.index("#123456") < full.index("#FFD700")
+    assert "reached" in one[0]  # its legend entry stays with the map

@@ -273,6 +273,27 @@ def test_coverage_map_is_inline_svg_and_a_capacity_step_redraws_no_chart(page):
     assert svg.inner_html() == before  # the map does not depend on the panel size
 
 
+def test_property_map_keeps_its_shapes_and_redraws_only_the_scenario_layer(page):
+    """The property map is server-drawn SVG; the compounds a subsidy reaches are its scenario layer, laid over
+    the map in an SVG of its own (same box): a subsidy step replaces that layer and keeps the map's nodes."""
+    info = next(p for p in PAGES if p["page"] == "property")
+    open_app(page, page_url(info))
+    base = page.locator(".st-key-property_map svg.figure-map")
+    layer = page.locator(".st-key-property_map svg.figure-map-layer")
+    assert base.count() == 1 and layer.count() == 1
+    assert base.bounding_box() == layer.bounding_box()  # the rings sit on their compounds
+    before = layer.locator("circle").count()
+    page.evaluate("() => { document.querySelector('.st-key-property_map svg.figure-map').__kept = 1; }")
+    slider = page.locator('[data-testid="stSlider"]:visible input[type="range"]').first  # the subsidy per household
+    slider.focus()
+    t0 = common.now_ms(page)
+    page.keyboard.press("End")
+    common.wait_settled(page, t0)
+    assert_no_exception(page)
+    assert page.evaluate("() => document.querySelector('.st-key-property_map svg.figure-map').__kept") == 1
+    assert layer.locator("circle").count() > before  # the largest subsidy reaches more compounds
+
+
 def test_a_link_opens_its_section_and_a_tap_names_the_section_in_the_url(page):
     """A page built one section at a time opens on the section its link names (by key, in any language); a
     tap on another section puts that section in the address bar, and the share link reopens it."""

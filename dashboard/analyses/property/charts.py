@@ -14,7 +14,7 @@ import geopandas as gpd
 import plotly.graph_objects as go
 
 from dashboard.analyses.property.model import SHASHI
-from dashboard.core import charts
+from dashboard.core import charts, figsvg
 from dashboard.core.charts import NO_CHECK, PALETTE, figure
 from dashboard.core.ranges_chart import tornado_figure
 from dashboard.core.scenario import Scenario
@@ -75,7 +75,7 @@ def map_figure(res: dict[str, Any], subdistricts: gpd.GeoDataFrame, districts: g
     if served:
         traces.append(go.Scatter(
             x=[p["lon"][i] for i in served], y=[p["lat"][i] for i in served], mode="markers",
-            name=_tr("legend_served", lang), hoverinfo="skip",
+            name=_tr("legend_served", lang), hoverinfo="skip", meta=figsvg.SCENARIO_META,  # the layer a step changes
             marker=dict(symbol="circle-open", size=9, color=SERVED, line=dict(width=1.5, color=SERVED)), **NO_CHECK))
     # frame the compounds (the built-up area), not the whole districts with their farmland
     if n:
