@@ -8,6 +8,7 @@ from dashboard.analyses.coverage import charts as charts_coverage
 from dashboard.analyses.coverage import model as coverage
 from dashboard.analyses.coverage import network as walk_network
 from dashboard.core import ranges
+from dashboard.core.safetext import md_escape
 from dashboard.core.text import join_list
 from dashboard.data import geo
 from dashboard.exports.provenance import page_csv_bytes
@@ -238,12 +239,10 @@ def plan_section() -> None:
                 ui.param_widget("clinic_centre_cost_million_yuan", container=c)
     ui.metric_tiles([metrics[k] for k in PLAN], columns=3 if not present else 5, baseline=baseline)
     plan = result.plan
-    if plan["streets_without_public_centre"]:
-        names = join_list((s["subdistrict_name"] for s in plan["streets_without_public_centre"]), lang)
-        st.markdown(ui.tr("coverage.plan_streets", names=names))
-    if plan["streets_public_centre_below_standard"]:
-        names = join_list((s["subdistrict_name"] for s in plan["streets_public_centre_below_standard"]), lang)
-        st.markdown(ui.tr("coverage.plan_below_standard", names=names))
+    for key, text in (("streets_without_public_centre", "coverage.plan_streets"),
+                      ("streets_public_centre_below_standard", "coverage.plan_below_standard")):
+        if plan[key]:  # the names are the data's (an uploaded layer's too): text, never Markdown
+            st.markdown(ui.tr(text, names=join_list((md_escape(s["subdistrict_name"]) for s in plan[key]), lang)))
     if not result.plan_sites.empty and not present:  # for the desk
         with ui.lazy_expander(ui.tr("coverage.plan_sites"), key="coverage_plan_sites_open") as shown:
             if shown:  # lazy, as the facility list above
