@@ -86,6 +86,19 @@ def keys(*, analysis: bool | None = None, in_brief: bool | None = None) -> tuple
                  if (analysis is None or p.analysis == analysis) and (in_brief is None or p.in_brief == in_brief))
 
 
+SECTION_SUFFIX = "_section"
+
+
+def section_param(page: str) -> str:
+    """The URL parameter (and session-state key) naming the section a page shows (`ui.sections`)."""
+    return page + SECTION_SUFFIX
+
+
+def is_section_param(key: str) -> bool:
+    """A page's section in the URL (`<page>_section`): not a scenario value."""
+    return key.endswith(SECTION_SUFFIX) and key[: -len(SECTION_SUFFIX)] in keys()
+
+
 def scenario_keys() -> tuple[str, ...]:
     """Analyses whose results depend on the scenario (they declare PARAMS): the CLI's page choices."""
     return tuple(k for k in keys(analysis=True) if model(k).PARAMS)

@@ -257,10 +257,11 @@ async def async_wait_settled(page, t0_ms: float, timeout_ms: float = 30_000, qui
 def show_section(page, page_key: str, section: str, lang: str = "zh") -> None:
     """Show another section of a page built one section at a time (`ui.sections`), as a member's tap on
     its switch does, and wait for the run it starts."""
+    from dashboard import registry
     from dashboard.core.text import t
 
     t0 = now_ms(page)
-    page.locator(f".st-key-{page_key}_section").get_by_role(  # a segmented control's buttons are radios
+    page.locator(f".st-key-{registry.section_param(page_key)}").get_by_role(  # a segmented control's buttons are radios
         "radio", name=t(f"{page_key}.tab_{section}", lang), exact=True).click()
     wait_settled(page, t0)
 

@@ -74,7 +74,7 @@ SECTIONS = {"beds": ("supply", "projection", "map", "home_care", "assumptions", 
 
 def show_section(at, page: str, section: str):
     """Show another section of a page that builds one at a time, as a member's click on its switch does."""
-    at.button_group(key=f"{page}_section").set_value(section).run()
+    at.button_group(key=registry.section_param(page)).set_value(section).run()
     return at
 
 

@@ -134,7 +134,7 @@ def view_link(scenario: Scenario, page: str, lang: str | None = None, base: str 
     link_scenario, _ = Scenario.from_values(changes)
     params = link_scenario.to_query_params()
     if section:
-        params[f"{page}_section"] = section
+        params[registry.section_param(page)] = section
     query = urlencode(params)
     path = registry.page(page).url_path
     return f"{(base or base_url()).rstrip('/')}/{path}" + (f"?{query}" if query else "")

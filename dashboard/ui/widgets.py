@@ -18,6 +18,8 @@ from dashboard.core.safetext import md_escape
 from dashboard.core.scenario import Param, Scenario, params_by_key
 from dashboard.core.text import join_list, t, unit_label
 from dashboard.data import db
+from dashboard.registry import is_section_param
+from dashboard.registry import section_param as section_key
 from dashboard.ui import plotly_react
 
 _SCENARIO = "scenario"
@@ -52,17 +54,6 @@ def set_scenario(new: Scenario) -> None:
     """Replace the session's scenario and mirror its non-default values into the URL."""
     st.session_state[_SCENARIO] = new
     sync_url()
-
-
-def is_section_param(key: str) -> bool:
-    """A page's section in the URL (`<page>_section`, written by `sections`): not a scenario value."""
-    return key.endswith("_section") and key[: -len("_section")] in _page_keys()
-
-
-def _page_keys() -> frozenset[str]:
-    from dashboard import registry
-
-    return frozenset(registry.keys())
 
 
 def sync_url(page: str | None = None) -> None:
@@ -129,11 +120,6 @@ def end_steps() -> None:
     screens.end_steps()
 
 
-def section_key(page: str) -> str:
-    """The state key of a page's section switch (`sections`); tests set it to read another section."""
-    return f"{page}_section"
-
-
 def sections(page: str, keys: Sequence[str], present_order: Sequence[str] | None = None) -> list[tuple[str, Any]]:
     """The page's sections to build now, each with the block to build it in: `for key, box in ...: with box:`.
 
@@ -147,7 +133,8 @@ def sections(page: str, keys: Sequence[str], present_order: Sequence[str] | None
         return [(key, step()) for key in (present_order or keys)]
     state = section_key(page)
     if state not in st.session_state:  # a link names the section (`?pay_section=budget`); else the first
-        st.session_state[state] = st.query_params.get(state) if st.query_params.get(state) in keys else keys[0]
+        linked = st.query_params.get(state)
+        st.session_state[state] = linked if linked in keys else keys[0]
     language = lang()  # bound now: the labels do not depend on when they are drawn
     shown = st.segmented_control(t(f"{page}.section_label", language), list(keys), key=state,
                                  format_func=lambda k: t(f"{page}.tab_{k}", language),
