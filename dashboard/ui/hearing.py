@@ -167,8 +167,7 @@ def comparison(page: str) -> None:
     """Baseline (report defaults) next to the current scenario, with the difference, for every headline number."""
     if ui.scenario().is_baseline():
         st.caption(ui.tr("hearing.compare_same"))
-    frame = comparison_frame(page)
-    st.dataframe(frame, hide_index=True, width="stretch", height=36 * (len(frame) + 1) + 3)
+    ui.static_table(comparison_frame(page), alt=ui.tr("hearing.compare_title"))
 
 
 # ---------------------------------------------------------------- saved scenarios

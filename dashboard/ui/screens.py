@@ -36,6 +36,9 @@ div:has(> [data-testid="stMetricDeltaDescription"]) {flex-wrap: wrap !important;
 /* the page never scrolls sideways: wide content scrolls in its own box */
 [data-testid="stMain"], [data-testid="stMainBlockContainer"] {overflow-x: hidden;}
 .overview-map-box {overflow-x: auto; max-width: 100%;}
+/* short tables (ui.static_table): a figure and its Chinese unit are not split ("3,600万" / "元");
+   English wraps at its spaces */
+[data-testid="stTable"] td:not(:first-child) p, [data-testid="stTable"] th:not(:first-child) p {word-break: keep-all;}
 /* heat-map cell labels shrink below legibility on narrow screens: the colours and the hover carry them */
 @media (max-width: 1000px) {.cgd-plot .heatmaplayer text {display: none;}}
 /* the server-drawn maps (coverage, property): in a box narrower than 920 px (a phone, a tablet, a small

@@ -431,6 +431,20 @@ def key_columns(frame: Any, keys: Sequence[str]) -> dict[str, Any]:
     return {c: st.column_config.Column(pinned=True) for c in keys if c in frame.columns}
 
 
+def static_table(frame: Any, alt: str | None = None) -> None:
+    """A short table as HTML rows (`st.table`), every header and cell shown as literal text.
+
+    For tables of a few dozen cells that a reader reads rather than sorts (the baseline-vs-scenario
+    comparison, a projected top four): the text wraps on a phone and scales with presentation mode's CSS,
+    and a rerun updates the rows in the same pass as the rest of the page. `st.dataframe`'s grid updated
+    its cells ~0.2 s after everything else on every slider step (measured in Chromium, bench/RESULTS.md).
+    `st.table` reads cells as Markdown, so each text is escaped (`md_escape`): a name from an upload
+    stays a name.
+    """
+    safe = frame.rename(columns=lambda c: md_escape(c)).map(lambda v: md_escape(v) if isinstance(v, str) else v)
+    st.table(safe, hide_index=True, border="horizontal", alt=alt)
+
+
 def dataset_label(name: str) -> str:
     """A dataset's name for people (e.g. 社区卫生服务机构), in the session's language."""
     try:

@@ -106,6 +106,12 @@ def query_of(page) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
 
 
+# the footer's baseline comparison: [indicator, baseline, scenario, difference] per row (textContent: its
+# expander may still be closing or opening)
+COMPARISON_ROWS_JS = """() => [...document.querySelectorAll('[data-testid="stExpander"] [data-testid="stTable"] tbody tr')]
+  .map((r) => [...r.cells].map((c) => c.textContent.trim()))"""
+
+
 def page_url(info: dict, query: dict[str, str] | None = None) -> str:
     return info["url"] + (("?" + urlencode(query)) if query else "")
 
@@ -141,6 +147,10 @@ def test_page(page, screenshot, info):
     shown = common.metric_pairs(page)
     assert (label, new_text) in shown, f"{param.key}={value}: expected {label!r} = {new_text!r}, page shows {shown}"
     assert query_of(page).get(param.key) == param.to_text(value), f"URL does not carry {param.key}: {page.url}"
+    # the footer's baseline comparison (ui.static_table, HTML rows) follows the step, its text shown literally
+    rows = page.evaluate(COMPARISON_ROWS_JS)
+    assert [r[2] for r in rows if r[0] == label] == [new_text], rows
+    assert not any("\\" in cell for r in rows for cell in r), rows
 
 
 @pytest.mark.parametrize("info", SLIDER_PAGES, ids=[p["page"] for p in SLIDER_PAGES])

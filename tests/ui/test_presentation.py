@@ -62,7 +62,7 @@ def test_presentation_shows_baseline_against_scenario(page):
     at = open_page(page, {"present": "1", key: value})
     assert_no_exception(at)
     assert t("hearing.compare_title", "zh") in [s.value for s in at.subheader]
-    table = at.dataframe[-1].value
+    table = at.table[-1].value  # ui.static_table: HTML rows, updated with the rest of the page
     assert list(table.columns) == [t(f"hearing.col_{c}", "zh") for c in ("indicator", "baseline", "scenario",
                                                                           "difference")]
     assert (table[t("hearing.col_difference", "zh")] != "—").any()

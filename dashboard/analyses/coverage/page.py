@@ -176,7 +176,7 @@ def capacity_section() -> None:
     if over.empty:
         st.caption(ui.tr("coverage.capacity_none_over"))
     elif ui.presenting():  # HTML rows that scale with the room; the full list is for the desk
-        st.table(over.head(4))
+        ui.static_table(over.head(4))
     else:
         st.dataframe(over, width="stretch", hide_index=True, key="coverage_over_capacity")
     if not ui.presenting():  # the full list and its downloads are for the desk

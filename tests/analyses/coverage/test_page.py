@@ -35,8 +35,18 @@ def test_page_runs_and_shows_the_headline(default_page):
     for label, value in shown.items():
         if label in expected:
             assert value == expected[label], label
-    assert default_page.dataframe, "the sub-district table is missing"
     assert any("示意" in i.value for i in default_page.info), "the illustrative-data banner is missing"
+
+
+def test_the_by_sub_district_section_shows_the_sub_district_table():
+    at = show_section(run_page("coverage"), "coverage", "table")
+    assert_no_exception(at)
+    tables = [d.value for d in at.dataframe]
+    assert len(tables) == 1, "the sub-district table is missing"
+    table = tables[0]
+    assert list(table.columns[:2]) == ["街道/镇", "覆盖率(%)"]  # key columns first (pinned on a phone)
+    codes = table["区划代码"].astype(str)
+    assert len(table) >= 20 and codes.is_unique and codes.str.startswith("4210").all()  # Jingzhou's streets and towns
 
 
 def test_distance_slider_updates_headline_and_url(default_page):
