@@ -107,12 +107,16 @@ def svg_markups(at) -> list[str]:
     from dashboard.core import figsvg
     from dashboard.ui import plotly_react
 
-    out = []
+    maps, layers = {}, {}
     for el in at.get("bidi_component"):
+        data = json.loads(el.proto.json) if el.proto.component_name in (
+            plotly_react.SVG_COMPONENT, plotly_react.SVG_LAYER_COMPONENT) else None
         if el.proto.component_name == plotly_react.SVG_COMPONENT:
-            data = json.loads(el.proto.json)
-            out.append(figsvg.with_scenario_layer(data["svg"], data.get("layer", "")))
-    return out
+            maps[data["key"]] = data["svg"]
+        elif el.proto.component_name == plotly_react.SVG_LAYER_COMPONENT:
+            layers[data["map"]] = data["layer"]
+    assert set(layers) <= set(maps), "a scenario layer without its map"
+    return [figsvg.with_scenario_layer(svg, layers.get(key)) for key, svg in maps.items()]
 
 
 def metric_values(at) -> dict[str, str]:

@@ -82,6 +82,8 @@ def _texts(node, skip_method: bool = True) -> list[str]:
         out += _chart_text(json.loads(proto.json)["spec"])  # a chart (ui/plotly_react.py)
     elif kind == "bidi_component" and proto is not None and proto.component_name == plotly_react.SVG_COMPONENT:
         out.append(json.loads(proto.json)["svg"])  # a server-drawn map, read as its markdown was
+    elif kind == "bidi_component" and proto is not None and proto.component_name == plotly_react.SVG_LAYER_COMPONENT:
+        out.append(json.loads(proto.json)["layer"])  # its scenario layer
     elif kind == "button_group" and proto is not None:  # a segmented control's choices (the beds page's sections)
         out += list(node.options)
     elif kind in ("download_button", "button", "page_link") and proto is not None:

@@ -349,17 +349,18 @@ def map_svg(fig, aria_label: str = "", css_class: str = "figure-map", max_height
     return with_scenario_layer(*map_svg_parts(fig, aria_label, css_class, max_height))
 
 
-def with_scenario_layer(base: str, layer: str) -> str:
-    """The whole map: `layer` (the scenario traces' markup) inside `base`'s empty scenario group."""
-    return _SCENARIO_GROUP.sub(lambda m: m.group(1) + layer + m.group(2), base, count=1)
+def with_scenario_layer(base: str, layer: str | None) -> str:
+    """The whole map: `layer` (the scenario traces' markup, if any) inside `base`'s empty scenario group."""
+    return _SCENARIO_GROUP.sub(lambda m: m.group(1) + (layer or "") + m.group(2), base, count=1)
 
 
 def map_svg_parts(fig, aria_label: str = "", css_class: str = "figure-map",
-                  max_height: str = "80vh") -> tuple[str, str]:
+                  max_height: str = "80vh") -> tuple[str, str | None]:
     """(the map with an empty scenario group, the scenario traces' markup): the traces whose `meta` is
     `SCENARIO_META` are drawn apart, in a group of their own above the others, so a page can replace that
     group alone when a slider step changes only them (ui/plotly_react.py `svg_markup`). `map_svg` is the two
-    put together: the same markup."""
+    put together: the same markup. The layer is None for a map with no scenario trace (and "" for one whose
+    scenario traces are empty at this step)."""
     traces, layout = _raw(fig)
     frame = _Frame(layout)
     body, scenario_body, legend_entries, colorbar = [], [], [], None
@@ -402,7 +403,8 @@ def map_svg_parts(fig, aria_label: str = "", css_class: str = "figure-map",
         f'{"".join(labels)}</g>'
         f"{extra}{legend}</svg>"
     )
-    return base, "".join(scenario_body)
+    has_layer = any(trace.meta == SCENARIO_META for trace in traces)
+    return base, ("".join(scenario_body) if has_layer else None)
 
 
 def svg_size(svg: str) -> tuple[float, float]:

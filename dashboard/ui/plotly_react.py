@@ -131,27 +131,24 @@ def available() -> bool:
 # Server-drawn SVG (core/figsvg.py) in the same way: keyed, so a step keeps the node, and markup that did not
 # change is not parsed again (st.markdown re-parses an SVG of ~2,000 shapes as Markdown+HTML on every rerun).
 SVG_COMPONENT = "cgd_svg_markup"
-_SVG_JS = r"""
-export default function ({ parentElement, data }) {
-  const el = parentElement.querySelector('.cgd-svg');
-  if (!el || !data) return;
-  if (data.key) el.dataset.key = data.key;
-  const layer = data.layer || '';
-  if (el.__cgdSvg !== data.svg) {
-    const first = el.__cgdSvg === undefined;
-    el.__cgdSvg = data.svg;
-    el.__cgdLayer = undefined;
-    el.innerHTML = data.svg;
-    // on a phone the map is wider than its box (ui/screens.py): it opens on its middle, where the city is
-    if (first && el.scrollWidth > el.clientWidth) el.scrollLeft = (el.scrollWidth - el.clientWidth) / 2;
-  }
-  // the scenario layer (core/figsvg.py map_svg_parts): a step that changes only it replaces only it, in an SVG
-  // of its own laid over the map (same viewBox, same box) on its own compositor layer, so the browser repaints
-  // the layer and not the ~2,000 shapes under it
-  if (el.__cgdLayer === layer) return;
-  el.__cgdLayer = layer;
+# The map's scenario layer (core/figsvg.py map_svg_parts) is an element of its own, named after its map: a step
+# that changes only the layer sends the map's element unchanged, which Streamlit sends as a reference to the copy
+# the browser already holds (its message cache, for elements of 10 kB and more), and a new layer of a few kB.
+# In one element, the property map's ~500 kB of markup went to the browser again on every subsidy step.
+SVG_LAYER_COMPONENT = "cgd_svg_layer"
+LAYER_SUFFIX = "-svglayer"  # ui/screens.py hides the element: it draws into its map
+
+# Shared by both modules (each is loaded on its own): lays `layer` over the map in `el` in an SVG of its own (same
+# viewBox, same box) on its own compositor layer, so the browser repaints the layer and not the ~2,000 shapes
+# under it. window.__cgdSvgLayers keeps the newest layer per map: whichever element the browser runs first, the
+# map ends with it (a map drawn anew, e.g. in another language, gets its layer back).
+_APPLY_LAYER_JS = r"""
+function applyLayer(el) {
+  const layer = (window.__cgdSvgLayers || {})[el.dataset.key];
+  if (layer === undefined || el.__cgdLayer === layer) return;
   let group = el.querySelector('svg.figure-map-layer g[data-scenario]');
-  if (!group && layer) {
+  if (!group && !layer) { el.__cgdLayer = layer; return; }  // nothing to lay over the map yet
+  if (!group) {
     const base = el.querySelector('svg.figure-map');
     group = base && base.querySelector('g[data-scenario]');
     if (!group) return;
@@ -168,7 +165,33 @@ export default function ({ parentElement, data }) {
     over.appendChild(group);
     box.appendChild(over);
   }
-  if (group) group.innerHTML = layer;
+  el.__cgdLayer = layer;
+  group.innerHTML = layer;
+}
+"""
+
+_SVG_JS = _APPLY_LAYER_JS + r"""
+export default function ({ parentElement, data }) {
+  const el = parentElement.querySelector('.cgd-svg');
+  if (!el || !data) return;
+  if (data.key) el.dataset.key = data.key;
+  if (el.__cgdSvg !== data.svg) {
+    const first = el.__cgdSvg === undefined;
+    el.__cgdSvg = data.svg;
+    el.__cgdLayer = undefined;
+    el.innerHTML = data.svg;
+    // on a phone the map is wider than its box (ui/screens.py): it opens on its middle, where the city is
+    if (first && el.scrollWidth > el.clientWidth) el.scrollLeft = (el.scrollWidth - el.clientWidth) / 2;
+  }
+  applyLayer(el);
+}
+"""
+
+_SVG_LAYER_JS = _APPLY_LAYER_JS + r"""
+export default function ({ data }) {
+  if (!data || !data.map) return;
+  (window.__cgdSvgLayers = window.__cgdSvgLayers || {})[data.map] = data.layer || '';
+  for (const el of document.querySelectorAll('.cgd-svg')) if (el.dataset.key === data.map) applyLayer(el);
 }
 """
 
@@ -179,10 +202,21 @@ def _svg_component():
                                       isolate_styles=False)
 
 
-def svg_markup(svg: str, key: str, layer: str = "") -> None:
-    """Our own SVG markup (every text in it escaped, core/figsvg.py `svg_text`), replaced only when it changed;
-    `layer` fills its scenario group (`figsvg.map_svg_parts`) and is replaced alone when only it changed."""
-    _svg_component()(key=key, data={"key": key, "svg": svg, "layer": layer}, width="stretch", height="content")
+@lru_cache(maxsize=1)
+def _svg_layer_component():
+    return st.components.v2.component(SVG_LAYER_COMPONENT, html="", js=_SVG_LAYER_JS, isolate_styles=False)
+
+
+def svg_markup(svg: str, key: str, layer: str | None = None) -> None:
+    """Our own SVG markup (every text in it escaped, core/figsvg.py `svg_text`), replaced only when it changed.
+
+    `layer` (a map with a scenario group, `figsvg.map_svg_parts`) is sent as an element of its own, keyed
+    `key + LAYER_SUFFIX` and hidden (ui/screens.py), that fills the map's scenario group: a step that changes
+    only the layer leaves the map's element, and its bytes, as they were."""
+    _svg_component()(key=key, data={"key": key, "svg": svg}, width="stretch", height="content")
+    if layer is not None:
+        _svg_layer_component()(key=key + LAYER_SUFFIX, data={"map": key, "layer": layer}, width="stretch",
+                               height="content")
 
 
 @lru_cache(maxsize=1)

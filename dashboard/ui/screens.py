@@ -45,6 +45,8 @@ div:has(> [data-testid="stMetricDeltaDescription"]) {flex-wrap: wrap !important;
    laptop window with the sidebar open) the map keeps a width at which every label is at least 10 px (the
    smallest, the site numbers, are 12.3 map units) and scrolls sideways in its own box */
 .cgd-svg {container-type: inline-size; overflow-x: auto; max-width: 100%;}
+/* a map's scenario layer arrives as an element of its own (ui/plotly_react.py svg_markup) and draws into its map */
+.stElementContainer[class*="-svglayer"] {display: none;}
 @container (max-width: 919px) {svg.figure-map, svg.figure-map-layer {min-width: 920px;}}
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] {padding-left: 0.75rem !important; padding-right: 0.75rem !important;}

@@ -100,3 +100,18 @@ def test_the_scenario_layer_is_drawn_apart_and_put_back_in_place():
     full = figsvg.map_svg(fig([112.15, 112.25]))
     assert full == figsvg.with_scenario_layer(*two) and full.index("#123456") < full.index("#FFD700")
     assert "reached" in one[0]  # its legend entry stays with the map
+
+
+def test_a_map_without_scenario_traces_has_no_layer_and_an_empty_layer_is_still_a_layer():
+    """None: the page sends no layer element (coverage); "": the step cleared the layer (a subsidy of 0)."""
+    import plotly.graph_objects as go
+
+    from dashboard.core import charts
+
+    base = go.Scatter(x=[112.1, 112.2], y=[30.3, 30.4], mode="markers", name="compounds", marker=dict(size=6))
+    empty = go.Scatter(x=[], y=[], mode="markers", name="reached", meta=figsvg.SCENARIO_META)
+    box = [112.0, 30.2, 112.3, 30.5]
+    assert figsvg.map_svg_parts(charts.map_figure([base], box, height=400))[1] is None
+    assert figsvg.map_svg_parts(charts.map_figure([base, empty], box, height=400))[1] == ""
+    plain = figsvg.map_svg(charts.map_figure([base], box, height=400))
+    assert plain == figsvg.with_scenario_layer(*figsvg.map_svg_parts(charts.map_figure([base], box, height=400)))

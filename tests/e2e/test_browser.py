@@ -285,8 +285,12 @@ def test_coverage_map_is_inline_svg_and_a_capacity_step_redraws_no_chart(page):
 
 def test_property_map_keeps_its_shapes_and_redraws_only_the_scenario_layer(page):
     """The property map is server-drawn SVG; the compounds a subsidy reaches are its scenario layer, laid over
-    the map in an SVG of its own (same box): a subsidy step replaces that layer and keeps the map's nodes."""
+    the map in an SVG of its own (same box): a subsidy step replaces that layer and keeps the map's nodes. The
+    layer is an element of its own, so the step does not send the map's markup again (Streamlit sends an
+    unchanged element as a reference to the browser's cached copy)."""
     info = next(p for p in PAGES if p["page"] == "property")
+    received: list[int] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.append(len(payload))))
     open_app(page, page_url(info))
     base = page.locator(".st-key-property_map svg.figure-map")
     layer = page.locator(".st-key-property_map svg.figure-map-layer")
@@ -294,12 +298,15 @@ def test_property_map_keeps_its_shapes_and_redraws_only_the_scenario_layer(page)
     assert base.bounding_box() == layer.bounding_box()  # the rings sit on their compounds
     before = layer.locator("circle").count()
     page.evaluate("() => { document.querySelector('.st-key-property_map svg.figure-map').__kept = 1; }")
+    map_chars = len(base.evaluate("(svg) => svg.outerHTML"))
     slider = page.locator('[data-testid="stSlider"]:visible input[type="range"]').first  # the subsidy per household
     slider.focus()
+    received.clear()
     t0 = common.now_ms(page)
     page.keyboard.press("End")
     common.wait_settled(page, t0)
     assert_no_exception(page)
+    assert map_chars > 100_000 and sum(received) < map_chars / 2, (sum(received), map_chars)  # one element: ~500 kB
     assert page.evaluate("() => document.querySelector('.st-key-property_map svg.figure-map').__kept") == 1
     assert layer.locator("circle").count() > before  # the largest subsidy reaches more compounds
 
