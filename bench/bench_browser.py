@@ -7,6 +7,8 @@ page's first slider (a new value each time) and measures:
   change for `QUIET_MS`, and the time is that of the animation frame after the last DOM change in the page;
 - **browser CPU**: CPU seconds of that browser's whole process tree (psutil) over the change, and the
   renderer main thread's share (Chrome DevTools Protocol `Performance.getMetrics` TaskDuration);
+- **on the wire**: bytes over the loopback interface during the change (both ways, as compressed), the
+  traffic a phone would wait for on a real network;
 - **plotly containers replaced**: charts whose DOM node was thrown away and drawn again (`st.plotly_chart`
   remounts a chart whose figure changed; the app's own component, dashboard/ui/plotly_react.py, updates it
   in place with `Plotly.react`, so its count stays 0, while a `--before` tree older than it shows remounts);
@@ -137,15 +139,24 @@ class Side:
         key = "ArrowRight" if value < high else "ArrowLeft"
         slider.focus()
         page.evaluate("window.__paint.plotlyAdded = 0")
-        task0, cpu0 = self._task_s(), self._tree_cpu_s()
+        task0, cpu0, wire0 = self._task_s(), self._tree_cpu_s(), loopback_bytes()
         t0 = common.now_ms(page)
         page.keyboard.press(key)
         last = page.wait_for_function(_DONE_JS, arg=[t0, QUIET_MS], timeout=120_000, polling=25).json_value()
-        task1, cpu1 = self._task_s(), self._tree_cpu_s()
+        task1, cpu1, wire1 = self._task_s(), self._tree_cpu_s(), loopback_bytes()
         if page.locator('[data-testid="stException"]').count():
             raise RuntimeError(f"{self.name}: the page shows an exception after a slider change")
         return {"settle": (last - t0) / 1000, "cpu": cpu1 - cpu0, "task": task1 - task0,
-                "replaced": page.evaluate("window.__paint.plotlyAdded")}
+                "replaced": page.evaluate("window.__paint.plotlyAdded"), "wire": wire1 - wire0}
+
+
+def loopback_bytes() -> float:
+    """Bytes sent on the loopback interface so far (server and browser talk over it; sides take turns, so the
+    difference over one change is that change's traffic, as compressed on the wire). NaN where there is none."""
+    import psutil
+
+    counters = psutil.net_io_counters(pernic=True).get("lo")
+    return float(counters.bytes_sent) if counters else float("nan")
 
 
 def tree_cpu_s(pid: int | None) -> float:
@@ -259,7 +270,8 @@ def _rows(sides, infos, server, runs) -> list[dict]:
             rows.append({"name": f"Slider change → last element painted, p95: {tag}", "median_s": p95, "runs": runs,
                          "target_s": SETTLE_TARGET_S if new else None, "met": (p95 < SETTLE_TARGET_S) if new else None,
                          "notes": f"median {common.median(r['settle']) * 1000:.0f} ms; plotly containers replaced "
-                                  f"per change: median {common.median(r['replaced']):.0f}"})
+                                  f"per change: median {common.median(r['replaced']):.0f}; on the wire per change "
+                                  f"(loopback, both ways): median {common.median(r['wire']) / 1000:.0f} kB"})
             rows.append({"name": f"Browser CPU per slider change (median): {tag}", "median_s": cpu, "unit": "CPU-s",
                          "runs": runs, "target_s": CPU_TARGET_S if new else None,
                          "met": (cpu < CPU_TARGET_S) if new else None,

@@ -357,3 +357,27 @@ def test_a_lazy_settings_expander_opens_with_its_sliders_and_keeps_their_values(
     assert sliders.count() == 0 and query_of(page).get("pay_years") == param.to_text(param.default - param.step)
     toggle()
     assert float(sliders.input_value()) == param.default - param.step
+
+
+def test_the_websocket_is_compressed(server):
+    """The server accepts permessage-deflate (.streamlit/config.toml): a step's elements travel compressed."""
+    import base64
+    import os
+    import socket
+
+    host, port = server.url.removeprefix("http://").split(":")
+    key = base64.b64encode(os.urandom(16)).decode()
+    request = (f"GET /_stcore/stream HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: streamlit\r\n"
+               "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request.encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = sock.recv(4096)
+            assert chunk, head
+            head += chunk
+    lines = head.split(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")
+    assert lines[0].split()[1] == "101", lines
+    headers = {k.strip().lower(): v.strip() for k, v in (ln.split(":", 1) for ln in lines[1:])}
+    assert headers.get("sec-websocket-extensions", "").startswith("permessage-deflate"), headers
