@@ -177,3 +177,23 @@ def test_a_killed_worker_is_restarted_and_its_browser_carries_on(proxy, browser)
         assert done["worker"] == victim.name and not done["exception"]
     finally:
         context.close()
+
+
+def test_the_proxy_gzips_the_scripts_a_first_load_downloads(proxy):
+    """Streamlit serves its own scripts (and plotly.js) uncompressed; HAProxy gzips them for a browser that asks."""
+    import gzip
+    import re
+    import urllib.request
+
+    with urllib.request.urlopen(proxy.url + "/") as resp:
+        page = resp.read().decode("utf-8")
+    script = re.search(r'src="\.?/?(static/js/index\.[^"]+\.js)"', page)
+    assert script, page[:2000]
+    url = f"{proxy.url}/{script.group(1)}"
+    with urllib.request.urlopen(url) as resp:  # no Accept-Encoding: sent as it is
+        assert resp.headers.get("Content-Encoding") is None
+        plain = resp.read()
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})) as resp:
+        assert resp.headers.get("Content-Encoding") == "gzip", dict(resp.headers)
+        packed = resp.read()
+    assert gzip.decompress(packed) == plain and len(packed) < len(plain) / 2, (len(packed), len(plain))
