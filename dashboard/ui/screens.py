@@ -36,7 +36,7 @@ div:has(> [data-testid="stMetricDeltaDescription"]) {flex-wrap: wrap !important;
 /* the page never scrolls sideways: wide content scrolls in its own box */
 [data-testid="stMain"], [data-testid="stMainBlockContainer"] {overflow-x: hidden;}
 .overview-map-box {overflow-x: auto; max-width: 100%;}
-/* short tables (ui.static_table): a figure and its Chinese unit are not split ("3,600万" / "元");
+/* short tables (ui.static_table): a figure and its Chinese unit are not split over two lines;
    English wraps at its spaces */
 [data-testid="stTable"] td:not(:first-child) p, [data-testid="stTable"] th:not(:first-child) p {word-break: keep-all;}
 /* heat-map cell labels shrink below legibility on narrow screens: the colours and the hover carry them */
