@@ -40,6 +40,14 @@ BROWSER_NICE = 19  # see Sampler._browsers
 # Protocol-level sessions parse only frames up to this size: larger ones are figures, and parsing them
 # made the load generator itself cost as much CPU as the server it measured (bench/RESULTS.md).
 LARGE_FRAME = 64 * 1024
+CACHE_RUNS = 2  # Streamlit's global.maxCachedMessageAge
+
+
+def leading_hash(raw: bytes) -> str | None:
+    """A serialized ForwardMsg's `hash` (field 1, written first) without parsing the rest; None if absent."""
+    if len(raw) < 2 or raw[0] != 0x0A or raw[1] >= 0x80:
+        return None
+    return raw[2:2 + raw[1]].decode("ascii", "replace")
 
 
 @dataclass
@@ -279,6 +287,11 @@ class WsSession:
         # worker that answered (its X-Dashboard-Worker header and the cookie it set, kept for a reconnect)
         self.cookie = cookie
         self.worker: str | None = None
+        # The browser's message cache, as Streamlit's frontend keeps it: the hashes of the large elements it
+        # holds go with each rerun request, and the server sends an unchanged one as a reference
+        # (runtime/forward_msg_cache.py). Kept for CACHE_RUNS runs after last use (global.maxCachedMessageAge).
+        self.cached: dict[str, int] = {}
+        self.runs = 0
 
     async def connect(self) -> None:
         from websockets.asyncio.client import connect
@@ -305,6 +318,9 @@ class WsSession:
         state = msg.rerun_script
         state.page_script_hash = page_hash
         state.context_info.CopyFrom(ContextInfo(timezone="UTC", locale="zh-CN", url=self.base + "/"))
+        self.runs += 1
+        self.cached = {h: n for h, n in self.cached.items() if self.runs - n <= CACHE_RUNS}
+        state.cached_message_hashes.extend(sorted(self.cached))
         if slider is not None:
             for wid, info in self.sliders.items():
                 widget = state.widget_states.widgets.add(id=wid)
@@ -317,9 +333,15 @@ class WsSession:
             raw = await asyncio.wait_for(self.ws.recv(), timeout=SETTLE_TIMEOUT_MS / 1000)
             received += len(raw)
             if len(raw) > LARGE_FRAME:  # a chart's data: not parsed (sliders, status and exceptions are small)
+                if (found := leading_hash(raw)) is not None:  # an element this large is cached by a browser
+                    self.cached[found] = self.runs
                 continue
             fwd = self.ForwardMsg.FromString(raw)
             kind = fwd.WhichOneof("type")
+            if fwd.metadata.cacheable and fwd.hash:
+                self.cached[fwd.hash] = self.runs
+            elif kind == "ref_hash":
+                self.cached[fwd.ref_hash] = self.runs
             if kind == "navigation":
                 self.pages = {p.url_pathname: p.page_script_hash for p in fwd.navigation.app_pages}
                 self.page_hash = fwd.navigation.page_script_hash

@@ -27,3 +27,16 @@ def test_bench_script_imports_and_uses_existing_helpers(path):
     missing = sorted(name for name in _common_names(path) if not hasattr(common, name))
     assert not missing, f"{path.name} uses bench.common.{missing} which does not exist"
     assert module is not None
+
+
+def test_the_load_clients_leading_hash_reads_a_forward_messages_hash_only():
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    from bench.loadtest import leading_hash
+
+    msg = ForwardMsg(hash="0123456789abcdef")
+    msg.metadata.cacheable = True
+    msg.delta.new_element.markdown.body = "x" * 100_000
+    assert leading_hash(msg.SerializeToString()) == "0123456789abcdef"
+    assert leading_hash(ForwardMsg(ref_hash="abc").SerializeToString()) is None  # no hash field first
+    assert leading_hash(b"") is None

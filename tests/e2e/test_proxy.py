@@ -197,3 +197,21 @@ def test_the_proxy_gzips_the_scripts_a_first_load_downloads(proxy):
         assert resp.headers.get("Content-Encoding") == "gzip", dict(resp.headers)
         packed = resp.read()
     assert gzip.decompress(packed) == plain and len(packed) < len(plain) / 2, (len(packed), len(plain))
+
+
+def test_the_protocol_client_holds_large_elements_as_a_browser_does(proxy):
+    """The load test's client reports the large elements it holds (as Streamlit's frontend does), so the
+    server sends an unchanged map as a reference: the property page run again is a few kB, not ~0.5 MB."""
+    async def run() -> tuple[int, int, int]:
+        client = loadtest.WsSession(proxy.url, cookie=f"{serve.COOKIE}=w1")
+        await client.connect()
+        try:
+            await client.run()
+            _, first = await client.run(page_hash=client.pages["property"])
+            _, again = await client.run(page_hash=client.pages["property"])
+            return first, again, len(client.cached)
+        finally:
+            await client.close()
+
+    first, again, held = _in_thread(run())
+    assert held >= 1 and first > 300_000 and again < first / 5, (first, again, held)
