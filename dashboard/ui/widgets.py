@@ -6,7 +6,7 @@ and every number is shown with its source.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -120,17 +120,21 @@ def end_steps() -> None:
     screens.end_steps()
 
 
-def sections(page: str, keys: Sequence[str], present_order: Sequence[str] | None = None) -> list[tuple[str, Any]]:
-    """The page's sections to build now, each with the block to build it in: `for key, box in ...: with box:`.
+def sections(page: str, builders: Mapping[str, Callable[[], None]], present_order: Sequence[str] | None = None) -> None:
+    """Build the page's sections (`{key: function drawing it}`, in the switch's order) as the screen wants them.
 
     At a desk or on a phone: one section at a time, chosen with a segmented control above it (labels
     `<page>.tab_<key>`); the others are not built, so a slider step re-sends and re-renders only what is
     on screen. On a projector (presentation mode): every section, each one finding (`step`), in
-    `present_order` (default: `keys`). One section is always chosen: a second tap on it keeps it
+    `present_order` (default: the switch's order). One section is always chosen: a second tap on it keeps it
     (`required=True`); a cleared value (an old session) shows the first.
     """
     if presenting():
-        return [(key, step()) for key in (present_order or keys)]
+        for key in present_order or builders:
+            with step():
+                builders[key]()
+        return
+    keys = tuple(builders)
     state = section_key(page)
     if state not in st.session_state:  # a link names the section (`?pay_section=budget`); else the first
         linked = st.query_params.get(state)
@@ -147,7 +151,8 @@ def sections(page: str, keys: Sequence[str], present_order: Sequence[str] | None
             del st.query_params[state]
         else:
             st.query_params[state] = shown
-    return [(shown, st.container())]
+    with st.container():  # a fragment among the builders draws into the block it is called in
+        builders[shown]()
 
 
 def shown_section(page: str) -> str | None:

@@ -114,10 +114,6 @@ if not ui.presenting():
                             "beds_occupancy_pct"):
                     ui.param_widget(key)
 
-TABS = ("supply", "projection", "map", "home_care", "assumptions", "table")
-# on a projector: the projection (the page's answer) first, one finding per screen, no switch; at a desk or on a
-# phone one section at a time: the others are not built, so a slider step redraws only what is on screen
-sections = ui.sections("beds", TABS, present_order=("projection", "supply", "map", "home_care"))
 HEIGHT = 640  # a chart and its title on one 1080-px screen
 
 
@@ -234,10 +230,10 @@ def table_section() -> None:
                        key="beds_dl_areas", on_click="ignore")
 
 
-SECTIONS = {"supply": supply_section, "projection": projection_section, "map": map_section,
-            "home_care": home_care_section, "assumptions": assumptions_section, "table": table_section}
-for key, box in sections:
-    with box:
-        SECTIONS[key]()
+# on a projector: the projection (the page's answer) first, one finding per screen, no switch; at a desk or on a
+# phone one section at a time: the others are not built, so a slider step redraws only what is on screen
+ui.sections("beds", {"supply": supply_section, "projection": projection_section, "map": map_section,
+                     "home_care": home_care_section, "assumptions": assumptions_section, "table": table_section},
+            present_order=("projection", "supply", "map", "home_care"))
 
 ranges_panel.show("beds", scenario, ui.overlay())

@@ -266,11 +266,10 @@ def table_section() -> None:
             st.markdown(ui.tr("coverage.method_text"))
 
 
-SECTIONS = {"map": map_section, "capacity": capacity_section, "sites": sites_section, "plan": plan_section,
-            "table": table_section}
-for key, box in ui.sections("coverage", tuple(SECTIONS), present_order=("map", "capacity", "sites", "plan")):
-    with box:  # at a desk: one at a time; on a projector: one finding per screen (no detail table)
-        SECTIONS[key]()
+# at a desk: one at a time; on a projector: one finding per screen (no detail table)
+ui.sections("coverage", {"map": map_section, "capacity": capacity_section, "sites": sites_section,
+                         "plan": plan_section, "table": table_section},
+            present_order=("map", "capacity", "sites", "plan"))
 
 if network is None:  # the drivers of the headline's range (the default method's assumptions)
     ranges_panel.show("coverage", scenario, overlay)

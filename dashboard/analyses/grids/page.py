@@ -116,11 +116,9 @@ def tasks_section() -> None:
     st.caption(ui.tr("grids.tasks_caption"))
 
 
-SECTIONS = {"sizes": sizes_section, "communities": communities_section, "redivision": redivision_section,
-            "tasks": tasks_section}
-for key, box in ui.sections("grids", tuple(SECTIONS)):  # at a desk: one at a time; on a projector: one per screen
-    with box:
-        SECTIONS[key]()
+# at a desk: one at a time; on a projector: one per screen
+ui.sections("grids", {"sizes": sizes_section, "communities": communities_section,
+                      "redivision": redivision_section, "tasks": tasks_section})
 
 with ui.lazy_expander(ui.tr("grids.sources_title"), key="grids_sources_open") as sources_open:
     if sources_open:

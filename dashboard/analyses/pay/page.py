@@ -171,11 +171,9 @@ def workload_section() -> None:
     st.caption(ui.tr("pay.workload_caption"))
 
 
-SECTIONS = {"today": today_section, "ladder": ladder_section, "budget": budget_section,
-            "retention": retention_section, "workload": workload_section}
-for key, box in ui.sections("pay", tuple(SECTIONS)):  # at a desk: one at a time; on a projector: one per screen
-    with box:  # a fragment draws into the block it is called in
-        SECTIONS[key]()
+# at a desk: one at a time; on a projector: one per screen
+ui.sections("pay", {"today": today_section, "ladder": ladder_section, "budget": budget_section,
+                    "retention": retention_section, "workload": workload_section})
 
 ranges_panel.show("pay", scenario, overlay)
 with ui.lazy_expander(ui.tr("pay.sources_title"), key="pay_sources_open") as sources_open:

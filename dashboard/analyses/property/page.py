@@ -150,11 +150,9 @@ def oc_section() -> None:
     st.caption(ui.tr("property.oc_caption"))
 
 
-SECTIONS = {"today": today_section, "shares": shares_section, "scheme": scheme_section,
-            "priority": priority_section, "oc": oc_section}
-for key, box in ui.sections("property", tuple(SECTIONS)):  # at a desk: one at a time; on a projector: one per screen
-    with box:
-        SECTIONS[key]()
+# at a desk: one at a time; on a projector: one per screen
+ui.sections("property", {"today": today_section, "shares": shares_section, "scheme": scheme_section,
+                         "priority": priority_section, "oc": oc_section})
 
 ranges_panel.show("property", scenario, overlay)
 
