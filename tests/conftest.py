@@ -119,6 +119,13 @@ def svg_markups(at) -> list[str]:
     return [figsvg.with_scenario_layer(svg, layers.get(key)) for key, svg in maps.items()]
 
 
+def expected_tiles(page: str, scenario, lang: str = "zh") -> dict[str, str]:
+    """label -> value of every headline tile of `page` for `scenario`, as the page shows them (the model's own)."""
+    from dashboard.core import ranges
+
+    return {m.label(lang): m.formatted(lang) for m in ranges.headline(page, scenario)}
+
+
 def metric_values(at) -> dict[str, str]:
     """label -> displayed value of every st.metric tile of an AppTest run."""
     return {m.label: m.value for m in at.metric}

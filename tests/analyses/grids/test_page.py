@@ -6,26 +6,20 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from dashboard.analyses.grids import model as grids
-from dashboard.core import ranges
 from dashboard.core.scenario import Scenario
 from dashboard.exports import content
 from tests.conftest import (
+    REPO,
     assert_no_exception,
     charts,
     every_section_metrics,
+    expected_tiles,
     run_page,
 )
-
-REPO = Path(__file__).resolve().parents[3]
-
-
-def _expected(scenario: Scenario, lang: str = "zh") -> dict[str, str]:
-    return {m.label(lang): m.formatted(lang) for m in ranges.headline("grids", scenario)}  # as the page shows them
 
 
 def test_page_shows_the_report_figures_and_the_model():
@@ -35,7 +29,7 @@ def test_page_shows_the_report_figures_and_the_model():
     text = " ".join(m.value for m in at.markdown)
     assert grids.summary_sentence(Scenario.default(), "zh") in text
     tiles = every_section_metrics(at, "grids")
-    for label, value in _expected(Scenario.default()).items():
+    for label, value in expected_tiles("grids", Scenario.default()).items():
         assert tiles[label] == value, label
     assert tiles["沙市区社区承担的工作(项)"] == "130多"
     assert tiles["法定工作项目(18项+协助65项)"] == "83"
@@ -52,7 +46,7 @@ def test_sliders_update_tiles_and_url_and_the_pay_wage_carries_over():
                                              grids_access_removed_pct=50.0)
     tiles = every_section_metrics(at, "grids")
     for key in ("重新划分网格需增配网格员", "增配网格员每年人员经费", "实行准入制度后的工作(项)"):
-        assert tiles[key] == _expected(changed)[key], key
+        assert tiles[key] == expected_tiles("grids", changed)[key], key
     assert at.query_params["grids_target_households"] in ("300", ["300"])
     assert at.query_params["pay_coefficient"] in ("1.2", ["1.2"])
 
@@ -63,7 +57,7 @@ def test_url_in_english_and_presentation_mode():
     assert_no_exception(at)
     scenario, _ = Scenario.from_query_params(query)
     tiles = every_section_metrics(at, "grids")
-    for label, value in _expected(scenario, "en").items():
+    for label, value in expected_tiles("grids", scenario, "en").items():
         assert tiles[label] == value, label
     at = run_page("grids", {**query, "present": "1"})
     assert_no_exception(at)

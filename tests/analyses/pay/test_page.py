@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,19 +13,15 @@ from dashboard.analyses.pay import model as pay
 from dashboard.core import ranges
 from dashboard.core.scenario import Scenario
 from tests.conftest import (
+    REPO,
     SECTIONS,
     assert_no_exception,
     charts,
+    expected_tiles,
     metric_values,
     run_page,
     show_section,
 )
-
-REPO = Path(__file__).resolve().parents[3]
-
-
-def _expected(scenario: Scenario, lang: str = "zh") -> dict[str, str]:
-    return {m.label(lang): m.formatted(lang) for m in ranges.headline("pay", scenario)}
 
 
 def test_page_runs_and_shows_the_model_figures():
@@ -40,7 +35,7 @@ def test_page_runs_and_shows_the_model_figures():
         tiles |= metric_values(at)
         keys += [c.key for c in charts(at) if c.key != "pay_drivers"]
     assert keys == ["pay_distribution", "pay_ladder", "pay_budget", "pay_retention", "pay_workload"]
-    expected = _expected(Scenario.default())
+    expected = expected_tiles("pay", Scenario.default())
     for label in ("阶梯薪酬首年增支", "现行人均薪酬占社平工资", "0.94×社平工资(报告口径50,000元)", "核定社区工作者岗位"):
         assert tiles[label] == expected[label], label
     assert tiles["核定社区工作者岗位"] == "925"
@@ -58,15 +53,15 @@ def test_slider_change_updates_headline_and_url():
     after = metric_values(at)
     assert after["阶梯薪酬首年增支"] != before
     changed = Scenario.default().with_values(pay_coefficient=1.0)
-    assert after["阶梯薪酬首年增支"] == _expected(changed)["阶梯薪酬首年增支"]
+    assert after["阶梯薪酬首年增支"] == expected_tiles("pay", changed)["阶梯薪酬首年增支"]
     assert at.query_params["pay_coefficient"] in ("1", ["1"])
     show_section(at, "pay", "retention")  # the quits tile sits with the retention chart
     at.slider(key="pay__pay_quit_elasticity").set_value(2.0).run()
     at.slider(key="pay__pay_oncost_pct").set_value(30.0).run()
     assert_no_exception(at)
     both = Scenario.default().with_values(pay_coefficient=1.0, pay_quit_elasticity=2.0, pay_oncost_pct=30.0)
-    assert metric_values(at)["阶梯下年离职人数(估)"] == _expected(both)["阶梯下年离职人数(估)"]
-    assert metric_values(at)["阶梯薪酬首年增支"] == _expected(both)["阶梯薪酬首年增支"]
+    assert metric_values(at)["阶梯下年离职人数(估)"] == expected_tiles("pay", both)["阶梯下年离职人数(估)"]
+    assert metric_values(at)["阶梯薪酬首年增支"] == expected_tiles("pay", both)["阶梯薪酬首年增支"]
 
 
 def test_anchor_select_and_ladder_view():
@@ -74,7 +69,7 @@ def test_anchor_select_and_ladder_view():
     at.selectbox(key="pay__pay_ladder_anchor").set_value("floor").run()
     assert_no_exception(at)
     floor = Scenario.default().with_values(pay_ladder_anchor="floor")
-    assert metric_values(at)["阶梯人均薪酬(首年)"] == _expected(floor)["阶梯人均薪酬(首年)"]
+    assert metric_values(at)["阶梯人均薪酬(首年)"] == expected_tiles("pay", floor)["阶梯人均薪酬(首年)"]
     show_section(at, "pay", "ladder")
     at.segmented_control(key="pay_ladder_view").set_value("yuan").run()
     assert_no_exception(at)
@@ -87,7 +82,7 @@ def test_url_reproduces_the_view_in_english():
     assert_no_exception(at)
     scenario, notices = Scenario.from_query_params(query)
     assert not notices
-    expected = _expected(scenario, "en")
+    expected = expected_tiles("pay", scenario, "en")
     tiles = metric_values(at)
     for label in ("Extra cost of the ladder, year 1", "Ladder average pay, year 1", "Extra cost over 3 years"):
         assert tiles[label] == expected[label], label

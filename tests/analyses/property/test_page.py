@@ -6,29 +6,24 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from dashboard.analyses.property import model as prop
-from dashboard.core import ranges
 from dashboard.core.scenario import Scenario
 from dashboard.exports import content
 from tests.conftest import (
+    REPO,
     SECTIONS,
     assert_no_exception,
     charts,
+    every_section_metrics,
+    expected_tiles,
     metric_values,
     run_page,
     show_section,
     svg_markups,
 )
-
-REPO = Path(__file__).resolve().parents[3]
-
-
-def _expected(scenario: Scenario, lang: str = "zh") -> dict[str, str]:
-    return {m.label(lang): m.formatted(lang) for m in ranges.headline("property", scenario)}  # as the page shows them
 
 
 def test_page_shows_the_report_figures_and_the_model():
@@ -44,7 +39,7 @@ def test_page_shows_the_report_figures_and_the_model():
         keys += [c.key for c in charts(at) if c.key != "property_drivers"]
     assert keys == ["property_shares", "property_rollout", "property_priority",
                     "property_owners_committees"]
-    expected = _expected(Scenario.default())
+    expected = expected_tiles("property", Scenario.default())
     for label, value in expected.items():
         assert tiles[label] == value, label
     assert tiles["中心城区住宅小区"] == "1,790"
@@ -62,7 +57,7 @@ def test_sliders_update_tiles_and_url():
     changed = Scenario.default().with_values(prop_subsidy_yuan=30.0, prop_min_revenue_yuan=2000)
     tiles = metric_values(at)
     for key in ("获得基本物业服务的老旧小区住户(户)", "全面推开后每年财政补贴"):
-        assert tiles[key] == _expected(changed)[key]
+        assert tiles[key] == expected_tiles("property", changed)[key]
     assert at.query_params["prop_subsidy_yuan"] in ("30", ["30"])
 
 
@@ -72,10 +67,8 @@ def test_url_reproduces_the_view_in_english_and_presentation_hides_the_sliders()
     assert_no_exception(at)
     scenario, notices = Scenario.from_query_params(query)
     assert not notices
-    tiles = metric_values(at)
-    for section in SECTIONS["property"][1:]:
-        tiles |= metric_values(show_section(at, "property", section))
-    for label, value in _expected(scenario, "en").items():
+    tiles = every_section_metrics(at, "property")
+    for label, value in expected_tiles("property", scenario, "en").items():
         assert tiles[label] == value, label
     at = run_page("property", {**query, "present": "1"})
     assert_no_exception(at)  # on a projector: every section, no switch
